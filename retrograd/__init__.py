@@ -1,0 +1,62 @@
+"""retrograd: PyTorch's define-by-run autograd on NumPy. ``import retrograd as torch``.
+This module is the public namespace, mirroring ``torch``: re-exports only."""
+from . import dtypes as _dtypes
+from .dtypes import (dtype, float16, float32, float64, int8, int16, int32, int64, uint8,
+                     get_default_dtype, set_default_dtype, promote_types)
+from .tensor import Tensor, Size, device
+from . import ops as _ops
+from .ops import (where, clone, exp, log, sin, cos, tanh, sigmoid, relu, sqrt, abs, neg,
+                  reciprocal, sign, eq, ne, lt, le, gt, ge, view, reshape, flatten, transpose,
+                  t, permute, unsqueeze, squeeze, expand, select, sum, mean, matmul, mm, bmm,
+                  mv, dot)
+from .ops.pointwise import add_fn as add, sub_fn as sub, mul_fn as mul, div_fn as div, \
+    pow_fn as _pow_fn, rpow_fn as _rpow_fn
+from ._creation import (tensor, as_tensor, from_numpy, zeros, ones, full, empty, zeros_like,
+                        ones_like, full_like, empty_like, arange, linspace, eye, scalar_tensor)
+from .random import (Generator, manual_seed, seed, initial_seed, rand, randn, randint, normal,
+                     get_rng_state, set_rng_state, default_generator)
+from . import autograd
+from .autograd import (no_grad, enable_grad, set_grad_enabled, is_grad_enabled,
+                       inference_mode, is_inference_mode_enabled)
+from ._printing import set_printoptions, get_printoptions
+
+bool = _dtypes.bool_
+half = float16
+float = float32
+double = float64
+short = int16
+int = int32
+long = int64
+
+true_divide = div
+negative = neg
+multiply = mul
+subtract = sub
+divide = div
+swapaxes = transpose
+
+
+def pow(input, exponent):
+    """``input ** exponent``; either may be a Python number."""
+    if hasattr(input, "_data"):
+        return _pow_fn(input, exponent)
+    return _rpow_fn(exponent, input)
+
+
+def numel(input):
+    return input.numel()
+
+
+def is_tensor(obj):
+    return isinstance(obj, Tensor)
+
+
+def is_floating_point(input):
+    return input.is_floating_point()
+
+
+def result_type(tensor1, tensor2):
+    return _dtypes.result_type(tensor1, tensor2)
+
+
+__version__ = "0.1.0"

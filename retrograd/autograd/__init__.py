@@ -1,0 +1,122 @@
+"""torch.autograd's API: backward, grad, grad modes, gradcheck; the engine behind them."""
+import warnings
+
+from .grad_mode import (no_grad, enable_grad, set_grad_enabled, is_grad_enabled,
+                        inference_mode, is_inference_mode_enabled)
+from . import graph
+from .graph import Node
+from .engine import run_backward
+from .gradcheck import gradcheck, gradgradcheck, GradcheckError
+
+__all__ = ["backward", "grad", "no_grad", "enable_grad", "set_grad_enabled",
+           "is_grad_enabled", "inference_mode", "gradcheck", "gradgradcheck", "graph"]
+
+_CYCLE_WARNING = (
+    "Using backward() with create_graph=True will create a reference cycle between the "
+    "parameter and its gradient which can cause a memory leak. We recommend using "
+    "autograd.grad when creating the graph to avoid this. If you have to use this function, "
+    "make sure to reset the .grad fields of your parameters to None after use to break the "
+    "cycle and avoid the leak.")
+
+
+def _as_tuple(x):
+    if x is None:
+        return ()
+    return (x,) if hasattr(x, "_data") else tuple(x)
+
+
+def _shape_str(shape):
+    return f"torch.Size([{', '.join(map(str, shape))}])"
+
+
+def _root_edges_and_grads(outputs, grad_outputs):
+    """The engine's starting edges and gradients, with PyTorch's checks: an implicit
+    gradient only for scalars, given gradients of the output's shape, cast to its dtype."""
+    from .._creation import ones_like
+    grad_outputs = list(_as_tuple(grad_outputs)) if grad_outputs is not None else []
+    if grad_outputs and len(grad_outputs) != len(outputs):
+        raise RuntimeError(f"grad can be implicitly created only for scalar outputs"
+                           if not grad_outputs else
+                           f"got {len(grad_outputs)} tensors and {len(outputs)} gradients")
+    edges, grads = [], []
+    for i, out in enumerate(outputs):
+        g = grad_outputs[i] if grad_outputs else None
+        if g is None:
+            if out._requires_grad and out._data.size != 1:
+                raise RuntimeError("grad can be implicitly created only for scalar outputs")
+            g = ones_like(out)
+        else:
+            if not hasattr(g, "_data"):
+                raise TypeError(f"'{type(g).__name__}' object is not iterable")
+            if g.shape != out.shape:
+                raise RuntimeError(
+                    f"Mismatch in shape: grad_output[{i}] has a shape of {_shape_str(g.shape)} "
+                    f"and output[{i}] has a shape of {_shape_str(out.shape)}.")
+            if g.dtype is not out.dtype:
+                g = g.to(out.dtype) if out.dtype.is_floating_point else g
+        if not out._requires_grad:
+            raise RuntimeError(f"element {i} of tensors does not require grad and does not "
+                               "have a grad_fn")
+        fn = out.grad_fn
+        edges.append((fn, out._output_nr) if fn is not None else (out._accumulator(), 0))
+        grads.append(g)
+    return edges, grads
+
+
+def _input_edge(t):
+    fn = t.grad_fn
+    return (fn, t._output_nr) if fn is not None else (t._accumulator(), 0)
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
+             grad_variables=None, inputs=None):
+    """Accumulate the gradients of ``tensors`` into the ``.grad`` of the leaves (or of
+    ``inputs`` only, when given), as torch.autograd.backward."""
+    outputs = _as_tuple(tensors)
+    if grad_variables is not None:
+        grad_tensors = grad_variables
+    if inputs is not None:
+        inputs = _as_tuple(inputs)
+        if not inputs:
+            raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
+    edges, grads = _root_edges_and_grads(outputs, grad_tensors)
+    if retain_graph is None:
+        retain_graph = create_graph
+    if create_graph:
+        warnings.warn(_CYCLE_WARNING, UserWarning, stacklevel=3)
+    input_edges = None if inputs is None else [_input_edge(t) for t in inputs]
+    captured = run_backward(edges, grads, retain_graph, create_graph, input_edges,
+                            accumulate=True)
+    if inputs is not None:
+        from .engine import _store_retained
+        for t, g in zip(inputs, captured):
+            if t.grad_fn is not None and g is not None:  # non-leaf inputs get .grad too
+                _store_retained(t, g)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
+         only_inputs=True, allow_unused=None, is_grads_batched=False,
+         materialize_grads=False):
+    """The gradients of ``outputs`` with respect to ``inputs``, returned rather than
+    accumulated, running only the part of the graph that leads to the inputs."""
+    outputs = _as_tuple(outputs)
+    single = hasattr(inputs, "_data")
+    inputs = _as_tuple(inputs)
+    if allow_unused is False and materialize_grads:
+        raise ValueError("Expected allow_unused to be True or not passed when "
+                         "materialize_grads=True, but got: allow_unused=False.")
+    if allow_unused is None:
+        allow_unused = materialize_grads
+    for t in inputs:
+        if not t._requires_grad:
+            raise RuntimeError("One of the differentiated Tensors does not require grad")
+    edges, grads = _root_edges_and_grads(outputs, grad_outputs)
+    if retain_graph is None:
+        retain_graph = create_graph
+    result = run_backward(edges, grads, retain_graph, create_graph,
+                          [_input_edge(t) for t in inputs], accumulate=False,
+                          allow_unused=allow_unused)
+    if materialize_grads:
+        from .._creation import zeros_like
+        result = [zeros_like(t) if g is None else g for t, g in zip(inputs, result)]
+    return tuple(result)

@@ -1,0 +1,199 @@
+"""The backward engine: dependency counting, running nodes in PyTorch's order, reducing
+broadcast gradients (sum_to), accumulating into .grad, releasing saved tensors.
+Every walk over the graph is a loop with an explicit stack or heap: no recursion."""
+import heapq
+
+from .grad_mode import STATE
+from .graph import AccumulateGrad
+
+_UNUSED_MSG = ("The differentiated Tensor at index {} appears to not have been used in the "
+               "graph. Set allow_unused=True if this is the desired behavior.")
+
+
+def _count_dependencies(roots):
+    """How many edges lead into each node reachable from the roots."""
+    deps = {}
+    stack = list(roots)
+    seen = set(stack)
+    while stack:
+        for nxt, _ in stack.pop().next_functions:
+            if nxt is not None:
+                if nxt in deps:
+                    deps[nxt] += 1
+                else:
+                    deps[nxt] = 1
+                if nxt not in seen:
+                    seen.add(nxt)
+                    stack.append(nxt)
+    return deps
+
+
+def _needed_nodes(roots, deps, targets):
+    """The nodes from which some target node can be reached: only those run when the
+    caller asks for the gradients of particular inputs."""
+    remaining = dict(deps)
+    order = [n for n in roots if n not in remaining]
+    i = 0
+    while i < len(order):  # Kahn's order: every node after all its consumers
+        for nxt, _ in order[i].next_functions:
+            if nxt is not None:
+                remaining[nxt] -= 1
+                if remaining[nxt] == 0:
+                    order.append(nxt)
+        i += 1
+    needed = set(targets)
+    for node in reversed(order):
+        if node not in needed and any(n in needed for n, _ in node.next_functions):
+            needed.add(node)
+    return needed
+
+
+def sum_to(grad, shape, node=None, index=0):
+    """Reduce a gradient computed for a broadcast result back to the input's shape.
+    Written in Tensor ops so that it is itself differentiable."""
+    gshape = grad.shape
+    lead = len(gshape) - len(shape)
+    if lead < 0 or any(s != 1 and s != g for s, g in zip(shape, gshape[lead:])):
+        name = node.name() if node is not None else "backward"
+        raise RuntimeError(
+            f"Function {name} returned an invalid gradient at index {index} - got "
+            f"[{', '.join(map(str, gshape))}] but expected shape compatible with "
+            f"[{', '.join(map(str, shape))}]")
+    dims = tuple(range(lead)) + tuple(
+        lead + i for i, s in enumerate(shape) if s == 1 and gshape[lead + i] != 1)
+    if dims:
+        grad = grad.sum(dims, keepdim=True)
+    if lead or grad.shape != tuple(shape):
+        grad = grad.reshape(shape)
+    return grad
+
+
+def _accumulate(node, grad, create_graph):
+    """AccumulateGrad's work: the first gradient is stored as a fresh tensor (never an
+    alias of something else), later ones are added in place, as PyTorch does."""
+    var = node.variable
+    old = var._grad
+    if old is None:
+        var._grad = grad if create_graph else grad.detach().clone()
+    elif create_graph or old._requires_grad:
+        var._grad = old + grad
+    else:
+        old._data += grad._data
+        old._bump_version()
+
+
+def _store_retained(tensor, grad):
+    old = tensor._grad
+    tensor._grad = grad.detach().clone() if old is None else old + grad
+
+
+def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None,
+                 accumulate=True, allow_unused=False):
+    """Run the graph backward from ``roots`` (a list of (node, output_nr) edges) with the
+    given gradients. With ``accumulate``, leaves' ``.grad`` receive their gradients (only
+    the leaves among ``inputs`` when those are given); without it, the gradients of
+    ``inputs`` (a list of (node, output_nr) edges) are returned instead, as
+    ``autograd.grad`` does."""
+    root_nodes = list(dict.fromkeys(node for node, _ in roots))
+    deps = _count_dependencies(root_nodes)
+    targets = None
+    captured = None
+    if inputs is not None:
+        targets = {}
+        for i, (node, nr) in enumerate(inputs):
+            if node is not None:
+                targets.setdefault(node, []).append((nr, i))
+        needed = _needed_nodes(root_nodes, deps, targets)
+        captured = [None] * len(inputs)
+    else:
+        needed = None
+
+    buffers = {}
+    for (node, nr), grad in zip(roots, root_grads):
+        buf = buffers.setdefault(node, [None])
+        _add_to_buffer(buf, nr, grad)
+
+    ready = [(-n._seq, n) for n in root_nodes if n not in deps]
+    heapq.heapify(ready)
+    prev_mode = STATE.enabled
+    STATE.enabled = create_graph
+    try:
+        while ready:
+            node = heapq.heappop(ready)[1]
+            grads = buffers.pop(node, None)
+            if targets is not None:
+                for nr, i in targets.get(node, ()):
+                    if grads is not None and nr < len(grads):
+                        captured[i] = grads[nr]
+                if not accumulate and type(node) is AccumulateGrad:
+                    continue
+            if type(node) is AccumulateGrad:
+                if grads is not None and grads[0] is not None:
+                    if targets is None or node in targets:
+                        _accumulate(node, grads[0], create_graph)
+                continue
+            retained = node._retained
+            if retained is not None and grads is not None:
+                for nr, ref in retained.items():
+                    tensor = ref()
+                    if tensor is not None and nr < len(grads) and grads[nr] is not None:
+                        _store_retained(tensor, grads[nr])
+            if grads is None or all(g is None for g in grads):
+                outputs = None
+            else:
+                outputs = _run_node(node, grads)
+            if not retain_graph:
+                node._release()
+            for i, (nxt, nr) in enumerate(node.next_functions):
+                if nxt is None or (needed is not None and nxt not in needed):
+                    continue
+                if outputs is not None and outputs[i] is not None:
+                    _add_to_buffer(buffers.setdefault(nxt, [None]), nr, outputs[i])
+                left = deps[nxt] - 1
+                deps[nxt] = left
+                if left == 0:
+                    heapq.heappush(ready, (-nxt._seq, nxt))
+    finally:
+        STATE.enabled = prev_mode
+    if captured is not None and not accumulate:
+        for i, ((node, _), grad) in enumerate(zip(inputs, captured)):
+            if grad is None and not allow_unused:
+                raise RuntimeError(_UNUSED_MSG.format(i))
+    return captured
+
+
+def _add_to_buffer(buf, nr, grad):
+    while len(buf) <= nr:
+        buf.append(None)
+    old = buf[nr]
+    buf[nr] = grad if old is None else old + grad
+
+
+def _run_node(node, grads):
+    """One node's VJP formulas, then the engine's part: each input's gradient reduced to
+    its shape (broadcasting) and cast to its dtype."""
+    prim = node._prim
+    saved, out = node._unpack()
+    grad = grads[0]
+    if grad is None:
+        return None
+    params = node._params
+    results = []
+    for i, ((nxt, _), meta) in enumerate(zip(node.next_functions, node._meta)):
+        if nxt is None:
+            results.append(None)
+            continue
+        g = prim.vjp[i](grad, *saved, out, *params)
+        if g is not None:
+            shape, dtype = meta
+            if g._data.shape != shape:
+                g = sum_to(g, shape, node, i)
+            if g._data.dtype != dtype:
+                g = g.to(_dtype_of(dtype))
+        results.append(g)
+    return results
+
+
+def _dtype_of(np_dtype):
+    from ..dtypes import from_numpy_dtype
+    return from_numpy_dtype(np_dtype)

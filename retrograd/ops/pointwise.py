@@ -1,0 +1,265 @@
+"""Elementwise primitives (arithmetic, exp/log/trig, activations, comparisons, casts) and
+the functions that pick among their PyTorch overloads."""
+import math
+
+import numpy as np
+
+from .primitive import primitive, ELEMENTWISE, LINEAR, PROMOTE, FLOAT, COMPARE
+from .. import dtypes as _dt
+
+
+def _quiet(fn):
+    """Run a kernel with NumPy's floating-point warnings off: PyTorch returns nan/inf
+    silently (log(-1), 1/0, exp(1000))."""
+    def kernel(xp, *args):
+        with np.errstate(all="ignore"):
+            return fn(xp, *args)
+    return kernel
+
+
+# ----- arithmetic
+add = primitive(
+    "add", "AddBackward0",
+    forward=lambda xp, a, b, alpha: xp.add(a, b) if alpha == 1 else xp.add(a, b * alpha),
+    vjp=(lambda g, a, b, out, alpha: g,
+         lambda g, a, b, out, alpha: g if alpha == 1 else g * alpha),
+    jvp=ELEMENTWISE, dtypes=PROMOTE)
+
+sub = primitive(
+    "sub", "SubBackward0",
+    forward=lambda xp, a, b, alpha: xp.subtract(a, b) if alpha == 1 else xp.subtract(a, b * alpha),
+    vjp=(lambda g, a, b, out, alpha: g,
+         lambda g, a, b, out, alpha: -g if alpha == 1 else g * -alpha),
+    jvp=ELEMENTWISE, dtypes=PROMOTE)
+
+rsub = primitive(  # other - alpha * a, for a Python number `other` (1 - x)
+    "rsub", "RsubBackward1",
+    forward=lambda xp, a, other, alpha: xp.subtract(other, a if alpha == 1 else a * alpha),
+    vjp=(lambda g, a, out, other, alpha: -g if alpha == 1 else g * -alpha,),
+    jvp=ELEMENTWISE)
+
+mul = primitive(
+    "mul", "MulBackward0",
+    forward=lambda xp, a, b: xp.multiply(a, b),
+    vjp=(lambda g, a, b, out: g * b,
+         lambda g, a, b, out: g * a),
+    jvp=ELEMENTWISE, dtypes=PROMOTE)
+
+div = primitive(
+    "div", "DivBackward0",
+    forward=_quiet(lambda xp, a, b: xp.true_divide(a, b)),
+    vjp=(lambda g, a, b, out: g / b,
+         lambda g, a, b, out: -g * a / (b * b)),
+    jvp=ELEMENTWISE, dtypes=FLOAT)
+
+neg = primitive(
+    "neg", "NegBackward0",
+    forward=lambda xp, a: xp.negative(a),
+    vjp=(lambda g, a, out: -g,),
+    jvp=LINEAR)
+
+reciprocal = primitive(
+    "reciprocal", "ReciprocalBackward0",
+    forward=_quiet(lambda xp, a: xp.reciprocal(a)),
+    vjp=(lambda g, a, out: -g * (out * out),),
+    jvp=ELEMENTWISE, dtypes=FLOAT)
+
+
+def _pow_kernel(xp, a, b):
+    if a.dtype.kind in "iu" and np.any(np.asarray(b) < 0):
+        raise RuntimeError("Integers to negative integer powers are not allowed.")
+    return xp.power(a, b)
+
+
+pow_tensor_scalar = primitive(  # x ** 2
+    "pow_tensor_scalar", "PowBackward0",
+    forward=_quiet(lambda xp, a, exponent: _pow_kernel(xp, a, exponent)),
+    vjp=(lambda g, a, out, exponent:
+         g * 0 if exponent == 0 else g * (exponent * a ** (exponent - 1)),),
+    jvp=ELEMENTWISE)
+
+pow_tensor_tensor = primitive(  # x ** y
+    "pow_tensor_tensor", "PowBackward1",
+    forward=_quiet(_pow_kernel),
+    vjp=(lambda g, a, b, out: where(b == 0, 0.0, g * (b * a ** (b - 1))),
+         lambda g, a, b, out: where((a == 0) & (b >= 0), 0.0, g * (out * log(a)))),
+    jvp=ELEMENTWISE, dtypes=PROMOTE)
+
+pow_scalar_tensor = primitive(  # 2 ** x
+    "pow_scalar_tensor", "PowBackward2",
+    forward=_quiet(lambda xp, a, base: xp.power(base, a)),
+    vjp=(lambda g, a, out, base:
+         where(a >= 0, 0.0, g * (out * math.log(base))) if base == 0
+         else g * (out * math.log(base)),),
+    jvp=ELEMENTWISE)
+
+# ----- unary math (integer inputs compute in the default float dtype, as PyTorch's do)
+exp = primitive("exp", "ExpBackward0", forward=_quiet(lambda xp, a: xp.exp(a)),
+                vjp=(lambda g, a, out: g * out,), jvp=ELEMENTWISE, dtypes=FLOAT)
+log = primitive("log", "LogBackward0", forward=_quiet(lambda xp, a: xp.log(a)),
+                vjp=(lambda g, a, out: g / a,), jvp=ELEMENTWISE, dtypes=FLOAT)
+sin = primitive("sin", "SinBackward0", forward=lambda xp, a: xp.sin(a),
+                vjp=(lambda g, a, out: g * cos(a),), jvp=ELEMENTWISE, dtypes=FLOAT)
+cos = primitive("cos", "CosBackward0", forward=lambda xp, a: xp.cos(a),
+                vjp=(lambda g, a, out: g * -sin(a),), jvp=ELEMENTWISE, dtypes=FLOAT)
+tanh = primitive("tanh", "TanhBackward0", forward=lambda xp, a: xp.tanh(a),
+                 vjp=(lambda g, a, out: g * (1 - out * out),), jvp=ELEMENTWISE, dtypes=FLOAT)
+sqrt = primitive("sqrt", "SqrtBackward0", forward=_quiet(lambda xp, a: xp.sqrt(a)),
+                 vjp=(lambda g, a, out: g / (2 * out),), jvp=ELEMENTWISE, dtypes=FLOAT)
+
+
+def _sigmoid_kernel(xp, a):
+    # exp(-|a|) never overflows; pick the algebraically equal form that keeps precision.
+    e = xp.exp(-xp.abs(a))
+    return xp.where(a >= 0, 1 / (1 + e), e / (1 + e)).astype(a.dtype, copy=False)
+
+
+sigmoid = primitive("sigmoid", "SigmoidBackward0", forward=_sigmoid_kernel,
+                    vjp=(lambda g, a, out: g * (out * (1 - out)),), jvp=ELEMENTWISE,
+                    dtypes=FLOAT)
+
+relu = primitive("relu", "ReluBackward0", forward=lambda xp, a: xp.maximum(a, 0).astype(a.dtype, copy=False),
+                 vjp=(lambda g, a, out: g * (out > 0),), jvp=ELEMENTWISE)
+
+sign = primitive("sign", "SignBackward0", forward=lambda xp, a: xp.sign(a),
+                 vjp=(lambda g, a, out: g * 0,), jvp=ELEMENTWISE)
+
+abs = primitive("abs", "AbsBackward0", forward=lambda xp, a: xp.abs(a),
+                vjp=(lambda g, a, out: g * sign(a),), jvp=ELEMENTWISE)
+
+# ----- selection
+where_p = primitive(  # where(condition, a, b); the condition is a parameter, not an input
+    "where", "WhereBackward0",
+    forward=lambda xp, a, b, cond: xp.where(cond._data, a, b),
+    vjp=(lambda g, a, b, out, cond: where(cond, g, 0.0),
+         lambda g, a, b, out, cond: where(cond, 0.0, g)),
+    jvp=ELEMENTWISE, dtypes=PROMOTE)
+
+# ----- copies and casts
+clone_p = primitive("clone", "CloneBackward0", forward=lambda xp, a: xp.array(a, copy=True),
+                    vjp=(lambda g, a, out: g,), jvp=LINEAR)
+to_dtype = primitive(  # the engine casts the gradient back to the input's dtype
+    "to_dtype", "ToCopyBackward0", forward=lambda xp, a, dtype: a.astype(dtype.np),
+    vjp=(lambda g, a, out, dtype: g,), jvp=LINEAR)
+
+# ----- comparisons and logic: no gradient
+eq = primitive("eq", None, forward=lambda xp, a, b: xp.equal(a, b), nin=2, dtypes=COMPARE)
+ne = primitive("ne", None, forward=lambda xp, a, b: xp.not_equal(a, b), nin=2, dtypes=COMPARE)
+lt = primitive("lt", None, forward=lambda xp, a, b: xp.less(a, b), nin=2, dtypes=COMPARE)
+le = primitive("le", None, forward=lambda xp, a, b: xp.less_equal(a, b), nin=2, dtypes=COMPARE)
+gt = primitive("gt", None, forward=lambda xp, a, b: xp.greater(a, b), nin=2, dtypes=COMPARE)
+ge = primitive("ge", None, forward=lambda xp, a, b: xp.greater_equal(a, b), nin=2, dtypes=COMPARE)
+logical_and = primitive("bitwise_and", None, forward=lambda xp, a, b: xp.bitwise_and(a, b),
+                        nin=2, dtypes=PROMOTE)
+logical_or = primitive("bitwise_or", None, forward=lambda xp, a, b: xp.bitwise_or(a, b),
+                       nin=2, dtypes=PROMOTE)
+
+
+# ----- the public functions: pick the overload, normalize operands
+def _operand(x):
+    """Python numbers stay numbers (PyTorch's 'wrapped numbers'); NumPy scalars become
+    Python numbers and arrays become tensors, as PyTorch treats them."""
+    if isinstance(x, (int, float)) or hasattr(x, "_data"):
+        return x
+    if isinstance(x, np.generic):
+        return x.item()
+    if isinstance(x, np.ndarray):
+        from .._creation import tensor
+        return tensor(x)
+    raise TypeError(f"unsupported operand type: '{type(x).__name__}'")
+
+
+def _cast_for(a, *scalars, floating=False):
+    """Cast a tensor to the result type of an op with Python-number parameters, before a
+    primitive that sees only the tensor (only integer tensors ever need it, and those
+    never require grad, so no node is recorded)."""
+    rdt = _dt.result_type(a, *scalars)
+    if floating and not rdt.is_floating_point:
+        rdt = _dt.get_default_dtype()
+    return a if rdt is a.dtype else to(a, rdt)
+
+
+def _check_bool_sub(a, b):
+    if a.dtype is _dt.bool_ and (b is True or b is False or getattr(b, "dtype", None) is _dt.bool_):
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
+                           "supported. Use the `^` or `logical_xor()` operator instead.")
+
+
+def add_fn(a, b, *, alpha=1):
+    return add(a, _operand(b), alpha)
+
+
+def radd_fn(a, b):
+    return add(a, _operand(b), 1)
+
+
+def sub_fn(a, b, *, alpha=1):
+    b = _operand(b)
+    _check_bool_sub(a, b)
+    return sub(a, b, alpha)
+
+
+def rsub_fn(a, b, *, alpha=1):
+    b = _operand(b)
+    if hasattr(b, "_data"):
+        return sub_fn(b, a, alpha=alpha)
+    _check_bool_sub(a, b)
+    return rsub(_cast_for(a, b), b, alpha)
+
+
+def mul_fn(a, b):
+    return mul(a, _operand(b))
+
+
+def div_fn(a, b, *, rounding_mode=None):
+    b = _operand(b)
+    if rounding_mode is not None:
+        raise NotImplementedError("div(rounding_mode=...) arrives with the operator library")
+    return div(a, b)
+
+
+def rdiv_fn(a, b):
+    b = _operand(b)
+    if hasattr(b, "_data"):
+        return div(b, a)
+    return mul(reciprocal(a), b)
+
+
+def pow_fn(a, exponent):
+    exponent = _operand(exponent)
+    if hasattr(exponent, "_data"):
+        return pow_tensor_tensor(a, exponent)
+    return pow_tensor_scalar(_cast_for(a, exponent), exponent)
+
+
+def rpow_fn(a, base):
+    base = _operand(base)
+    if hasattr(base, "_data"):
+        return pow_tensor_tensor(base, a)
+    return pow_scalar_tensor(_cast_for(a, base), base)
+
+
+def where(condition, input, other):
+    """Elements of ``input`` where ``condition`` holds, else of ``other``."""
+    from ..tensor import Tensor
+    if not isinstance(condition, Tensor) or condition.dtype is not _dt.bool_:
+        raise RuntimeError("where expected condition to be a boolean tensor, but got a "
+                           f"tensor with dtype {getattr(condition, 'dtype', type(condition).__name__)}")
+    return where_p(_operand(input), _operand(other), condition)
+
+
+def to(a, dtype):
+    """``a`` in another dtype; a cast to a non-float dtype leaves the graph, as in PyTorch."""
+    if dtype is a.dtype:
+        return a
+    if not dtype.is_floating_point:
+        return to_dtype(a.detach(), dtype)
+    return to_dtype(a, dtype)
+
+
+def clone(a, *, memory_format=None):
+    return clone_p(a)
+
+
+def sigmoid_fn(a):
+    return sigmoid(a)

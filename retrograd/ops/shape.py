@@ -1,0 +1,282 @@
+"""Shape primitives (views that share memory with their input: view, transpose, permute,
+unsqueeze, squeeze, expand, select, slice) and basic indexing built from them."""
+import numpy as np
+
+from .primitive import primitive, LINEAR
+from ..tensor import _wrap_dim
+
+
+def _view_kernel(xp, a, shape, in_shape):
+    try:
+        return xp.reshape(a, shape, copy=False)
+    except ValueError:
+        raise RuntimeError(
+            "view size is not compatible with input tensor's size and stride (at least one "
+            "dimension spans across two contiguous subspaces). Use .reshape(...) instead.") from None
+
+
+view_p = primitive("view", "ViewBackward0", forward=_view_kernel,
+                   vjp=(lambda g, a, out, shape, in_shape: g.reshape(in_shape),),
+                   jvp=LINEAR, view=True)
+# reshape of a tensor that cannot be viewed: a copy (PyTorch's clone + _unsafe_view)
+unsafe_view_p = primitive("unsafe_view", "UnsafeViewBackward0",
+                          forward=lambda xp, a, shape, in_shape: xp.reshape(a, shape),
+                          vjp=(lambda g, a, out, shape, in_shape: g.reshape(in_shape),),
+                          jvp=LINEAR)
+alias_p = primitive("alias", "AliasBackward0", forward=lambda xp, a: a.view(),
+                    vjp=(lambda g, a, out: g,), jvp=LINEAR, view=True)
+transpose_p = primitive("transpose", "TransposeBackward0",
+                        forward=lambda xp, a, d0, d1: xp.swapaxes(a, d0, d1),
+                        vjp=(lambda g, a, out, d0, d1: g.transpose(d0, d1),),
+                        jvp=LINEAR, view=True)
+t_p = primitive("t", "TBackward0", forward=lambda xp, a: a.T,
+                vjp=(lambda g, a, out: g.t(),), jvp=LINEAR, view=True)
+permute_p = primitive("permute", "PermuteBackward0",
+                      forward=lambda xp, a, dims: xp.transpose(a, dims),
+                      vjp=(lambda g, a, out, dims: g.permute(tuple(np.argsort(dims).tolist())),),
+                      jvp=LINEAR, view=True)
+unsqueeze_p = primitive("unsqueeze", "UnsqueezeBackward0",
+                        forward=lambda xp, a, dim: xp.expand_dims(a, dim),
+                        vjp=(lambda g, a, out, dim: g.squeeze(dim),), jvp=LINEAR, view=True)
+squeeze_p = primitive("squeeze", "SqueezeBackward0",
+                      forward=lambda xp, a, dims, in_shape: xp.squeeze(a, dims),
+                      vjp=(lambda g, a, out, dims, in_shape: g.reshape(in_shape),),
+                      jvp=LINEAR, view=True)
+squeeze_dim_p = squeeze_p.variant("SqueezeBackward1")
+squeeze_dims_p = squeeze_p.variant("SqueezeBackward2")
+squeeze_mm_p = squeeze_p.variant("SqueezeBackward4")  # what a 1-D @ 2-D matmul ends with
+
+
+def _sum_to_shape(g, in_shape):
+    from ..autograd.engine import sum_to
+    return sum_to(g, in_shape)
+
+
+expand_p = primitive("expand", "ExpandBackward0",
+                     forward=lambda xp, a, shape, in_shape: xp.broadcast_to(a, shape),
+                     vjp=(lambda g, a, out, shape, in_shape: _sum_to_shape(g, in_shape),),
+                     jvp=LINEAR, view=True)
+
+
+def _select_backward_kernel(xp, g, in_shape, dim, index):
+    z = xp.zeros(in_shape, dtype=g.dtype)
+    z[(slice(None),) * dim + (index,)] = g
+    return z
+
+
+select_p = primitive("select", "SelectBackward0",
+                     forward=lambda xp, a, dim, index, in_shape: a[(slice(None),) * dim + (index,)],
+                     vjp=(lambda g, a, out, dim, index, in_shape:
+                          select_backward_p(g, in_shape, dim, index),),
+                     jvp=LINEAR, view=True)
+select_backward_p = primitive("select_backward", "SelectBackwardBackward0",
+                              forward=_select_backward_kernel,
+                              vjp=(lambda g, a, out, in_shape, dim, index:
+                                   select_p(g, dim, index, in_shape),),
+                              jvp=LINEAR)
+
+
+def _slice_backward_kernel(xp, g, in_shape, dim, start, stop, step):
+    z = xp.zeros(in_shape, dtype=g.dtype)
+    z[(slice(None),) * dim + (slice(start, stop, step),)] = g
+    return z
+
+
+slice_p = primitive("slice", "SliceBackward0",
+                    forward=lambda xp, a, dim, start, stop, step, in_shape:
+                    a[(slice(None),) * dim + (slice(start, stop, step),)],
+                    vjp=(lambda g, a, out, dim, start, stop, step, in_shape:
+                         slice_backward_p(g, in_shape, dim, start, stop, step),),
+                    jvp=LINEAR, view=True)
+slice_backward_p = primitive("slice_backward", "SliceBackwardBackward0",
+                             forward=_slice_backward_kernel,
+                             vjp=(lambda g, a, out, in_shape, dim, start, stop, step:
+                                  slice_p(g, dim, start, stop, step, in_shape),),
+                             jvp=LINEAR)
+
+
+# ----- the public functions
+def _shape_arg(shape):
+    """sizes given as varargs or as one sequence, as PyTorch accepts both."""
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = shape[0]
+    return tuple(int(s) for s in shape)
+
+
+def _infer_shape(shape, numel):
+    """Resolve one -1 in a requested shape, with PyTorch's errors."""
+    if shape.count(-1) > 1:
+        raise RuntimeError("only one dimension can be inferred")
+    known = 1
+    for s in shape:
+        if s != -1:
+            if s < 0:
+                raise RuntimeError(f"invalid shape dimension {s}")
+            known *= s
+    if -1 in shape:
+        if known == 0 or numel % known:
+            raise RuntimeError(f"shape '[{', '.join(map(str, shape))}]' is invalid for input "
+                               f"of size {numel}")
+        shape = tuple(numel // known if s == -1 else s for s in shape)
+    elif known != numel:
+        raise RuntimeError(f"shape '[{', '.join(map(str, shape))}]' is invalid for input of "
+                           f"size {numel}")
+    return shape
+
+
+def view(a, *shape):
+    shape = _infer_shape(_shape_arg(shape), a._data.size)
+    return view_p(a, shape, a._data.shape)
+
+
+def reshape(a, *shape):
+    shape = _infer_shape(_shape_arg(shape), a._data.size)
+    try:
+        np.reshape(a._data, shape, copy=False)
+    except ValueError:  # not expressible as a view: copy, as PyTorch does
+        return unsafe_view_p(a.clone(), shape, a._data.shape)
+    return view_p(a, shape, a._data.shape)
+
+
+def flatten(a, start_dim=0, end_dim=-1):
+    nd = a._data.ndim
+    if nd == 0:
+        return reshape(a, 1)
+    s, e = _wrap_dim(start_dim, nd), _wrap_dim(end_dim, nd)
+    if s > e:
+        raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+    if s == e:
+        return a
+    shp = a._data.shape
+    return reshape(a, shp[:s] + (-1,) + shp[e + 1:]) if a._data.size else \
+        reshape(a, shp[:s] + (int(np.prod(shp[s:e + 1])),) + shp[e + 1:])
+
+
+def transpose(a, dim0, dim1):
+    nd = a._data.ndim
+    return transpose_p(a, _wrap_dim(dim0, nd), _wrap_dim(dim1, nd))
+
+
+def t(a):
+    if a._data.ndim > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is "
+                           f"{a._data.ndim}D")
+    return t_p(a)
+
+
+def permute(a, *dims):
+    dims = _shape_arg(dims)
+    nd = a._data.ndim
+    if len(dims) != nd:
+        raise RuntimeError(
+            "permute(sparse_coo): number of dimensions in the tensor input does not match the "
+            f"length of the desired ordering of dimensions i.e. input.dim() = {nd} is not "
+            f"equal to len(dims) = {len(dims)}")
+    dims = tuple(_wrap_dim(d, nd) for d in dims)
+    if len(set(dims)) != nd:
+        raise RuntimeError("permute(): duplicate dims are not allowed.")
+    return permute_p(a, dims)
+
+
+def unsqueeze(a, dim):
+    return unsqueeze_p(a, _wrap_dim(dim, a._data.ndim + 1))
+
+
+def squeeze(a, dim=None):
+    shp = a._data.shape
+    nd = len(shp)
+    if dim is None:
+        return squeeze_p(a, tuple(i for i, s in enumerate(shp) if s == 1), shp)
+    if isinstance(dim, (tuple, list)):
+        dims = tuple(sorted({_wrap_dim(d, nd) for d in dim}))
+        prim = squeeze_dims_p
+    else:
+        dims = (_wrap_dim(dim, nd),)
+        prim = squeeze_dim_p
+    return prim(a, tuple(d for d in dims if nd and shp[d] == 1), shp)
+
+
+def expand(a, *sizes):
+    sizes = _shape_arg(sizes)
+    shp = a._data.shape
+    if len(sizes) < len(shp):
+        raise RuntimeError(
+            f"expand({a.type()}{{[{', '.join(map(str, shp))}]}}, size=[{', '.join(map(str, sizes))}]): "
+            f"the number of sizes provided ({len(sizes)}) must be greater or equal to the "
+            f"number of dimensions in the tensor ({len(shp)})")
+    lead = len(sizes) - len(shp)
+    target = list(sizes)
+    for i, s in enumerate(sizes):
+        if i < lead:
+            if s < 0:
+                raise RuntimeError(f"The expanded size of the tensor ({s}) isn't allowed in a "
+                                   "leading, non-existing dimension " + str(i))
+            continue
+        cur = shp[i - lead]
+        if s == -1:
+            target[i] = cur
+        elif cur != 1 and s != cur:
+            raise RuntimeError(
+                f"The expanded size of the tensor ({s}) must match the existing size ({cur}) "
+                f"at non-singleton dimension {i}.  Target sizes: [{', '.join(map(str, sizes))}]."
+                f"  Tensor sizes: [{', '.join(map(str, shp))}]")
+    return expand_p(a, tuple(target), shp)
+
+
+def select(a, dim, index):
+    shp = a._data.shape
+    if not shp:
+        raise IndexError("select() cannot be applied to a 0-dim tensor.")
+    dim = _wrap_dim(dim, len(shp))
+    size = shp[dim]
+    if not -size <= index < size:
+        raise IndexError(f"index {index} is out of bounds for dimension {dim} with size {size}")
+    return select_p(a, dim, index % size, shp)
+
+
+def narrow_slice(a, dim, s):
+    """Basic slicing of one dimension, with PyTorch's clamping and positive steps only."""
+    if s.step is not None and s.step <= 0:
+        raise ValueError("step must be greater than zero")
+    start, stop, step = s.indices(a._data.shape[dim])
+    return slice_p(a, dim, start, max(stop, start), step, a._data.shape)
+
+
+def getitem(a, index):
+    """``a[index]`` for ints, slices, None and Ellipsis: a chain of view primitives, as
+    PyTorch builds it (a full slice in a tuple is skipped; nothing left is an alias)."""
+    if not isinstance(index, tuple):
+        if isinstance(index, slice):
+            if a._data.ndim == 0:
+                raise IndexError("slice() cannot be applied to a 0-dim tensor.")
+            return narrow_slice(a, 0, index)
+        index = (index,)
+    if any(isinstance(i, bool) or
+           not isinstance(i, (int, slice, type(None), type(Ellipsis))) and
+           not (hasattr(i, "__index__") and not hasattr(i, "_data")) for i in index):
+        raise IndexError(
+            "retrograd supports indexing with ints, slices, None and Ellipsis for now; "
+            "tensor and list (advanced) indexing arrive with the operator library")
+    index = tuple(i.__index__() if not isinstance(i, (slice, type(None), type(Ellipsis)))
+                  else i for i in index)
+    n_ellipsis = sum(1 for i in index if i is Ellipsis)
+    if n_ellipsis > 1:
+        raise IndexError("an index can only have a single ellipsis ('...')")
+    consumed = sum(1 for i in index if i is not None and i is not Ellipsis)
+    nd = a._data.ndim
+    if consumed > nd:
+        raise IndexError(f"too many indices for tensor of dimension {nd}")
+    out, dim = a, 0
+    for i in index:
+        if i is Ellipsis:
+            dim += nd - consumed
+        elif i is None:
+            out = unsqueeze(out, dim)
+            dim += 1
+        elif isinstance(i, int):
+            out = select(out, dim, i)
+        else:
+            if i != slice(None):
+                out = narrow_slice(out, dim, i)
+            dim += 1
+    return alias_p(a) if out is a else out
