@@ -4,8 +4,6 @@ import warnings
 
 import numpy as np
 
-from .grad_mode import no_grad
-
 __all__ = ["gradcheck", "gradgradcheck", "GradcheckError"]
 
 
@@ -24,25 +22,23 @@ def _outputs(func, inputs):
 
 def _numerical_jacobians(func, inputs, wrt, eps):
     """For each input in ``wrt``, J[k, j] = d out_j / d in_k by central differences.
-    Perturbs each input element in place and restores it exactly afterwards."""
-    with no_grad():
-        outs = _outputs(func, inputs)
-        jacs = []
-        for x in wrt:
-            flat = x._data.reshape(-1) if x._data.flags.c_contiguous else None
-            if flat is None:
-                raise ValueError("gradcheck needs contiguous inputs")
-            per_out = [np.zeros((flat.size, o._data.size)) for o in outs]
-            for k in range(flat.size):
-                orig = flat[k]
-                flat[k] = orig + eps
-                plus = [o._data.astype(np.float64).ravel() for o in _outputs(func, inputs)]
-                flat[k] = orig - eps
-                minus = [o._data.astype(np.float64).ravel() for o in _outputs(func, inputs)]
-                flat[k] = orig
-                for J, p, m in zip(per_out, plus, minus):
-                    J[k] = (p - m) / (2 * eps)
-            jacs.append(per_out)
+    Perturbs each input element in place and restores it exactly afterwards. Runs with
+    grad mode as the caller has it: gradgradcheck's function needs it on."""
+    outs = _outputs(func, inputs)
+    jacs = []
+    for x in wrt:
+        data = x._data  # any strides: elements are addressed by multi-index
+        per_out = [np.zeros((data.size, o._data.size)) for o in outs]
+        for k, idx in enumerate(np.ndindex(data.shape)):
+            orig = data[idx]
+            data[idx] = orig + eps
+            plus = [o._data.astype(np.float64).ravel() for o in _outputs(func, inputs)]
+            data[idx] = orig - eps
+            minus = [o._data.astype(np.float64).ravel() for o in _outputs(func, inputs)]
+            data[idx] = orig
+            for J, p, m in zip(per_out, plus, minus):
+                J[k] = (p - m) / (2 * eps)
+        jacs.append(per_out)
     return outs, jacs
 
 
@@ -117,8 +113,7 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
     from ..random import randn
     inputs = (inputs,) if hasattr(inputs, "_data") else tuple(inputs)
     if grad_outputs is None:
-        with no_grad():
-            outs = _outputs(func, inputs)
+        outs = _outputs(func, inputs)
         grad_outputs = [randn(*o.shape, dtype=o.dtype, requires_grad=o.dtype.is_floating_point)
                         for o in outs if o._requires_grad]
     else:

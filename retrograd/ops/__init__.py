@@ -12,7 +12,8 @@ _primitive.Tensor = Tensor  # the primitives' isinstance checks and result wrapp
 from . import pointwise, shape, reduction, linalg  # noqa: E402  (needs Tensor bound)
 from .pointwise import (add_fn, sub_fn, rsub_fn, mul_fn, div_fn, rdiv_fn, pow_fn, rpow_fn,  # noqa: E402
                         where, to, clone, exp, log, sin, cos, tanh, sigmoid, relu, sqrt, abs,
-                        neg, reciprocal, sign, eq, ne, lt, le, gt, ge, _operand)
+                        neg, reciprocal, sign, eq, ne, lt, le, gt, ge, _operand,
+                        bitwise_and, bitwise_or, bitwise_xor, bitwise_not)
 from .shape import (view, reshape, flatten, transpose, t, permute, unsqueeze, squeeze,  # noqa: E402
                     expand, select, getitem)
 from .reduction import sum, mean  # noqa: E402
@@ -140,6 +141,17 @@ def _cmp(prim):
     return method
 
 
+def _bitwise(prim):
+    def method(self, other):
+        other = _operand(other)
+        for x in (self, other):
+            if isinstance(x, float) or (hasattr(x, "_data") and x.dtype.is_floating_point):
+                raise RuntimeError(f"\"{prim.name}_cpu\" not implemented for "
+                                   f"'{(x.dtype if hasattr(x, '_data') else _dt.float32)._legacy}'")
+        return prim(self, other)
+    return method
+
+
 _METHODS = {
     "__add__": add_fn, "__radd__": lambda a, b: add_fn(a, b), "add": add_fn,
     "__sub__": sub_fn, "__rsub__": rsub_fn, "sub": sub_fn,
@@ -174,8 +186,20 @@ _METHODS = {
     "div_": _inplace(div_fn), "pow_": _inplace(pow_fn),
     "__iadd__": _inplace(add_fn), "__isub__": _inplace(sub_fn), "__imul__": _inplace(mul_fn),
     "__itruediv__": _inplace(div_fn),
+    "__and__": _bitwise(bitwise_and), "__rand__": _bitwise(bitwise_and),
+    "__or__": _bitwise(bitwise_or), "__ror__": _bitwise(bitwise_or),
+    "__xor__": _bitwise(bitwise_xor), "__rxor__": _bitwise(bitwise_xor),
+    "__invert__": bitwise_not, "bitwise_not": bitwise_not, "logical_not": bitwise_not,
     "zero_": zero_, "fill_": fill_, "where": lambda a, cond, other: where(cond, a, other),
 }
 
+def _as_method(fn):
+    """Primitives are callable objects, not functions, so they don't bind as methods."""
+    if isinstance(fn, _primitive.Primitive):
+        prim = fn
+        return lambda self, *args: prim(self, *args)
+    return fn
+
+
 for _name, _fn in _METHODS.items():
-    setattr(Tensor, _name, _fn)
+    setattr(Tensor, _name, _as_method(_fn))

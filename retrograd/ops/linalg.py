@@ -2,7 +2,7 @@
 (1-D, 2-D, and broadcast batches), with PyTorch's shape and dtype errors."""
 import numpy as np
 
-from .primitive import primitive, ELEMENTWISE
+from .primitive import primitive, ELEMENTWISE, broadcast_shapes
 from . import shape as _shape
 
 
@@ -88,20 +88,6 @@ def bmm(a, b):
     return bmm_p(a, b)
 
 
-def _broadcast_shapes(s1, s2):
-    """PyTorch's broadcasting of two shapes, with its error message."""
-    n = max(len(s1), len(s2))
-    a = (1,) * (n - len(s1)) + tuple(s1)
-    b = (1,) * (n - len(s2)) + tuple(s2)
-    out = []
-    for i, (x, y) in enumerate(zip(a, b)):
-        if x != y and x != 1 and y != 1:
-            raise RuntimeError(f"The size of tensor a ({x}) must match the size of tensor b "
-                               f"({y}) at non-singleton dimension {i}")
-        out.append(y if x == 1 else x)
-    return tuple(out)
-
-
 def matmul(a, b):
     """PyTorch's matmul: dot, mv, mm, or a broadcast batch of matrix products."""
     da, db = a.ndim, b.ndim
@@ -126,7 +112,7 @@ def matmul(a, b):
     # General case: broadcast the batch dims, then one bmm.
     a2 = a.unsqueeze(0) if da == 1 else a
     b2 = b.unsqueeze(-1) if db == 1 else b
-    batch = _broadcast_shapes(a2.shape[:-2], b2.shape[:-2])
+    batch = broadcast_shapes(a2.shape[:-2], b2.shape[:-2])
     n, k = a2.shape[-2:]
     k2, m = b2.shape[-2:]
     if k != k2:

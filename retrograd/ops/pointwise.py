@@ -149,10 +149,13 @@ lt = primitive("lt", None, forward=lambda xp, a, b: xp.less(a, b), nin=2, dtypes
 le = primitive("le", None, forward=lambda xp, a, b: xp.less_equal(a, b), nin=2, dtypes=COMPARE)
 gt = primitive("gt", None, forward=lambda xp, a, b: xp.greater(a, b), nin=2, dtypes=COMPARE)
 ge = primitive("ge", None, forward=lambda xp, a, b: xp.greater_equal(a, b), nin=2, dtypes=COMPARE)
-logical_and = primitive("bitwise_and", None, forward=lambda xp, a, b: xp.bitwise_and(a, b),
+bitwise_and = primitive("bitwise_and", None, forward=lambda xp, a, b: xp.bitwise_and(a, b),
                         nin=2, dtypes=PROMOTE)
-logical_or = primitive("bitwise_or", None, forward=lambda xp, a, b: xp.bitwise_or(a, b),
+bitwise_or = primitive("bitwise_or", None, forward=lambda xp, a, b: xp.bitwise_or(a, b),
                        nin=2, dtypes=PROMOTE)
+bitwise_xor = primitive("bitwise_xor", None, forward=lambda xp, a, b: xp.bitwise_xor(a, b),
+                        nin=2, dtypes=PROMOTE)
+bitwise_not = primitive("bitwise_not", None, forward=lambda xp, a: xp.invert(a), nin=1)
 
 
 # ----- the public functions: pick the overload, normalize operands

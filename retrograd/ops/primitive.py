@@ -29,6 +29,23 @@ _NO_EDGE = (None, 0)
 Tensor = None  # bound by tensor.py once the class exists (it imports this module)
 
 
+def broadcast_shapes(*shapes):
+    """PyTorch's broadcasting of shapes, with its error message."""
+    out = ()
+    for s in shapes:
+        n = max(len(out), len(s))
+        a = (1,) * (n - len(out)) + tuple(out)
+        b = (1,) * (n - len(s)) + tuple(s)
+        res = []
+        for i, (x, y) in enumerate(zip(a, b)):
+            if x != y and x != 1 and y != 1:
+                raise RuntimeError(f"The size of tensor a ({x}) must match the size of tensor "
+                                   f"b ({y}) at non-singleton dimension {i}")
+            res.append(y if x == 1 else x)
+        out = tuple(res)
+    return out
+
+
 def _loaded_names(fn):
     """The argument names a formula actually reads: what must be saved for it."""
     code = fn.__code__
@@ -106,7 +123,12 @@ class Primitive:
                     record = True
             else:
                 arrays.append(x)
-        out = self.forward(np, *arrays, *args[nin:])
+        try:
+            out = self.forward(np, *arrays, *args[nin:])
+        except ValueError as e:
+            if "broadcast" in str(e):  # NumPy's words; PyTorch's are the ones users search
+                broadcast_shapes(*(np.shape(a) for a in arrays))
+            raise
         if type(out) is not _ndarray:
             out = np.asarray(out)
         if rule is not None and rule is not COMPARE and out.dtype != npd:
