@@ -2,6 +2,7 @@
 arange, linspace, eye, with PyTorch's dtype inference and argument errors."""
 import math
 import numbers
+import warnings
 
 import numpy as np
 
@@ -11,6 +12,12 @@ from .tensor import Tensor
 __all__ = ["tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty",
            "zeros_like", "ones_like", "full_like", "empty_like", "arange", "linspace", "eye",
            "scalar_tensor"]
+
+
+_COPY_CONSTRUCT_WARNING = (
+    "To copy construct from a tensor, it is recommended to use sourceTensor.detach().clone() "
+    "or sourceTensor.detach().clone().requires_grad_(True), rather than "
+    "torch.tensor(sourceTensor).")
 
 
 def _check_device(device):
@@ -31,66 +38,140 @@ def _finish(data, requires_grad):
     return t
 
 
-def _nested(data):
-    """(shape, flat list of Python numbers) of nested sequences, walked without recursion,
-    with PyTorch's errors for ragged input and for element types it does not take."""
+_PY_SCALARS = (bool, int, float)
+
+
+def _element_dtype(x):
+    """The dtype one leaf of nested data brings to inference; PyTorch's errors otherwise."""
+    if isinstance(x, (np.generic, np.ndarray)):  # first: np.float64 is a Python float too
+        return _dt.from_numpy_dtype(x.dtype)
+    if isinstance(x, bool):
+        return _dt.bool_
+    if isinstance(x, numbers.Integral):
+        return _dt.int64
+    if isinstance(x, float):
+        return _dt.get_default_dtype()
+    if isinstance(x, Tensor):
+        return x.dtype
+    if isinstance(x, (str, bytes)):
+        raise TypeError(f"new(): invalid data type '{type(x).__name__}'")
+    if isinstance(x, numbers.Real):
+        return _dt.get_default_dtype()
+    raise RuntimeError(f"Could not infer dtype of {type(x).__name__}")
+
+
+def _is_seq(x):
+    return isinstance(x, (list, tuple)) or (isinstance(x, np.ndarray) and x.ndim > 0)
+
+
+def _walk_dtype(data):
+    """The promotion of the dtypes of every leaf of nested data (PyTorch infers it before
+    it looks at the shape, so its errors come first)."""
+    inferred = None
+    stack = [data]
+    while stack:
+        x = stack.pop()
+        if _is_seq(x):
+            if len(x) == 0:
+                d = _dt.get_default_dtype()  # an empty list counts as a float, as in NumPy
+            elif isinstance(x, np.ndarray):
+                d = _dt.from_numpy_dtype(x.dtype)
+            else:
+                stack.extend(x)
+                continue
+        elif isinstance(x, str):
+            continue  # reported later, as 'too many dimensions' or an invalid type
+        else:
+            d = _element_dtype(x)
+        inferred = d if inferred is None else _dt.promote_types(inferred, d)
+    return inferred or _dt.get_default_dtype()
+
+
+def _structure(data):
+    """(shape, flat leaves) of nested sequences, level by level, without recursion; the
+    shape comes from the first elements, as in PyTorch, then every item is checked."""
     shape = []
+    x = data
+    while _is_seq(x) or isinstance(x, str):
+        if isinstance(x, str):
+            raise ValueError(f"too many dimensions '{type(x).__name__}'")
+        shape.append(len(x))
+        if not len(x):
+            break
+        x = x[0]
     level = [data]
-    while level and isinstance(level[0], (list, tuple)):
-        n = len(level[0])
+    for dim, n in enumerate(shape):
         for x in level:
-            if not isinstance(x, (list, tuple)) or len(x) != n:
-                got = len(x) if isinstance(x, (list, tuple)) else 0
-                raise ValueError(f"expected sequence of length {n} at dim {len(shape)} "
-                                 f"(got {got})")
-        shape.append(n)
+            if isinstance(x, (str, bytes)):
+                raise TypeError(f"new(): invalid data type '{type(x).__name__}'")
+            if not _is_seq(x):
+                raise TypeError("not a sequence")
+            if len(x) != n:
+                raise ValueError(f"expected sequence of length {n} at dim {dim} "
+                                 f"(got {len(x)})")
         level = [y for x in level for y in x]
-    flat = []
-    for x in level:
-        if isinstance(x, (list, tuple)):
-            raise ValueError(f"expected sequence of length 0 at dim {len(shape)} "
-                             f"(got {len(x)})")
-        if isinstance(x, (Tensor, np.ndarray, np.generic)):
-            arr = x._data if isinstance(x, Tensor) else np.asarray(x)
-            if arr.size != 1:
-                raise ValueError("only one element tensors can be converted to Python scalars")
-            x = arr.reshape(()).item()
-        elif not isinstance(x, numbers.Number) or isinstance(x, complex):
-            raise TypeError(f"new(): invalid data type '{type(x).__name__}'")
-        flat.append(x)
-    return shape, flat
+    return shape, level
 
 
-def _infer(data):
+def _nested(data, dtype):
+    """(shape, flat Python numbers, inferred dtype) of nested sequences, with PyTorch's
+    errors for dtypes it cannot infer, ragged input, and misplaced items."""
+    try:
+        shape, flat = _structure(data)
+    except (TypeError, ValueError):
+        _walk_dtype(data)  # an inference error is the one PyTorch reports
+        raise
+    types = set(map(type, flat))
+    if types <= {bool, int, float}:  # the common case, without a per-item walk
+        inferred = (_dt.get_default_dtype() if float in types or not flat or 0 in shape
+                    else _dt.int64 if int in types else _dt.bool_)
+    else:
+        inferred = _walk_dtype(data)
+        target = dtype or inferred
+        flat = [_leaf_value(x, target) for x in flat]
+    return shape, flat, inferred
+
+
+def _leaf_value(x, target):
+    """One leaf as a Python number, or PyTorch's error for what cannot be one."""
+    if _is_seq(x):
+        if target.is_floating_point or target is _dt.bool_:
+            raise TypeError(f"must be real number, not {type(x).__name__}")
+        raise TypeError(f"'{type(x).__name__}' object cannot be interpreted as an integer")
+    if isinstance(x, (Tensor, np.ndarray, np.generic)):
+        arr = x._data if isinstance(x, Tensor) else np.asarray(x)
+        if arr.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        return arr.reshape(()).item()
+    _element_dtype(x)  # raises for strings and other non-numbers
+    return x
+
+
+def _infer(data, dtype=None):
     """The array ``torch.tensor(data)`` would make: Python floats take the default
-    dtype, ints int64, bools bool; arrays and tensors keep their dtype."""
+    dtype, ints int64, bools bool; arrays, NumPy scalars and tensors keep their dtype,
+    and mixed leaves promote as PyTorch's do."""
     if isinstance(data, Tensor):
         return data._data.copy()
     if isinstance(data, np.ndarray):
         _dt.from_numpy_dtype(data.dtype)
         return data.copy()
     if isinstance(data, (list, tuple)):
-        shape, flat = _nested(data)
-        arr = np.array(flat).reshape(shape)
-    elif isinstance(data, np.generic):
+        shape, flat, inferred = _nested(data, dtype)
+        return np.array(flat, dtype=inferred.np).reshape(shape)
+    if isinstance(data, np.generic):
+        _dt.from_numpy_dtype(data.dtype)
         return np.array(data)
-    elif isinstance(data, numbers.Number) and not isinstance(data, complex):
-        arr = np.array(data)
-    else:
-        raise RuntimeError(f"Could not infer dtype of {type(data).__name__}")
-    kind = arr.dtype.kind
-    if kind == "f":
-        return arr.astype(_dt.get_default_dtype().np)
-    if kind in "iu":
-        return arr.astype(np.int64)
-    return arr  # bool
+    return np.array(data, dtype=_element_dtype(data).np)
 
 
 def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
     """A new tensor copying ``data`` (numbers, nested lists, arrays, tensors), with
     PyTorch's dtype inference: Python floats take the default dtype, ints int64."""
     _check_device(device)
-    arr = _infer(data)
+    if isinstance(data, Tensor):
+        warnings.warn(_COPY_CONSTRUCT_WARNING, UserWarning, stacklevel=2)
+    arr = _infer(data, dtype)
     if dtype is not None:
         arr = arr.astype(dtype.np)
     return _finish(np.ascontiguousarray(arr) if arr.ndim else arr, requires_grad)
@@ -122,33 +203,66 @@ def from_numpy(array):
     return Tensor._make(array)
 
 
-def _size(size):
-    if len(size) == 1 and isinstance(size[0], (tuple, list)):
-        size = tuple(size[0])
-    size = tuple(size)
-    for s in size:
-        if not isinstance(s, (int, np.integer)) or isinstance(s, bool):
-            raise TypeError(f"zeros(): argument 'size' must be tuple of ints, but found "
-                            f"element of type {type(s).__name__}")
-    if any(s < 0 for s in size):
-        neg = next(s for s in size if s < 0)
-        raise RuntimeError(f"Trying to create tensor with negative dimension {neg}: "
-                           f"[{', '.join(map(str, size))}]")
-    return tuple(int(s) for s in size)
+def _as_dim(s):
+    """A size entry as an int (ints, NumPy integers, integer tensors), else None."""
+    if isinstance(s, (int, np.integer)):
+        return int(s)
+    if isinstance(s, Tensor) and s._data.dtype.kind in "iub" and s._data.size == 1:
+        return int(s._data.reshape(()).item())
+    return None
 
 
-def _factory(np_fn):
+def _size(size, fn="zeros"):
+    """A factory's sizes, given as varargs (``zeros(2, 3)``) or as one sequence
+    (``zeros((2, 3))``), checked with PyTorch's errors for function ``fn``."""
+    if len(size) == 1 and not isinstance(size[0], (tuple, list)):
+        if _as_dim(size[0]) is None:
+            raise TypeError(f"{fn}(): argument 'size' (position 1) must be tuple of ints, "
+                            f"not {type(size[0]).__name__}")
+    return _size_seq(size[0] if len(size) == 1 and isinstance(size[0], (tuple, list))
+                     else list(size), fn)
+
+
+def _size_seq(size, fn):
+    """A size given as one sequence (``full((2, 3), ...)``), checked as ``_size`` does."""
+    if not isinstance(size, (tuple, list)):
+        raise TypeError(f"{fn}(): argument 'size' (position 1) must be tuple of ints, "
+                        f"not {type(size).__name__}")
+    dims = []
+    for i, s in enumerate(size):
+        d = _as_dim(s)
+        if d is None:
+            name = type(s).__name__
+            if isinstance(size, tuple):
+                raise TypeError(f"{fn}(): argument 'size' (position 1) must be tuple of ints, "
+                                f"but found element of type {name} at pos {i}")
+            raise TypeError(f"{fn}(): argument 'size' failed to unpack the object at pos "
+                            f"{i + 1} with error \"type must be tuple of ints,but got {name}\"")
+        dims.append(d)
+    for d in dims:
+        if d < 0:
+            if fn == "zeros":  # PyTorch checks zeros' sizes in a kernel of its own
+                raise RuntimeError("zeros: Dimension size must be non-negative.")
+            raise RuntimeError(f"Trying to create tensor with negative dimension {d}: "
+                               f"[{', '.join(map(str, dims))}]")
+    return tuple(dims)
+
+
+def _factory(np_fn, fn):
     def make(*size, dtype=None, device=None, requires_grad=False, out=None, layout=None,
              pin_memory=False, memory_format=None):
+        if not size:
+            raise TypeError(f'{fn}() missing 1 required positional arguments: "size"')
         _check_device(device)
-        arr = np_fn(_size(size), dtype=(dtype or _dt.get_default_dtype()).np)
+        arr = np_fn(_size(size, fn), dtype=(dtype or _dt.get_default_dtype()).np)
         return _finish(arr, requires_grad)
+    make.__name__ = make.__qualname__ = fn
     return make
 
 
-zeros = _factory(np.zeros)
-ones = _factory(np.ones)
-empty = _factory(np.zeros)  # PyTorch leaves it uninitialized; zeros are one valid content
+zeros = _factory(np.zeros, "zeros")
+ones = _factory(np.ones, "ones")
+empty = _factory(np.zeros, "empty")  # PyTorch leaves it uninitialized; zeros are one valid content
 
 
 def _fill_dtype(value):
@@ -165,7 +279,8 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, out=
     if hasattr(fill_value, "_data"):
         fill_value = fill_value.item()
     dtype = dtype or _fill_dtype(fill_value)
-    return _finish(np.full(_size((size,)), fill_value, dtype=dtype.np), requires_grad)
+    return _finish(np.full(_size_seq(size, "full"), fill_value, dtype=dtype.np),
+                   requires_grad)
 
 
 def _like(np_fn):
@@ -203,7 +318,7 @@ def arange(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=
     if step == 0:
         raise RuntimeError("step must be nonzero")
     if (end - start) * step < 0:
-        raise RuntimeError("upper bound and larger bound inconsistent with step sign")
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
     if dtype is None:
         ints = all(isinstance(v, numbers.Integral) for v in (start, end, step))
         dtype = _dt.int64 if ints else _dt.get_default_dtype()

@@ -3,7 +3,7 @@ manual_seed, and the random factories rand, randn, randint, normal."""
 import numpy as np
 
 from . import dtypes as _dt
-from ._creation import _size, _finish, _check_device
+from ._creation import _size, _size_seq, _finish, _check_device
 from .tensor import Tensor
 
 __all__ = ["Generator", "manual_seed", "seed", "initial_seed", "default_generator",
@@ -84,7 +84,7 @@ def _rng(generator):
 def _float_dtype(dtype, fn):
     dtype = dtype or _dt.get_default_dtype()
     if not dtype.is_floating_point:
-        raise RuntimeError(f"\"{fn}\" not implemented for '{dtype._legacy}'")
+        raise NotImplementedError(f"\"{fn}\" not implemented for '{dtype._legacy}'")
     return dtype
 
 
@@ -93,7 +93,7 @@ def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, ou
     """Uniform on [0, 1)."""
     _check_device(device)
     dtype = _float_dtype(dtype, "check_uniform_bounds")
-    arr = _rng(generator).random(_size(size)).astype(dtype.np)
+    arr = _rng(generator).random(_size(size, "rand")).astype(dtype.np)
     return _finish(arr, requires_grad)
 
 
@@ -102,7 +102,7 @@ def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, o
     """Standard normal."""
     _check_device(device)
     dtype = _float_dtype(dtype, "normal_kernel_cpu")
-    arr = _rng(generator).standard_normal(_size(size)).astype(dtype.np)
+    arr = _rng(generator).standard_normal(_size(size, "randn")).astype(dtype.np)
     return _finish(arr, requires_grad)
 
 
@@ -121,8 +121,13 @@ def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=N
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got "
                            f"from={low} >= to={high}")
     dtype = dtype or _dt.int64
-    arr = _rng(generator).integers(low, high, _size((size,))).astype(dtype.np)
+    arr = _rng(generator).integers(low, high, _size_seq(size, "randint")).astype(dtype.np)
     return _finish(arr, requires_grad)
+
+
+def _cfmt(x):
+    """A number as PyTorch's C++ messages print it (-1.0 as -1)."""
+    return f"{x:g}"
 
 
 def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None,
@@ -134,7 +139,8 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
         m = mean._data if isinstance(mean, Tensor) else mean
         s = std._data if isinstance(std, Tensor) else std
         if np.any(np.asarray(s) < 0):
-            raise RuntimeError("normal expects all elements of std >= 0.0")
+            raise RuntimeError(f"normal expects std >= 0.0, but found std "
+                               f"{_cfmt(np.asarray(s).min().item())}")
         shape = np.broadcast_shapes(np.shape(m), np.shape(s))
         ref = mean if isinstance(mean, Tensor) else std
         arr = (m + s * rng.standard_normal(shape)).astype(ref._data.dtype)
@@ -143,8 +149,8 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
         raise TypeError("normal() received an invalid combination of arguments: with float "
                         "mean and std, a size is required")
     if std < 0:
-        raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {_cfmt(std)}")
     _check_device(device)
     dtype = _float_dtype(dtype, "normal_kernel_cpu")
-    arr = (mean + std * rng.standard_normal(_size((size,)))).astype(dtype.np)
+    arr = (mean + std * rng.standard_normal(_size_seq(size, "normal"))).astype(dtype.np)
     return _finish(arr, requires_grad)

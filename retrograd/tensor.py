@@ -167,13 +167,23 @@ class Tensor:
     def requires_grad(self, value):
         value = bool(value)
         if self.grad_fn is not None:
-            raise RuntimeError(_LEAF_ONLY)
+            # PyTorch's hint about detach() comes only with the request to turn it off.
+            raise RuntimeError(_LEAF_ONLY if not value else _LEAF_ONLY.split(" If", 1)[0])
         if value and not self.dtype.is_floating_point:
-            raise RuntimeError("only Tensors of floating point dtype can require gradients")
+            raise RuntimeError("only Tensors of floating point and complex dtype can require "
+                               "gradients")
         self._requires_grad = value
 
     def requires_grad_(self, requires_grad=True):
-        self.requires_grad = requires_grad
+        requires_grad = bool(requires_grad)
+        if self.grad_fn is not None:
+            if requires_grad:  # a non-leaf already requires grad: nothing to change
+                return self
+            raise RuntimeError(_LEAF_ONLY)
+        if requires_grad and not self.dtype.is_floating_point:
+            # PyTorch words this one differently from the attribute setter's.
+            raise RuntimeError("only Tensors of floating point dtype can require gradients")
+        self._requires_grad = requires_grad
         return self
 
     @property
@@ -186,7 +196,9 @@ class Tensor:
 
     @property
     def grad(self):
-        if self.grad_fn is not None and not self._retains_grad:
+        # PyTorch warns only while there is nothing to return (backward(inputs=[nonleaf])
+        # fills a non-leaf's .grad without retain_grad).
+        if self.grad_fn is not None and not self._retains_grad and self._grad is None:
             warnings.warn(_NONLEAF_GRAD_WARNING, UserWarning, stacklevel=2)
         return self._grad
 
@@ -273,7 +285,7 @@ class Tensor:
     def size(self, dim=None):
         if dim is None:
             return Size(self._data.shape)
-        return self._data.shape[_wrap_dim(dim, self._data.ndim)]
+        return self._data.shape[_wrap_dim_of_shape(dim, self._data.ndim)]
 
     @property
     def dtype(self):
@@ -308,7 +320,7 @@ class Tensor:
 
     def stride(self, dim=None):
         st = tuple(s // self._data.itemsize for s in self._data.strides)
-        return st if dim is None else st[_wrap_dim(dim, self._data.ndim)]
+        return st if dim is None else st[_wrap_dim_of_shape(dim, self._data.ndim)]
 
     def is_contiguous(self, memory_format=None):
         return self._data.flags.c_contiguous
@@ -415,6 +427,13 @@ def _wrap_dim(dim, ndim):
         raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}],"
                          f" but got {dim})")
     return dim + n if dim < 0 else dim
+
+
+def _wrap_dim_of_shape(dim, ndim):
+    """_wrap_dim for size(dim)/stride(dim), which a 0-d tensor has no entries of."""
+    if ndim == 0:
+        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+    return _wrap_dim(dim, ndim)
 
 
 _graph._tensor_cls[0] = Tensor

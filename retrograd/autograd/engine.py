@@ -4,7 +4,7 @@ Every walk over the graph is a loop with an explicit stack or heap: no recursion
 import heapq
 
 from .grad_mode import STATE
-from .graph import AccumulateGrad
+from .graph import AccumulateGrad, FREED
 
 _UNUSED_MSG = ("The differentiated Tensor at index {} appears to not have been used in the "
                "graph. Set allow_unused=True if this is the desired behavior.")
@@ -14,7 +14,7 @@ def _count_dependencies(roots):
     """How many edges lead into each node reachable from the roots."""
     deps = {}
     stack = list(roots)
-    seen = set(stack)
+    is_root = set(stack).__contains__
     while stack:
         for nxt, _ in stack.pop().next_functions:
             if nxt is not None:
@@ -22,9 +22,8 @@ def _count_dependencies(roots):
                     deps[nxt] += 1
                 else:
                     deps[nxt] = 1
-                if nxt not in seen:
-                    seen.add(nxt)
-                    stack.append(nxt)
+                    if not is_root(nxt):  # a root reached from another is walked once
+                        stack.append(nxt)
     return deps
 
 
@@ -115,12 +114,18 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None,
 
     ready = [(-n._seq, n) for n in root_nodes if n not in deps]
     heapq.heapify(ready)
+    pop, push = heapq.heappop, heapq.heappush
     prev_mode = STATE.enabled
     STATE.enabled = create_graph
+    # A node that is the only one ready skips the heap: chains never touch it.
+    single = None
     try:
-        while ready:
-            node = heapq.heappop(ready)[1]
-            grads = buffers.pop(node, None)
+        while single is not None or ready:
+            if single is not None:
+                node, single = single, None
+            else:
+                node = pop(ready)[1]
+            grads = buffers.pop(node, None)  # None: no gradient reached this node
             if targets is not None:
                 for nr, i in targets.get(node, ()):
                     if grads is not None and nr < len(grads):
@@ -132,27 +137,48 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None,
                     if targets is None or node in targets:
                         _accumulate(node, grads[0], create_graph)
                 continue
-            retained = node._retained
-            if retained is not None and grads is not None:
-                for nr, ref in retained.items():
+            if node._retained is not None and grads is not None:
+                for nr, ref in node._retained.items():
                     tensor = ref()
                     if tensor is not None and nr < len(grads) and grads[nr] is not None:
                         _store_retained(tensor, grads[nr])
-            if grads is None or all(g is None for g in grads):
-                outputs = None
-            else:
-                outputs = _run_node(node, grads)
-            if not retain_graph:
-                node._release()
-            for i, (nxt, nr) in enumerate(node.next_functions):
+            # The node's VJP formulas, one per input that needs a gradient, each result
+            # reduced to its input's shape and dtype, and passed on at once.
+            grad = None if grads is None else grads[0]
+            if grad is not None:
+                prim = node._prim
+                if node._saved is None:
+                    saved, out = prim._nothing_saved, None
+                else:
+                    saved, out = node._unpack()
+                params = node._params
+            i = -1
+            for (nxt, nr), meta, vjp in zip(node.next_functions, node._meta, node._prim.vjp):
+                i += 1
                 if nxt is None or (needed is not None and nxt not in needed):
                     continue
-                if outputs is not None and outputs[i] is not None:
-                    _add_to_buffer(buffers.setdefault(nxt, [None]), nr, outputs[i])
+                if grad is not None:
+                    g = vjp(grad, *saved, out, *params)
+                    if g is not None:
+                        if meta is not None:
+                            g = _conform(g, meta, node, i)
+                        buf = buffers.get(nxt)
+                        if buf is None:
+                            buffers[nxt] = [g] if nr == 0 else [None] * nr + [g]
+                        else:
+                            _add_to_buffer(buf, nr, g)
                 left = deps[nxt] - 1
                 deps[nxt] = left
                 if left == 0:
-                    heapq.heappush(ready, (-nxt._seq, nxt))
+                    if single is None and not ready:
+                        single = nxt
+                    else:
+                        if single is not None:
+                            push(ready, (-single._seq, single))
+                            single = None
+                        push(ready, (-nxt._seq, nxt))
+            if not retain_graph and node._saved is not None:
+                node._saved = FREED
     finally:
         STATE.enabled = prev_mode
     if captured is not None and not accumulate:
@@ -169,29 +195,15 @@ def _add_to_buffer(buf, nr, grad):
     buf[nr] = grad if old is None else old + grad
 
 
-def _run_node(node, grads):
-    """One node's VJP formulas, then the engine's part: each input's gradient reduced to
-    its shape (broadcasting) and cast to its dtype."""
-    prim = node._prim
-    saved, out = node._unpack()
-    grad = grads[0]
-    if grad is None:
-        return None
-    params = node._params
-    results = []
-    for i, ((nxt, _), meta) in enumerate(zip(node.next_functions, node._meta)):
-        if nxt is None:
-            results.append(None)
-            continue
-        g = prim.vjp[i](grad, *saved, out, *params)
-        if g is not None:
-            shape, dtype = meta
-            if g._data.shape != shape:
-                g = sum_to(g, shape, node, i)
-            if g._data.dtype != dtype:
-                g = g.to(_dtype_of(dtype))
-        results.append(g)
-    return results
+def _conform(g, meta, node, i):
+    """The engine's part of every gradient: reduced to its input's shape (broadcasting)
+    and cast to its dtype."""
+    shape, dtype = meta
+    if g._data.shape != shape:
+        g = sum_to(g, shape, node, i)
+    if g._data.dtype != dtype:
+        g = g.to(_dtype_of(dtype))
+    return g
 
 
 def _dtype_of(np_dtype):

@@ -85,6 +85,11 @@ class set_grad_enabled(_Mode):
     def clone(self):
         return type(self)(self.mode)
 
+    def __call__(self, fn):
+        # As a decorator it must not leave the mode switched: restore what __init__ changed.
+        STATE.enabled, STATE.inference = self._prev
+        return super().__call__(fn)
+
     def _set(self):
         STATE.enabled = self.mode
 

@@ -50,7 +50,7 @@ class PrimitiveNode(Node):
         """The saved inputs and output as Tensors, after the version checks."""
         saved = self._saved
         if saved is None:  # nothing was needed (add, or no input needing it)
-            return (None,) * self._prim.nin, None
+            return self._prim._nothing_saved, None
         if saved is FREED:
             raise RuntimeError(FREED_MSG)
         versions = self._versions

@@ -7,7 +7,7 @@ from ..tensor import Tensor
 from .. import dtypes as _dt
 from ..autograd.grad_mode import STATE
 
-_primitive.Tensor = Tensor  # the primitives' isinstance checks and result wrapping
+_primitive.bind_tensor(Tensor)  # the primitives' isinstance checks and result wrapping
 
 from . import pointwise, shape, reduction, linalg  # noqa: E402  (needs Tensor bound)
 from .pointwise import (add_fn, sub_fn, rsub_fn, mul_fn, div_fn, rdiv_fn, pow_fn, rpow_fn,  # noqa: E402

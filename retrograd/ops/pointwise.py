@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 
-from .primitive import primitive, ELEMENTWISE, LINEAR, PROMOTE, FLOAT, COMPARE
+from .primitive import primitive, operand, ELEMENTWISE, LINEAR, PROMOTE, FLOAT, COMPARE
 from .. import dtypes as _dt
 
 
@@ -20,16 +20,16 @@ def _quiet(fn):
 # ----- arithmetic
 add = primitive(
     "add", "AddBackward0",
-    forward=lambda xp, a, b, alpha: xp.add(a, b) if alpha == 1 else xp.add(a, b * alpha),
-    vjp=(lambda g, a, b, out, alpha: g,
-         lambda g, a, b, out, alpha: g if alpha == 1 else g * alpha),
+    forward=lambda xp, a, b, alpha=1: a + b if alpha == 1 else a + b * alpha,
+    vjp=(lambda g, a, b, out, alpha=1: g,
+         lambda g, a, b, out, alpha=1: g if alpha == 1 else g * alpha),
     jvp=ELEMENTWISE, dtypes=PROMOTE)
 
 sub = primitive(
     "sub", "SubBackward0",
-    forward=lambda xp, a, b, alpha: xp.subtract(a, b) if alpha == 1 else xp.subtract(a, b * alpha),
-    vjp=(lambda g, a, b, out, alpha: g,
-         lambda g, a, b, out, alpha: -g if alpha == 1 else g * -alpha),
+    forward=lambda xp, a, b, alpha=1: a - b if alpha == 1 else a - b * alpha,
+    vjp=(lambda g, a, b, out, alpha=1: g,
+         lambda g, a, b, out, alpha=1: -g if alpha == 1 else g * -alpha),
     jvp=ELEMENTWISE, dtypes=PROMOTE)
 
 rsub = primitive(  # other - alpha * a, for a Python number `other` (1 - x)
@@ -40,7 +40,7 @@ rsub = primitive(  # other - alpha * a, for a Python number `other` (1 - x)
 
 mul = primitive(
     "mul", "MulBackward0",
-    forward=lambda xp, a, b: xp.multiply(a, b),
+    forward=lambda xp, a, b: a * b,  # operators: fast on NumPy scalars too
     vjp=(lambda g, a, b, out: g * b,
          lambda g, a, b, out: g * a),
     jvp=ELEMENTWISE, dtypes=PROMOTE)
@@ -159,17 +159,7 @@ bitwise_not = primitive("bitwise_not", None, forward=lambda xp, a: xp.invert(a),
 
 
 # ----- the public functions: pick the overload, normalize operands
-def _operand(x):
-    """Python numbers stay numbers (PyTorch's 'wrapped numbers'); NumPy scalars become
-    Python numbers and arrays become tensors, as PyTorch treats them."""
-    if isinstance(x, (int, float)) or hasattr(x, "_data"):
-        return x
-    if isinstance(x, np.generic):
-        return x.item()
-    if isinstance(x, np.ndarray):
-        from .._creation import tensor
-        return tensor(x)
-    raise TypeError(f"unsupported operand type: '{type(x).__name__}'")
+_operand = operand
 
 
 def _cast_for(a, *scalars, floating=False):
@@ -189,17 +179,18 @@ def _check_bool_sub(a, b):
 
 
 def add_fn(a, b, *, alpha=1):
-    return add(a, _operand(b), alpha)
+    # alpha=1 is left out of the call: the common case skips parameter passing
+    return add(a, b) if alpha == 1 else add(a, b, alpha)
 
 
 def radd_fn(a, b):
-    return add(a, _operand(b), 1)
+    return add(a, b)
 
 
 def sub_fn(a, b, *, alpha=1):
     b = _operand(b)
     _check_bool_sub(a, b)
-    return sub(a, b, alpha)
+    return sub(a, b) if alpha == 1 else sub(a, b, alpha)
 
 
 def rsub_fn(a, b, *, alpha=1):
@@ -211,7 +202,7 @@ def rsub_fn(a, b, *, alpha=1):
 
 
 def mul_fn(a, b):
-    return mul(a, _operand(b))
+    return mul(a, b)
 
 
 def div_fn(a, b, *, rounding_mode=None):

@@ -26,7 +26,26 @@ PROMOTE, FLOAT, COMPARE = "promote", "float", "compare"
 
 _ndarray = np.ndarray
 _NO_EDGE = (None, 0)
-Tensor = None  # bound by tensor.py once the class exists (it imports this module)
+_NO_META2 = (None, None)
+Tensor = _make = None  # bound by bind_tensor() once the class exists (no import cycle)
+
+
+def bind_tensor(cls):
+    global Tensor, _make
+    Tensor, _make = cls, cls._make
+
+
+def operand(x):
+    """An operand as PyTorch takes it: Python numbers stay numbers ('wrapped numbers'),
+    NumPy scalars become Python numbers, NumPy arrays become tensors."""
+    if isinstance(x, (int, float, Tensor)):
+        return x
+    if isinstance(x, np.generic):
+        return x.item()
+    if isinstance(x, np.ndarray):
+        _dt.from_numpy_dtype(x.dtype)
+        return Tensor._make(x.copy())
+    raise TypeError(f"unsupported operand type: '{type(x).__name__}'")
 
 
 def broadcast_shapes(*shapes):
@@ -61,6 +80,8 @@ class Primitive:
     """One differentiable operation. Calling it runs ``forward`` on the inputs' arrays;
     when grad mode is on and an input requires grad it also records a node whose
     backward applies ``vjp[i]`` for each input ``i`` that needs a gradient."""
+    __slots__ = ("name", "node_name", "node_cls", "forward", "vjp", "jvp", "nin", "dtypes",
+                 "view", "differentiable", "_uses", "_plans", "_nothing_saved", "_scalars")
 
     def __init__(self, name, node, forward, vjp=(), jvp=None, nin=None, dtypes=None,
                  view=False):
@@ -75,7 +96,10 @@ class Primitive:
         self.view = view
         self.differentiable = bool(self.vjp)
         self._uses = [self._inputs_used_by(f) for f in self.vjp]
-        self._plans = {}
+        self._plans = {}  # input-needs-grad bit mask -> (inputs to save, save output)
+        self._nothing_saved = (None,) * self.nin
+        # Elementwise kernels may run on NumPy scalars, ~10x faster than on 0-d arrays.
+        self._scalars = jvp == ELEMENTWISE
 
     def __repr__(self):
         return f"<primitive {self.name}>"
@@ -91,79 +115,200 @@ class Primitive:
         return used, argnames[1 + self.nin] in loaded
 
     def _plan(self, mask):
-        """Which inputs (and whether the output) to save, given which inputs need grad."""
-        plan = self._plans.get(mask)
-        if plan is None:
-            idx, out = set(), False
-            for need, (used, uses_out) in zip(mask, self._uses):
-                if need:
-                    idx.update(used)
-                    out = out or uses_out
-            plan = self._plans[mask] = (tuple(sorted(idx)), out)
+        """Which inputs (and whether the output) to save, given which inputs need grad
+        (bit i of ``mask`` set when input i does)."""
+        idx, out = set(), False
+        for i, (used, uses_out) in enumerate(self._uses):
+            if mask >> i & 1:
+                idx.update(used)
+                out = out or uses_out
+        plan = self._plans[mask] = (tuple(sorted(idx)), out)
         return plan
+
+    def _result_dtype(self, inputs):
+        """The NumPy dtype the inputs are cast to; the common cases (same dtypes, a
+        Python number with a float tensor) skip the full promotion rules."""
+        if len(inputs) == 2:
+            a, b = inputs
+            if isinstance(a, Tensor):
+                da = a._data.dtype
+                tb = type(b)
+                if (tb is float and da.kind == "f") or (tb is int and da.kind in "fiu") or \
+                        (isinstance(b, Tensor) and b._data.dtype is da):
+                    if self.dtypes is FLOAT and da.kind != "f":
+                        return _dt._default[0].np
+                    return da
+        rdt = _dt.cached_result_type(inputs)
+        if self.dtypes is FLOAT and rdt.category != 2:
+            rdt = _dt._default[0]
+        return rdt.np
 
     def __call__(self, *args):
         nin = self.nin
-        inputs = args[:nin]
         rule = self.dtypes
-        if rule is not None:
-            rdt = _dt.cached_result_type(inputs)
-            if rule is FLOAT and rdt.category != 2:
-                rdt = _dt._default[0]
-            npd = rdt.np
-        arrays = []
-        record = False
-        for x in inputs:
-            if isinstance(x, Tensor):
-                a = x._data
-                if rule is not None and a.dtype != npd:
-                    a = a.astype(npd)
-                arrays.append(a)
-                if x._requires_grad:
-                    record = True
+        npd = None
+        if nin == 2:
+            # Binary ops are most of any workload: promote, cast and unwrap inline. npd
+            # stays None when no cast is needed: same dtypes, or a Python number with a
+            # tensor it cannot widen (NumPy's weak scalars then keep the tensor's dtype).
+            a, b = args[0], args[1]
+            tyb = type(b)
+            if tyb is not float and tyb is not int and not isinstance(b, Tensor):
+                b = operand(b)
+                tyb = type(b)
+                args = (a, b) + args[2:]
+            ta, tb = isinstance(a, Tensor), isinstance(b, Tensor)
+            if rule is not None:
+                k = a._data.dtype.kind if ta else None
+                if not (ta and (k == "f" or rule is not FLOAT and k in "iu") and
+                        (tyb is float and k == "f" or tyb is int or
+                         tb and b._data.dtype is a._data.dtype)):
+                    npd = self._result_dtype((a, b))
+            record = False
+            if ta:
+                aa = a._data
+                if npd is not None and aa.dtype is not npd:
+                    aa = aa.astype(npd)
+                if aa.ndim == 0 and self._scalars:
+                    aa = aa[()]  # NumPy scalars compute ~10x faster than 0-d arrays
+                record = a._requires_grad
             else:
-                arrays.append(x)
+                aa = a
+            if tb:
+                bb = b._data
+                if npd is not None and bb.dtype is not npd:
+                    bb = bb.astype(npd)
+                if bb.ndim == 0 and self._scalars:
+                    bb = bb[()]
+                record = record or b._requires_grad
+            else:
+                bb = b
+            arrays = (aa, bb)
+        elif nin == 1:
+            x = args[0]
+            if not isinstance(x, Tensor):
+                raise TypeError(f"{self.name}(): argument 'input' (position 1) must be Tensor, "
+                                f"not {type(x).__name__}")
+            a = x._data
+            if rule is FLOAT and a.dtype.kind != "f":
+                a = a.astype(_dt._default[0].np)
+            record = x._requires_grad
+            arrays = (a,)
+        else:
+            npd = self._result_dtype(args[:nin]) if rule is not None else None
+            arrays = []
+            record = False
+            for x in args[:nin]:
+                if isinstance(x, Tensor):
+                    a = x._data
+                    if npd is not None and a.dtype is not npd:
+                        a = a.astype(npd)
+                    arrays.append(a)
+                    if x._requires_grad:
+                        record = True
+                else:
+                    arrays.append(x)
         try:
-            out = self.forward(np, *arrays, *args[nin:])
+            if nin == 2 and len(args) == 2:
+                out = self.forward(np, aa, bb)
+            else:
+                out = self.forward(np, *arrays, *args[nin:])
         except ValueError as e:
             if "broadcast" in str(e):  # NumPy's words; PyTorch's are the ones users search
                 broadcast_shapes(*(np.shape(a) for a in arrays))
             raise
         if type(out) is not _ndarray:
             out = np.asarray(out)
-        if rule is not None and rule is not COMPARE and out.dtype != npd:
+        if npd is not None and rule is not COMPARE and out.dtype is not npd:
             out = out.astype(npd)
         if record and STATE.enabled and self.differentiable:
-            result = self._record(inputs, args[nin:], out)
+            if nin == 2:
+                result = self._record2(args[0], args[1], args[2:], out)
+            else:
+                result = self._record(args[:nin], args[nin:], out)
         else:
-            result = Tensor._make(out)
+            result = _make(out)
         if self.view:
-            result._become_view_of(inputs[0])
+            result._become_view_of(args[0])
         return result
 
-    def _record(self, inputs, params, out):
+    def _record2(self, a, b, params, out):
+        """``_record`` unrolled for two inputs: most recorded ops are binary, and the
+        per-op cost is what a scalar-heavy workload pays."""
         node = self.node_cls()
         node._seq = _next_seq()
         node._prim = self
         node._params = params
         node._retained = None
+        result = _make(out, True, node)
+        ta, tb = isinstance(a, Tensor), isinstance(b, Tensor)
+        ra, rb = ta and a._requires_grad, tb and b._requires_grad
+        ea = eb = _NO_EDGE
+        ma = mb = None
+        if ra:
+            fn = a.grad_fn
+            ea = (fn, a._output_nr) if fn is not None else (a._accumulator(), 0)
+            d = a._data
+            if d.shape != out.shape or d.dtype is not out.dtype:
+                ma = (d.shape, d.dtype)
+        if rb:
+            fn = b.grad_fn
+            eb = (fn, b._output_nr) if fn is not None else (b._accumulator(), 0)
+            d = b._data
+            if d.shape != out.shape or d.dtype is not out.dtype:
+                mb = (d.shape, d.dtype)
+        node.next_functions = (ea, eb)
+        node._meta = _NO_META2 if ma is None and mb is None else (ma, mb)
+        mask = ra + 2 * rb
+        plan = self._plans.get(mask)
+        idx, save_out = plan if plan is not None else self._plan(mask)
+        if idx or save_out:
+            sa, sb = 0 in idx, 1 in idx
+            so = None
+            if save_out:
+                counter = result._version_counter()
+                so = (out, counter, counter[0])
+            node._saved = (a if sa else None, b if sb else None, so)
+            if (sa and ta) or (sb and tb):
+                node._versions = (a._version if sa and ta else None,
+                                  b._version if sb and tb else None, None)
+            else:
+                node._versions = None
+        else:
+            node._saved = None
+            node._versions = None
+        return result
+
+    def _record(self, inputs, params, out):
+        """The recording path: a node linked to the inputs' nodes, holding what the VJP
+        formulas of the inputs that need a gradient will read."""
+        node = self.node_cls()
+        node._seq = _next_seq()
+        node._prim = self
+        node._params = params
+        node._retained = None
+        result = _make(out, True, node)
         edges = []
-        meta = []
-        mask = []
+        meta = []  # (shape, dtype) of an input the engine must reduce/cast its grad to
+        mask = 0
+        bit = 1
+        out_shape, out_dtype = out.shape, out.dtype
         for x in inputs:
             if isinstance(x, Tensor) and x._requires_grad:
                 fn = x.grad_fn
                 edges.append((fn, x._output_nr) if fn is not None else (x._accumulator(), 0))
-                meta.append((x._data.shape, x._data.dtype))
-                mask.append(True)
+                d = x._data
+                meta.append(None if d.shape == out_shape and d.dtype is out_dtype
+                            else (d.shape, d.dtype))
+                mask |= bit
             else:
                 edges.append(_NO_EDGE)
                 meta.append(None)
-                mask.append(False)
+            bit <<= 1
         node.next_functions = tuple(edges)
         node._meta = tuple(meta)
-        idx, save_out = self._plan(tuple(mask))
-        result = Tensor._make(out, True, node)
+        plan = self._plans.get(mask)
+        idx, save_out = plan if plan is not None else self._plan(mask)
         if idx or save_out:
             saved = [None] * (self.nin + 1)
             versions = None
