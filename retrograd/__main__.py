@@ -15,12 +15,13 @@ def tour():
         print(f"\n# {text}")
 
     def show(code, env):
-        print(f">>> {code}")
+        print(">>> " + code.replace("\n", "\n... "))
         try:
-            result = eval(code, env)
+            compiled = compile(code, "<tour>", "eval")
         except SyntaxError:
             exec(code, env)
             return
+        result = eval(compiled, env)
         if result is not None:
             print(repr(result))
 
@@ -47,8 +48,8 @@ def tour():
     for line in ["z = x.detach()", "z.requires_grad", "with torch.no_grad():\n    y = x * 2",
                  "y.requires_grad"]:
         show(line, env)
-    say("Any chain of operations works, e.g. d/dx of sum(sigmoid(W @ x)):")
-    for line in ["torch.manual_seed(0)", "W = torch.randn(3, 2, requires_grad=True)",
+    say("Any chain of operations works, e.g. d/dv of sum(sigmoid(W @ v)):")
+    for line in ["_ = torch.manual_seed(0)", "W = torch.randn(3, 2, requires_grad=True)",
                  "v = torch.tensor([1.0, -1.0], requires_grad=True)",
                  "out = torch.sigmoid(W @ v).sum()", "out", "out.backward()", "v.grad"]:
         show(line, env)

@@ -210,7 +210,7 @@ OPS = [
     # ----- reductions
     OpInfo("sum", lambda m, a: m.sum(a), lambda a: np.sum(a), UNARY, ("sum",), second_order=False),
     OpInfo("sum_dim", lambda m, a, d, k: a.sum(d, keepdim=k),
-           lambda a, d, k: np.sum(a, axis=d, keepdims=k),
+           lambda a, d, k: np.sum(a, axis=d if d != () else None, keepdims=k),  # () means all, as in PyTorch
            [S(T(3, 4), 1, False), S(T(3, 4), -1, True), S(T(2, 3, 4), (0, -1), False),
             S(T(2, 3, 4), (2, 0), True), S(T(), 0, False), S(T(1, 3), 0, False),
             S(T(4, 3, nc=True), 0, True), S(T(0, 3), 0, False), S(T(2, 3), (), False)],

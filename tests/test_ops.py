@@ -1,0 +1,416 @@
+"""The operators in scope, driven by tests/opinfo.py: forward vs NumPy, gradcheck and
+gradgradcheck, JVP/VJP agreement per registry primitive, nothing recorded under no_grad,
+values/gradients/dtypes/node names/error texts vs PyTorch, and registry coverage."""
+import itertools
+import zlib
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+from hypothesis.extra.numpy import mutually_broadcastable_shapes
+
+import retrograd as rt
+from retrograd.autograd import gradcheck, gradgradcheck
+from retrograd.ops.primitive import REGISTRY, Primitive
+
+from opinfo import OPS, OPS_BY_NAME, PRIM_SAMPLES, REAL, T, S, make_arrays, to_module
+
+
+def _real_torch():
+    """PyTorch, captured at collection (before anything routes `import torch` to us)."""
+    try:
+        import torch
+    except ImportError:
+        return None
+    return torch if hasattr(torch, "_C") else None
+
+
+_TORCH = _real_torch()
+
+
+@pytest.fixture
+def torch():
+    if _TORCH is None:
+        pytest.importorskip("torch")
+        pytest.skip("`import torch` resolves to retrograd in this process")
+    return _TORCH
+
+
+TOL = {"float64": (1e-9, 1e-12), "float32": (1e-5, 1e-6), "float16": (1e-2, 1e-3)}
+GRAD_TOL = {"float64": (1e-7, 1e-10), "float32": (1e-4, 1e-5)}
+CASES = [pytest.param(o, i, s, id=f"{o.name}-{i}") for o in OPS for i, s in enumerate(o.samples)]
+DIFF_CASES = [c for c in CASES if c.values[0].differentiable]
+
+
+def _seed(*parts):
+    return zlib.crc32("-".join(map(str, parts)).encode())
+
+
+def _np(x):
+    return x.detach().numpy() if hasattr(x, "detach") else np.asarray(x)
+
+
+def _assert_close(actual, expected, dtype, what=""):
+    actual, expected = np.asarray(actual), np.asarray(expected)
+    assert actual.shape == expected.shape, f"{what} shape {actual.shape} != {expected.shape}"
+    if actual.dtype.kind == "f" or expected.dtype.kind == "f":
+        rtol, atol = TOL.get(str(dtype), TOL["float32"])
+        np.testing.assert_allclose(actual.astype(np.float64), expected.astype(np.float64),
+                                   rtol=rtol, atol=atol, equal_nan=True, err_msg=what)
+    else:
+        np.testing.assert_array_equal(actual, expected, err_msg=what)
+
+
+def _run(m, op, sample, arrays, requires_grad=True):
+    args = to_module(m, sample, arrays, requires_grad)
+    return args, op.op(m, *args)
+
+
+def _graph_names(fn):
+    """Node names reachable from ``fn`` in next_functions order (a loop, not recursion)."""
+    names, seen, queue = [], set(), [fn]
+    while queue:
+        node = queue.pop(0)
+        if node is None or id(node) in seen:
+            continue
+        seen.add(id(node))
+        names.append(type(node).__name__)  # name() of AccumulateGrad: see the xfail below
+        queue.extend(n for n, _ in node.next_functions)
+    return names
+
+
+# ----- forward vs the NumPy reference
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int32", "int64", "bool"])
+@pytest.mark.parametrize("op,i,sample", CASES)
+def test_forward_matches_numpy(op, i, sample, dtype):
+    if dtype not in op.dtypes:
+        pytest.skip(f"{op.name} is checked against NumPy in {op.dtypes}")
+    arrays = make_arrays(sample, op.domain, dtype, _seed(op.name, i))
+    _, out = _run(rt, op, sample, arrays)
+    _, fast = _run(rt, op, sample, arrays, requires_grad=False)
+    expected = np.asarray(op.ref(*arrays))
+    _assert_close(out._data, expected, dtype, f"{op.name}{sample}")
+    np.testing.assert_array_equal(fast._data, out._data)  # fast path == recording path
+
+
+# ----- gradients: gradcheck, gradgradcheck (float64 central differences)
+
+@pytest.mark.parametrize("op,i,sample", DIFF_CASES)
+def test_gradcheck(op, i, sample):
+    args = to_module(rt, sample, make_arrays(sample, op.domain, "float64", _seed(op.name, i)))
+    assert gradcheck(lambda *a: op.op(rt, *a), args, **op.check)
+
+
+@pytest.mark.parametrize("op,i,sample", DIFF_CASES)
+def test_gradgradcheck(op, i, sample):
+    if not op.second_order and i >= 2:
+        pytest.skip("second derivative is zero; checked on the first two samples only")
+    args = to_module(rt, sample, make_arrays(sample, op.domain, "float64", _seed(op.name, i)))
+    assert gradgradcheck(lambda *a: op.op(rt, *a), args, **op.check)
+
+
+# ----- recording: nothing under no_grad; a node exactly when differentiable
+
+@pytest.mark.parametrize("op,i,sample", CASES)
+def test_graph_recording(op, i, sample):
+    arrays = make_arrays(sample, op.domain, "float64", _seed(op.name, i))
+    with rt.no_grad():
+        args, out = _run(rt, op, sample, arrays)
+    if not any(out is a for a in args):  # an op that returns its input records nothing
+        assert out.grad_fn is None and not out.requires_grad
+    args, out = _run(rt, op, sample, arrays)
+    wants = op.differentiable and any(getattr(a, "requires_grad", False) for a in args)
+    assert out.requires_grad == wants
+    if not any(out is a for a in args):
+        assert (out.grad_fn is not None) == wants
+
+
+# ----- values, dtypes, node names, graphs and gradients vs PyTorch
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("op,i,sample", CASES)
+def test_matches_torch(op, i, sample, dtype, torch):
+    if dtype not in op.dtypes:
+        dtype = op.dtypes[-1]
+    rng = np.random.default_rng(_seed(op.name, i, dtype))
+    arrays = make_arrays(sample, op.domain, dtype, _seed(op.name, i))
+    ra, ro = _run(rt, op, sample, arrays)
+    ta, to = _run(torch, op, sample, arrays)
+    assert str(ro.dtype) == str(to.dtype)
+    assert tuple(ro.shape) == tuple(to.shape)
+    _assert_close(ro._data, to.detach().numpy(), dtype, "value")
+    assert ro.requires_grad == to.requires_grad
+    names = [_graph_names(x.grad_fn) if x.grad_fn else None for x in (ro, to)]
+    assert names[0] == names[1], "graph differs from PyTorch's"
+    if not to.requires_grad:
+        return
+    g = rng.standard_normal(tuple(to.shape)).astype(arrays_dtype(to))
+    ro.backward(rt.tensor(g))
+    to.backward(torch.tensor(g))
+    for k, (x, y) in enumerate(zip(ra, ta)):
+        if hasattr(y, "grad") and y.requires_grad:
+            assert (x.grad is None) == (y.grad is None), f"grad of input {k}"
+            if y.grad is not None:
+                assert str(x.grad.dtype) == str(y.grad.dtype)
+                rtol, atol = GRAD_TOL[dtype]
+                np.testing.assert_allclose(x.grad._data, y.grad.numpy(), rtol=rtol, atol=atol,
+                                           err_msg=f"grad of input {k}")
+
+
+def arrays_dtype(t):
+    return str(t.dtype).replace("torch.", "")
+
+
+# ----- result dtypes over a grid of input dtypes, vs PyTorch
+
+def _outcome(m, op, sample, arrays):
+    try:
+        _, out = _run(m, op, sample, arrays, requires_grad=False)
+    except Exception as e:  # noqa: BLE001  (the exception itself is the outcome)
+        return type(e).__name__, str(e).splitlines()[0] if str(e) else ""
+    return out
+
+
+def _compare_outcomes(r, t, label, bad):
+    if isinstance(t, tuple) or isinstance(r, tuple):
+        if not (isinstance(t, tuple) and isinstance(r, tuple) and r[0] == t[0]):
+            bad.append(f"{label}: retrograd {r if isinstance(r, tuple) else r.dtype} "
+                       f"vs torch {t if isinstance(t, tuple) else t.dtype}")
+        return
+    if str(r.dtype) != str(t.dtype) or tuple(r.shape) != tuple(t.shape):
+        bad.append(f"{label}: retrograd {r.dtype}{tuple(r.shape)} vs torch {t.dtype}{tuple(t.shape)}")
+        return
+    try:
+        _assert_close(r._data, t.numpy(), arrays_dtype(t))
+    except AssertionError as e:
+        bad.append(f"{label}: values differ {str(e)[:200]}")
+
+
+@pytest.mark.parametrize("op", [o for o in OPS if o.grid], ids=lambda o: o.name)
+def test_dtype_grid_matches_torch(op, torch):
+    bad = []
+    for i, sample in enumerate(op.samples[:4]):
+        free = [k for k, a in enumerate(sample.args) if isinstance(a, T) and a.dtype is None]
+        combos = itertools.product(op.grid, repeat=len(free)) if i == 0 else \
+            ((d,) * len(free) for d in op.grid)
+        for combo in combos:
+            pinned = S(*(T(*a.shape, nc=a.nc, domain=a.domain, dtype=combo[free.index(k)])
+                         if k in free else a for k, a in enumerate(sample.args)))
+            arrays = make_arrays(pinned, op.domain, None, _seed(op.name, i))
+            _compare_outcomes(_outcome(rt, op, pinned, arrays), _outcome(torch, op, pinned, arrays),
+                              f"{op.name}{pinned}", bad)
+    assert not bad, "\n".join(bad)
+
+
+def test_integer_and_bool_dtype_rules(torch):
+    ints = rt.tensor([1, 2, 3])
+    for name in ["exp", "log", "sin", "cos", "tanh", "sigmoid", "sqrt", "reciprocal"]:
+        assert getattr(rt, name)(ints).dtype is rt.float32, name
+        assert (ints / 2).dtype is rt.float32
+    assert ints.sum().dtype is rt.int64 and rt.tensor([1, 2], dtype=rt.int32).sum().dtype is rt.int64
+    assert rt.tensor([True, True, False]).sum().dtype is rt.int64
+    assert rt.tensor([True, True, False]).sum().item() == 2
+    for cmp in ["eq", "ne", "lt", "le", "gt", "ge"]:
+        assert getattr(ints, cmp)(2).dtype is rt.bool
+    with pytest.raises(RuntimeError) as ours:
+        ints.mean()
+    with pytest.raises(RuntimeError) as theirs:
+        torch.tensor([1, 2, 3]).mean()
+    assert str(ours.value) == str(theirs.value)
+    old = rt.get_default_dtype()
+    try:
+        rt.set_default_dtype(rt.float64)
+        assert rt.exp(ints).dtype is rt.float64 and (ints / 2).dtype is rt.float64
+    finally:
+        rt.set_default_dtype(old)
+
+
+# ----- forward mode: <u, J v> == <J^T u, v> for every registry primitive
+
+PRIM_CASES = [pytest.param(n, k, id=f"{n}-{k}") for n, ss in PRIM_SAMPLES.items()
+              for k in range(len(ss))]
+
+
+@pytest.mark.parametrize("name,k", PRIM_CASES)
+def test_jvp_agrees_with_vjp(name, k):
+    prim = REGISTRY[name]
+    specs, params = PRIM_SAMPLES[name][k]
+    rng = np.random.default_rng(_seed(name, k))
+    inputs = [rt.tensor((s.domain or REAL).sample(rng, s.shape, "float64")) for s in specs]
+    params = params(rt, rng) if callable(params) else params
+    out = prim(*inputs, *params)
+    for mask in itertools.product([False, True], repeat=len(inputs)):
+        if not any(mask):
+            continue
+        v = [rt.tensor(rng.standard_normal(x.shape)) if on else None for x, on in zip(inputs, mask)]
+        jv = prim.jvp_apply(v, inputs, out, params)
+        assert tuple(jv.shape) == tuple(out.shape) and jv.dtype is out.dtype
+        u = rng.standard_normal(out.shape).astype(out._data.dtype)
+        leaves = [x.detach().requires_grad_(on) for x, on in zip(inputs, mask)]
+        y = prim(*leaves, *params)
+        grads = rt.autograd.grad(y, [x for x, on in zip(leaves, mask) if on], rt.tensor(u))
+        lhs = float(np.sum(u.astype(np.float64) * jv._data))
+        rhs = sum(float(np.sum(g._data * t._data)) for g, t in zip(grads, [t for t in v if t is not None]))
+        assert np.isclose(lhs, rhs, rtol=1e-5, atol=1e-8), (mask, lhs, rhs)
+
+
+def test_every_differentiable_primitive_has_jvp_samples():
+    missing = sorted(n for n, p in REGISTRY.items() if p.differentiable and n not in PRIM_SAMPLES)
+    assert not missing, f"primitives without JVP samples in opinfo.PRIM_SAMPLES: {missing}"
+    assert all(p.jvp is None for p in REGISTRY.values() if not p.differentiable)
+
+
+# ----- the table covers the registry, and each entry exercises what it claims
+
+def test_table_covers_registry(monkeypatch):
+    used, call = {}, Primitive.__call__
+    current = []
+
+    def traced(self, *args):
+        used.setdefault(current[0], set()).add(self.name.split("[")[0])
+        return call(self, *args)
+
+    monkeypatch.setattr(Primitive, "__call__", traced)
+    for op in OPS:
+        current[:] = [op.name]
+        for i, sample in enumerate(op.samples):
+            dtype = "float64" if "float64" in op.dtypes else op.dtypes[-1]
+            _, out = _run(rt, op, sample, make_arrays(sample, op.domain, dtype, _seed(op.name, i)))
+            if out.requires_grad:
+                out.sum().backward()
+    monkeypatch.undo()
+    everything = set().union(*used.values())
+    missing = sorted(set(REGISTRY) - everything)
+    assert not missing, f"registry primitives no opinfo entry exercises: {missing}"
+    false_claims = {o.name: sorted(set(o.prims) - used.get(o.name, set())) for o in OPS}
+    assert not any(false_claims.values()), {k: v for k, v in false_claims.items() if v}
+
+
+# ----- Hypothesis: random broadcasting pairs for the binary arithmetic ops
+
+@pytest.mark.parametrize("name", ["add", "sub", "mul", "div", "pow"])
+@settings(max_examples=30, deadline=None)
+@given(shapes=mutually_broadcastable_shapes(num_shapes=2, max_dims=3, max_side=3),
+       seed=st.integers(0, 2 ** 16))
+def test_broadcasting_binary_ops(name, shapes, seed):
+    op = OPS_BY_NAME[name]
+    sample = S(T(*shapes.input_shapes[0]), T(*shapes.input_shapes[1]))
+    arrays = make_arrays(sample, op.domain, "float64", seed)
+    args, out = _run(rt, op, sample, arrays)
+    _assert_close(out._data, op.ref(*arrays), "float64")
+    if _TORCH is None:
+        assert gradcheck(lambda *a: op.op(rt, *a), args)
+        return
+    targs, tout = _run(_TORCH, op, sample, arrays)
+    g = np.random.default_rng(seed).standard_normal(shapes.result_shape)
+    out.backward(rt.tensor(g))
+    tout.backward(_TORCH.tensor(g))
+    for x, y in zip(args, targs):
+        np.testing.assert_allclose(x.grad._data, y.grad.numpy(), rtol=1e-7, atol=1e-10)
+
+
+# ----- shape errors: PyTorch's type and first line
+
+ERRORS = {
+    "view_noncontiguous": lambda m: m.zeros(3, 4).t().view(12),
+    "view_invalid": lambda m: m.zeros(3, 4).view(5, -1),
+    "reshape_invalid": lambda m: m.zeros(3, 4).reshape(5),
+    "reshape_two_inferred": lambda m: m.zeros(3, 4).reshape(-1, -1),
+    "reshape_negative": lambda m: m.zeros(3, 4).reshape(-2, 6),
+    "expand_mismatch": lambda m: m.zeros(3, 2).expand(3, 4),
+    "expand_too_few": lambda m: m.zeros(3, 2).expand(2),
+    "expand_negative_lead": lambda m: m.zeros(3).expand(-1, 3),
+    "permute_length": lambda m: m.zeros(2, 3).permute(0),
+    "permute_duplicate": lambda m: m.zeros(2, 3).permute(0, 0),
+    "permute_range": lambda m: m.zeros(2, 3).permute(0, 2),
+    "squeeze_range": lambda m: m.zeros(2, 3).squeeze(2),
+    "unsqueeze_range": lambda m: m.zeros(2, 3).unsqueeze(3),
+    "unsqueeze_range_negative": lambda m: m.zeros(2, 3).unsqueeze(-4),
+    "transpose_range": lambda m: m.zeros(2, 3).transpose(0, 2),
+    "t_3d": lambda m: m.zeros(2, 3, 4).t(),
+    "flatten_order": lambda m: m.zeros(2, 3, 4).flatten(2, 0),
+    "select_range": lambda m: m.zeros(2, 3).select(1, 5),
+    "select_0d": lambda m: m.zeros(()).select(0, 0),
+    "index_range": lambda m: m.zeros(2, 3)[2],
+    "index_range_negative": lambda m: m.zeros(2, 3)[-3],
+    "index_range_dim1": lambda m: m.zeros(2, 3)[:, 3],
+    "index_too_many": lambda m: m.zeros(2, 3)[0, 0, 0],
+    "index_0d": lambda m: m.zeros(())[0],
+    "index_two_ellipses": lambda m: m.zeros(2, 3)[..., ...],
+    "slice_negative_step": lambda m: m.zeros(5)[::-1],
+    "sum_dim_range": lambda m: m.zeros(2, 3).sum(2),
+    "sum_dim_repeated": lambda m: m.zeros(2, 3).sum((0, -2)),
+    "mean_int": lambda m: m.zeros(2, dtype=m.int64).mean(),
+    "broadcast": lambda m: m.zeros(2, 3) + m.zeros(4),
+    "matmul_2d": lambda m: m.zeros(2, 3) @ m.zeros(2, 3),
+    "matmul_1d": lambda m: m.zeros(3) @ m.zeros(4),
+    "matmul_mv": lambda m: m.zeros(2, 3) @ m.zeros(4),
+    "matmul_vm": lambda m: m.zeros(3) @ m.zeros(4, 2),
+    "matmul_batched": lambda m: m.zeros(2, 2, 3) @ m.zeros(2, 4, 2),
+    "matmul_batch_broadcast": lambda m: m.zeros(2, 2, 3) @ m.zeros(3, 3, 2),
+    "matmul_0d": lambda m: m.zeros(()) @ m.zeros(3),
+    "matmul_dtypes": lambda m: m.zeros(2, 3) @ m.zeros(3, 2, dtype=m.float64),
+    "mm_3d": lambda m: m.mm(m.zeros(2, 3, 4), m.zeros(4, 2)),
+    "mm_shapes": lambda m: m.mm(m.zeros(2, 3), m.zeros(4, 2)),
+    "bmm_2d": lambda m: m.bmm(m.zeros(2, 3), m.zeros(3, 2)),
+    "bmm_shapes": lambda m: m.bmm(m.zeros(2, 2, 3), m.zeros(2, 4, 2)),
+    "mv_shapes": lambda m: m.mv(m.zeros(2, 3), m.zeros(4)),
+    "dot_2d": lambda m: m.dot(m.zeros(2, 3), m.zeros(3)),
+    "dot_dtypes": lambda m: m.dot(m.zeros(3), m.zeros(3, dtype=m.float64)),
+    "int_negative_power": lambda m: m.tensor([1, 2]) ** -1,
+    "bool_sub": lambda m: m.tensor([True]) - m.tensor([False]),
+    "where_condition": lambda m: m.where(m.zeros(2), m.zeros(2), m.zeros(2)),
+}
+
+
+@pytest.mark.parametrize("case", list(ERRORS))
+def test_error_matches_torch(case, torch):
+    results = []
+    for m in (rt, torch):
+        with pytest.raises(Exception) as info:
+            ERRORS[case](m)
+        results.append((type(info.value).__name__, str(info.value).splitlines()[0]))
+    assert results[0] == results[1]
+
+
+# ----- the Tensor methods and module functions of the ops in scope exist, as in PyTorch
+
+METHODS = ("add sub mul div pow neg matmul mm bmm mv dot exp log sin cos tanh sigmoid relu "
+           "sqrt abs reciprocal sign where sum mean reshape view flatten transpose t permute "
+           "unsqueeze squeeze expand select to clone eq ne lt le gt ge swapaxes "
+           "__add__ __radd__ __sub__ __rsub__ __mul__ __rmul__ __truediv__ __rtruediv__ "
+           "__pow__ __rpow__ __neg__ __matmul__ __getitem__ __eq__ __ne__ __lt__ __le__ "
+           "__gt__ __ge__").split()
+FUNCTIONS = ("add sub mul div pow neg matmul mm bmm mv dot exp log sin cos tanh sigmoid relu "
+             "sqrt abs reciprocal sign where sum mean reshape flatten transpose t permute "
+             "unsqueeze squeeze select clone eq ne lt le gt ge swapaxes").split()
+
+
+def test_methods_and_functions_exist():
+    missing = [f"Tensor.{n}" for n in METHODS if not hasattr(rt.Tensor, n)]
+    missing += [f"retrograd.{n}" for n in FUNCTIONS if not hasattr(rt, n)]
+    assert not missing, missing
+
+
+@pytest.mark.parametrize("name", [n for n in METHODS if not n.startswith("__")])
+def test_method_matches_torch(name, torch):
+    args = {"add": (2,), "sub": (2,), "mul": (2,), "div": (2,), "pow": (2,), "matmul": "M",
+            "mm": "M", "mv": "V", "dot": "D", "bmm": "B", "where": "W", "reshape": (4, 3),
+            "view": (-1,), "transpose": (0, 1), "swapaxes": (0, 1), "permute": (1, 0),
+            "unsqueeze": (1,), "squeeze": (0,), "expand": (2, 3, 4), "select": (1, 2),
+            "to": "D64", "eq": (0.5,), "ne": (0.5,), "lt": (0.5,), "le": (0.5,), "gt": (0.5,),
+            "ge": (0.5,)}.get(name, ())
+    outs = []
+    for m in (rt, torch):
+        x = m.tensor(np.linspace(0.1, 1.2, 12).reshape(3, 4), requires_grad=True)
+        a = {"M": (m.ones(4, 2),), "V": (m.ones(4),), "W": (x > 0.5, m.zeros(())),
+             "D64": (m.float64,)}.get(args, args) if isinstance(args, str) else args
+        if args == "D":
+            x, a = x[0], (m.ones(4),)
+        if args == "B":
+            x, a = x.reshape(1, 3, 4), (m.ones(1, 4, 2),)
+        out = getattr(x, name)(*a)
+        outs.append((out.detach().numpy(), str(out.dtype), out.grad_fn and out.grad_fn.name()))
+    np.testing.assert_allclose(outs[0][0], outs[1][0], rtol=1e-6)
+    assert outs[0][1:] == outs[1][1:]
