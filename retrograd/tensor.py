@@ -60,8 +60,7 @@ class device:
         return self.type if self.index is None else f"{self.type}:{self.index}"
 
     def __eq__(self, other):
-        if isinstance(other, str):
-            other = device(other)
+        # As in PyTorch, a device never equals a string: compare str(d) or d.type instead.
         return isinstance(other, device) and (self.type, self.index) == (other.type, other.index)
 
     def __hash__(self):
@@ -112,19 +111,16 @@ class Tensor:
         # The legacy constructor: torch.Tensor(2, 3) is uninitialized of that shape,
         # torch.Tensor([1, 2]) copies data; both in the default float dtype.
         from ._creation import tensor as _tensor, empty as _empty
-        if len(args) == 1 and not isinstance(args[0], int):
+        if len(args) == 1 and isinstance(args[0], Tensor):
+            # torch.Tensor(t) aliases t's memory and dtype, silently (no copy warning).
+            src = Tensor._make(args[0]._data)
+            src._vc = args[0]._version_counter()
+        elif len(args) == 1 and not isinstance(args[0], int):
             src = _tensor(args[0], dtype=dtype or _dt.get_default_dtype())
         else:
-            src = _empty(*args, dtype=dtype)
-        self._data = src._data
-        self._requires_grad = False
-        self.grad_fn = None
-        self._grad = None
-        self._output_nr = 0
-        self._vc = None
-        self._base = None
-        self._acc = None
-        self._retains_grad = False
+            src = _empty(*(args or (0,)), dtype=dtype)
+        for name in Tensor.__slots__[:-1]:  # all but __weakref__, as _make sets them
+            setattr(self, name, getattr(src, name))
 
     # ----- versions, views, and the leaf's gradient sink
     @property

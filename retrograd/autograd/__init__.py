@@ -33,33 +33,37 @@ def _root_edges_and_grads(outputs, grad_outputs):
     """The engine's starting edges and gradients, with PyTorch's checks: an implicit
     gradient only for scalars, given gradients of the output's shape, cast to its dtype."""
     from .._creation import ones_like
-    grad_outputs = list(_as_tuple(grad_outputs)) if grad_outputs is not None else []
-    if grad_outputs and len(grad_outputs) != len(outputs):
-        raise RuntimeError(f"grad can be implicitly created only for scalar outputs"
-                           if not grad_outputs else
-                           f"got {len(grad_outputs)} tensors and {len(outputs)} gradients")
+    if grad_outputs is None:
+        grad_outputs = [None] * len(outputs)
+    else:
+        grad_outputs = [grad_outputs] if hasattr(grad_outputs, "_data") else list(grad_outputs)
+    # As in PyTorch, outputs and gradients pair up like zip(): extra gradients are ignored.
+    for g in grad_outputs[:len(outputs)]:
+        if g is not None and not hasattr(g, "_data"):
+            raise TypeError(f"gradients can be either Tensors or None, but got "
+                            f"{type(g).__name__}")
     edges, grads = [], []
-    for i, out in enumerate(outputs):
-        g = grad_outputs[i] if grad_outputs else None
+    for i, (out, g) in enumerate(zip(outputs, grad_outputs)):
         if g is None:
             if out._requires_grad and out._data.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
             g = ones_like(out)
         else:
-            if not hasattr(g, "_data"):
-                raise TypeError(f"'{type(g).__name__}' object is not iterable")
             if g.shape != out.shape:
                 raise RuntimeError(
                     f"Mismatch in shape: grad_output[{i}] has a shape of {_shape_str(g.shape)} "
                     f"and output[{i}] has a shape of {_shape_str(out.shape)}.")
             if g.dtype is not out.dtype:
                 g = g.to(out.dtype) if out.dtype.is_floating_point else g
+        grads.append(g)
+    if len(grad_outputs) < len(outputs):
+        raise RuntimeError(f"got {len(outputs)} tensors and {len(grad_outputs)} gradients")
+    for i, out in enumerate(outputs):
         if not out._requires_grad:
             raise RuntimeError(f"element {i} of tensors does not require grad and does not "
                                "have a grad_fn")
         fn = out.grad_fn
         edges.append((fn, out._output_nr) if fn is not None else (out._accumulator(), 0))
-        grads.append(g)
     return edges, grads
 
 
@@ -84,14 +88,14 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
         retain_graph = create_graph
     if create_graph:
         warnings.warn(_CYCLE_WARNING, UserWarning, stacklevel=3)
-    input_edges = None if inputs is None else [_input_edge(t) for t in inputs]
-    captured = run_backward(edges, grads, retain_graph, create_graph, input_edges,
-                            accumulate=True)
+    input_edges = None
     if inputs is not None:
-        from .engine import _store_retained
-        for t, g in zip(inputs, captured):
-            if t.grad_fn is not None and g is not None:  # non-leaf inputs get .grad too
-                _store_retained(t, g)
+        for t in inputs:
+            # PyTorch retains the gradients of the inputs: a non-leaf input gets its .grad
+            # now and in later backward calls; an input without grad is refused here.
+            t.retain_grad()
+        input_edges = [_input_edge(t) for t in inputs]
+    run_backward(edges, grads, retain_graph, create_graph, input_edges, accumulate=True)
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,

@@ -73,12 +73,18 @@ def _accumulate(node, grad, create_graph):
     var = node.variable
     old = var._grad
     if old is None:
-        var._grad = grad if create_graph else grad.detach().clone()
+        # With create_graph the copy stays in the graph, as PyTorch's CopyBackwards does.
+        var._grad = _copy_in_graph(grad) if create_graph else grad.detach().clone()
     elif create_graph or old._requires_grad:
         var._grad = old + grad
     else:
         old._data += grad._data
         old._bump_version()
+
+
+def _copy_in_graph(grad):
+    from ..ops.pointwise import copy_p
+    return copy_p(grad)
 
 
 def _store_retained(tensor, grad):

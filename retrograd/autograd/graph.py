@@ -85,6 +85,9 @@ class AccumulateGrad(Node):
         self.next_functions = ()
         self._seq = _ACCUMULATE_SEQ + _next_seq()
 
+    def name(self):
+        return "torch::autograd::AccumulateGrad"  # PyTorch's name; the repr keeps the class name
+
 
 _classes = {}
 _tensor_cls = [None]  # set by tensor.py; graph.py must not import it (cycle)

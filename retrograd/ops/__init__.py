@@ -126,7 +126,7 @@ def _to(self, *args, **kwargs):
 
 
 def _contiguous(self, memory_format=None):
-    return self if self._data.flags.c_contiguous else clone(self)
+    return self if self._data.flags.c_contiguous else pointwise.clone_p(self, "C")
 
 
 def _cmp(prim):
@@ -144,10 +144,9 @@ def _cmp(prim):
 def _bitwise(prim):
     def method(self, other):
         other = _operand(other)
-        for x in (self, other):
-            if isinstance(x, float) or (hasattr(x, "_data") and x.dtype.is_floating_point):
-                raise RuntimeError(f"\"{prim.name}_cpu\" not implemented for "
-                                   f"'{(x.dtype if hasattr(x, '_data') else _dt.float32)._legacy}'")
+        rdt = _dt.result_type(self, other)  # PyTorch names the promoted dtype
+        if rdt.is_floating_point:
+            raise NotImplementedError(f"\"{prim.name}_cpu\" not implemented for '{rdt._legacy}'")
         return prim(self, other)
     return method
 
@@ -166,6 +165,7 @@ _METHODS = {
     "sign": sign,
     "sum": sum, "mean": mean,
     "view": view, "reshape": reshape, "flatten": flatten, "transpose": transpose, "t": t,
+    "swapaxes": transpose, "swapdims": transpose,
     "permute": permute, "unsqueeze": unsqueeze, "squeeze": squeeze, "expand": expand,
     "select": select, "__getitem__": getitem,
     "view_as": lambda a, other: view(a, other.shape),
@@ -189,7 +189,8 @@ _METHODS = {
     "__and__": _bitwise(bitwise_and), "__rand__": _bitwise(bitwise_and),
     "__or__": _bitwise(bitwise_or), "__ror__": _bitwise(bitwise_or),
     "__xor__": _bitwise(bitwise_xor), "__rxor__": _bitwise(bitwise_xor),
-    "__invert__": bitwise_not, "bitwise_not": bitwise_not, "logical_not": bitwise_not,
+    "__invert__": bitwise_not, "bitwise_not": bitwise_not,
+    "logical_not": lambda a: eq(a, 0),  # not ~a: logical_not(2) is False, and a bool result
     "zero_": zero_, "fill_": fill_, "where": lambda a, cond, other: where(cond, a, other),
 }
 

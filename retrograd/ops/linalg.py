@@ -2,26 +2,27 @@
 (1-D, 2-D, and broadcast batches), with PyTorch's shape and dtype errors."""
 import numpy as np
 
-from .primitive import primitive, ELEMENTWISE, broadcast_shapes
+from .primitive import primitive, broadcast_shapes
 from . import shape as _shape
+from .. import dtypes as _dt
 
 
 def _fmt(shape):
     return "x".join(map(str, shape))
 
 
-def _same_dtype(a, b, what):
-    if a.dtype is not b.dtype:
-        if what == "dot":
-            raise RuntimeError(f"dot : expected both vectors to have same dtype, but found "
-                               f"{a.dtype._legacy} and {b.dtype._legacy}")
-        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
-                           f"{a.dtype._cname} != {b.dtype._cname}")
+def _no_bool(x, kernel, other=None):
+    # PyTorch's CPU kernels have no bool variant; mm/mv/bmm skip the kernel (and so the
+    # error) when an operand is empty, dot does not
+    if x.dtype is _dt.bool_ and (other is None or x.numel() and other.numel()):
+        raise NotImplementedError(f"\"{kernel}\" not implemented for 'Bool'")
 
 
+# dot is not elementwise (its output is 0-d): the JVP contracts the tangents too
 dot_p = primitive("dot", "DotBackward0", forward=lambda xp, a, b: xp.dot(a, b),
                   vjp=(lambda g, a, b, out: g * b, lambda g, a, b, out: g * a),
-                  jvp=ELEMENTWISE)
+                  jvp=lambda ta, tb, a, b, out: _add_tangents(
+                      None if ta is None else dot(ta, b), None if tb is None else dot(a, tb)))
 mv_p = primitive("mv", "MvBackward0", forward=lambda xp, m, v: xp.matmul(m, v),
                  vjp=(lambda g, m, v, out: g.unsqueeze(1) * v,
                       lambda g, m, v, out: mv(m.t(), g)),
@@ -45,12 +46,15 @@ def _add_tangents(x, y):
 def dot(a, b):
     if a.ndim != 1 or b.ndim != 1:
         raise RuntimeError(f"1D tensors expected, but got {a.ndim}D and {b.ndim}D tensors")
+    if a.dtype is not b.dtype:
+        raise RuntimeError(f"dot : expected both vectors to have same dtype, but found "
+                           f"{a.dtype._legacy} and {b.dtype._legacy}")
     if a.shape[0] != b.shape[0]:
         n, m = a.shape[0], b.shape[0]
         raise RuntimeError(f"inconsistent tensor size, expected tensor [{n}] and src [{m}] to "
                            f"have the same number of elements, but got {n} and {m} elements "
                            "respectively")
-    _same_dtype(a, b, "dot")
+    _no_bool(a, "dot")
     return dot_p(a, b)
 
 
@@ -60,7 +64,10 @@ def mv(m, v):
     if m.shape[1] != v.shape[0]:
         raise RuntimeError(f"size mismatch, got input ({m.shape[0]}), mat ({_fmt(m.shape)}), "
                            f"vec ({v.shape[0]})")
-    _same_dtype(m, v, "mv")
+    if m.dtype is not v.dtype:
+        raise RuntimeError(f"addmv input tensors must have the same dtype, but got "
+                           f"{v.dtype._legacy}, {m.dtype._legacy}, and {v.dtype._legacy}")
+    _no_bool(m, "addmv_impl_cpu", v)
     return mv_p(m, v)
 
 
@@ -72,7 +79,10 @@ def mm(a, b):
     if a.shape[1] != b.shape[0]:
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({_fmt(a.shape)} and "
                            f"{_fmt(b.shape)})")
-    _same_dtype(a, b, "mm")
+    if a.dtype is not b.dtype:
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
+                           f"{a.dtype._cname} != {b.dtype._cname}")
+    _no_bool(a, "addmm_impl_cpu_", b)
     return mm_p(a, b)
 
 
@@ -84,12 +94,43 @@ def bmm(a, b):
     if b.shape[0] != a.shape[0] or b.shape[1] != a.shape[2]:
         raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
                            f"[{a.shape[0]}, {a.shape[2]}] but got: [{b.shape[0]}, {b.shape[1]}].")
-    _same_dtype(a, b, "bmm")
+    _no_bool(a, "bmm", b)
+    if a.dtype is not b.dtype:
+        raise RuntimeError(f"expected scalar type {a.dtype._legacy} but found {b.dtype._legacy}")
     return bmm_p(a, b)
 
 
+def _fold_first(a, b):
+    """a (>= 3-D) @ b (1-D or 2-D) as one mm/mv: a's batch dims folded into its rows."""
+    rows = a.reshape(-1, a.shape[-1])
+    out = mv(rows, b) if b.ndim == 1 else mm(rows, b)
+    return _shape.unsafe_view_p(out, tuple(a.shape[:-1] + b.shape[1:]), out._data.shape)
+
+
+def _fold_second(a, b):
+    """a (1-D or 2-D) @ b (>= 3-D) as (b^T a^T)^T: b's batch dims folded into rows of b^T."""
+    bt = b.transpose(-1, -2)
+    rows = bt.reshape(-1, bt.shape[-1])
+    if a.ndim == 1:
+        out = mv(rows, a)
+        return _shape.unsafe_view_p(out, tuple(bt.shape[:-1]), out._data.shape)
+    out = mm(rows, a.t())
+    out = _shape.unsafe_view_p(out, tuple(bt.shape[:-1]) + (a.shape[0],), out._data.shape)
+    return out.transpose(-1, -2).contiguous()
+
+
+def _rows_chain(x):
+    """Whether x's leading dims merge into rows by their strides alone, judged strictly
+    (a size-1 dim counts too), which is when PyTorch folds a batch that no gradient of
+    the other operand asks it to."""
+    st, sh = x.stride(), x.shape
+    return x.numel() == 0 or all(st[i] == st[i + 1] * sh[i + 1] for i in range(x.ndim - 2))
+
+
 def matmul(a, b):
-    """PyTorch's matmul: dot, mv, mm, or a broadcast batch of matrix products."""
+    """PyTorch's matmul: dot, mv, mm, a batch folded into one mm/mv, or a broadcast bmm.
+    Which one (and so the graph) follows PyTorch, including its dependence on which
+    operands require grad: a folded operand's gradient avoids summing an expanded batch."""
     da, db = a.ndim, b.ndim
     if da == 0 or db == 0:
         raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are "
@@ -102,13 +143,16 @@ def matmul(a, b):
         return _shape.squeeze_mm_p(mm(a.unsqueeze(0), b), (0,), (1, b.shape[1]))
     if da == 2 and db == 2:
         return mm(a, b)
-    if da >= 3 and db <= 2:
-        # Fold a's batch dims into rows: one mm (or mv) instead of a batch.
-        k = a.shape[-1]
-        rows = a.reshape(-1, k)
-        out = mv(rows, b) if db == 1 else mm(rows, b)
-        shape = a.shape[:-1] + (() if db == 1 else (b.shape[-1],))
-        return _shape.unsafe_view_p(out, tuple(shape), out._data.shape)
+    if da == 3 and db == 3:
+        # A batch of one that requires grad, against a real batch: treated as a matrix.
+        if a.shape[0] == 1 and b.shape[0] != 1 and a.requires_grad:
+            a, da = a.squeeze(0), 2
+        elif b.shape[0] == 1 and a.shape[0] != 1 and b.requires_grad:
+            b, db = b.squeeze(0), 2
+    if da >= 3 and db <= 2 and (b.requires_grad or _rows_chain(a)):
+        return _fold_first(a, b)
+    if db >= 3 and da <= 2 and a.requires_grad:
+        return _fold_second(a, b)
     # General case: broadcast the batch dims, then one bmm.
     a2 = a.unsqueeze(0) if da == 1 else a
     b2 = b.unsqueeze(-1) if db == 1 else b
@@ -118,9 +162,10 @@ def matmul(a, b):
     if k != k2:
         raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
                            f"[{int(np.prod(batch))}, {k}] but got: [{int(np.prod(batch))}, {k2}].")
-    _same_dtype(a, b, "bmm")
     a3 = a2.expand(batch + (n, k)).reshape(-1, n, k)
     b3 = b2.expand(batch + (k, m)).reshape(-1, k, m)
     out = bmm(a3, b3)
+    if db == 1:  # PyTorch drops b's unit column before the final view (not a's unit row)
+        out = out.squeeze(-1)
     shape = batch + ((n,) if da > 1 else ()) + ((m,) if db > 1 else ())
     return _shape.unsafe_view_p(out, shape, out._data.shape)

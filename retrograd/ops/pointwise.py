@@ -4,7 +4,8 @@ import math
 
 import numpy as np
 
-from .primitive import primitive, operand, ELEMENTWISE, LINEAR, PROMOTE, FLOAT, COMPARE
+from .primitive import (primitive, operand, broadcast_shapes, ELEMENTWISE, LINEAR, PROMOTE,
+                        FLOAT, COMPARE)
 from .. import dtypes as _dt
 
 
@@ -52,9 +53,19 @@ div = primitive(
          lambda g, a, b, out: -g * a / (b * b)),
     jvp=ELEMENTWISE, dtypes=FLOAT)
 
+_NEG_BOOL = ("Negation, the `-` operator, on a bool tensor is not supported. If you are trying "
+             "to invert a mask, use the `~` or `logical_not()` operator instead.")
+
+
+def _neg_kernel(xp, a):
+    if a.dtype.kind == "b":  # NumPy raises a TypeError in its own words
+        raise RuntimeError(_NEG_BOOL)
+    return xp.negative(a)
+
+
 neg = primitive(
     "neg", "NegBackward0",
-    forward=lambda xp, a: xp.negative(a),
+    forward=_neg_kernel,
     vjp=(lambda g, a, out: -g,),
     jvp=LINEAR)
 
@@ -66,9 +77,35 @@ reciprocal = primitive(
 
 
 def _pow_kernel(xp, a, b):
+    """tensor ** Python number: PyTorch refuses a negative integer power of an integer tensor."""
     if a.dtype.kind in "iu" and np.any(np.asarray(b) < 0):
         raise RuntimeError("Integers to negative integer powers are not allowed.")
     return xp.power(a, b)
+
+
+def _int_power(xp, a, b, dtype):
+    """Integer powers where an exponent may be negative (a tensor of exponents): PyTorch
+    gives 1 ** -k = 1, (-1) ** -k = +-1 and 0 otherwise, where NumPy raises."""
+    neg = b < 0
+    if not xp.any(neg):
+        return xp.power(a, b)
+    out = xp.power(a, xp.where(neg, 0, b))
+    frac = xp.where(a == 1, 1, xp.where(a == -1, xp.where(b % 2 == 0, 1, -1), 0))
+    return xp.where(neg, frac, out).astype(dtype)
+
+
+def _pow_tensor_kernel(xp, a, b):
+    if a.dtype.kind == "b":  # both are bool after promotion
+        raise NotImplementedError("\"pow\" not implemented for 'Bool'")
+    if a.dtype.kind in "iu":
+        return _int_power(xp, a, b, a.dtype)
+    return xp.power(a, b)
+
+
+def _pow_scalar_kernel(xp, a, base):
+    if a.dtype.kind in "iu" and isinstance(base, int):
+        return _int_power(xp, base, a, a.dtype)
+    return xp.power(base, a)
 
 
 pow_tensor_scalar = primitive(  # x ** 2
@@ -80,14 +117,14 @@ pow_tensor_scalar = primitive(  # x ** 2
 
 pow_tensor_tensor = primitive(  # x ** y
     "pow_tensor_tensor", "PowBackward1",
-    forward=_quiet(_pow_kernel),
+    forward=_quiet(_pow_tensor_kernel),
     vjp=(lambda g, a, b, out: where(b == 0, 0.0, g * (b * a ** (b - 1))),
          lambda g, a, b, out: where((a == 0) & (b >= 0), 0.0, g * (out * log(a)))),
     jvp=ELEMENTWISE, dtypes=PROMOTE)
 
 pow_scalar_tensor = primitive(  # 2 ** x
     "pow_scalar_tensor", "PowBackward2",
-    forward=_quiet(lambda xp, a, base: xp.power(base, a)),
+    forward=_quiet(_pow_scalar_kernel),
     vjp=(lambda g, a, out, base:
          where(a >= 0, 0.0, g * (out * math.log(base))) if base == 0
          else g * (out * math.log(base)),),
@@ -118,13 +155,29 @@ sigmoid = primitive("sigmoid", "SigmoidBackward0", forward=_sigmoid_kernel,
                     vjp=(lambda g, a, out: g * (out * (1 - out)),), jvp=ELEMENTWISE,
                     dtypes=FLOAT)
 
-relu = primitive("relu", "ReluBackward0", forward=lambda xp, a: xp.maximum(a, 0).astype(a.dtype, copy=False),
+def _relu_kernel(xp, a):
+    if a.dtype.kind == "b":
+        raise RuntimeError("Boolean inputs not supported for relu")
+    return xp.maximum(a, 0).astype(a.dtype, copy=False)
+
+
+def _sign_kernel(xp, a):
+    return a.copy() if a.dtype.kind == "b" else xp.sign(a)  # PyTorch: a bool is its own sign
+
+
+def _abs_kernel(xp, a):
+    if a.dtype.kind == "b":
+        raise NotImplementedError("\"abs_cpu\" not implemented for 'Bool'")
+    return xp.abs(a)
+
+
+relu = primitive("relu", "ReluBackward0", forward=_relu_kernel,
                  vjp=(lambda g, a, out: g * (out > 0),), jvp=ELEMENTWISE)
 
-sign = primitive("sign", "SignBackward0", forward=lambda xp, a: xp.sign(a),
+sign = primitive("sign", "SignBackward0", forward=_sign_kernel,
                  vjp=(lambda g, a, out: g * 0,), jvp=ELEMENTWISE)
 
-abs = primitive("abs", "AbsBackward0", forward=lambda xp, a: xp.abs(a),
+abs = primitive("abs", "AbsBackward0", forward=_abs_kernel,
                 vjp=(lambda g, a, out: g * sign(a),), jvp=ELEMENTWISE)
 
 # ----- selection
@@ -136,8 +189,11 @@ where_p = primitive(  # where(condition, a, b); the condition is a parameter, no
     jvp=ELEMENTWISE, dtypes=PROMOTE)
 
 # ----- copies and casts
-clone_p = primitive("clone", "CloneBackward0", forward=lambda xp, a: xp.array(a, copy=True),
-                    vjp=(lambda g, a, out: g,), jvp=LINEAR)
+# order "K" keeps the input's strides (PyTorch's preserve_format); "C" is .contiguous()
+clone_p = primitive("clone", "CloneBackward0",
+                    forward=lambda xp, a, order="K": xp.array(a, copy=True, order=order),
+                    vjp=(lambda g, a, out, order="K": g,), jvp=LINEAR)
+copy_p = clone_p.variant("CopyBackwards")  # the engine's copy of a create_graph gradient
 to_dtype = primitive(  # the engine casts the gradient back to the input's dtype
     "to_dtype", "ToCopyBackward0", forward=lambda xp, a, dtype: a.astype(dtype.np),
     vjp=(lambda g, a, out, dtype: g,), jvp=LINEAR)
@@ -155,7 +211,16 @@ bitwise_or = primitive("bitwise_or", None, forward=lambda xp, a, b: xp.bitwise_o
                        nin=2, dtypes=PROMOTE)
 bitwise_xor = primitive("bitwise_xor", None, forward=lambda xp, a, b: xp.bitwise_xor(a, b),
                         nin=2, dtypes=PROMOTE)
-bitwise_not = primitive("bitwise_not", None, forward=lambda xp, a: xp.invert(a), nin=1)
+
+
+def _invert_kernel(xp, a):
+    if a.dtype.kind == "f":
+        raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type "
+                        "tensors")
+    return xp.invert(a)
+
+
+bitwise_not = primitive("bitwise_not", None, forward=_invert_kernel, nin=1)
 
 
 # ----- the public functions: pick the overload, normalize operands
@@ -173,14 +238,36 @@ def _cast_for(a, *scalars, floating=False):
 
 
 def _check_bool_sub(a, b):
-    if a.dtype is _dt.bool_ and (b is True or b is False or getattr(b, "dtype", None) is _dt.bool_):
+    # PyTorch refuses a bool (tensor or Python bool) on either side, in two wordings.
+    n = (a._data.dtype.kind == "b") + (
+        b is True or b is False or hasattr(b, "_data") and b._data.dtype.kind == "b")
+    if n == 2:
         raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
                            "supported. Use the `^` or `logical_xor()` operator instead.")
+    if n == 1:
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
+                           "If you are trying to invert a mask, use the `~` or `logical_not()` "
+                           "operator instead.")
+
+
+def _check_alpha(a, b, alpha):
+    """PyTorch's rules for add/sub's ``alpha`` against the result dtype."""
+    rdt = _dt.result_type(a, b)
+    if isinstance(alpha, bool):
+        if rdt is not _dt.bool_:
+            raise RuntimeError("Boolean alpha only supported for Boolean results.")
+    elif isinstance(alpha, float) and not rdt.is_floating_point:
+        raise RuntimeError("For integral input tensors, argument alpha must not be a floating "
+                           "point number.")
 
 
 def add_fn(a, b, *, alpha=1):
     # alpha=1 is left out of the call: the common case skips parameter passing
-    return add(a, b) if alpha == 1 else add(a, b, alpha)
+    if alpha == 1 and alpha is not True:
+        return add(a, b)
+    b = _operand(b)
+    _check_alpha(a, b, alpha)
+    return add(a, b, alpha)
 
 
 def radd_fn(a, b):
@@ -190,7 +277,10 @@ def radd_fn(a, b):
 def sub_fn(a, b, *, alpha=1):
     b = _operand(b)
     _check_bool_sub(a, b)
-    return sub(a, b) if alpha == 1 else sub(a, b, alpha)
+    if alpha == 1 and alpha is not True:
+        return sub(a, b)
+    _check_alpha(a, b, alpha)
+    return sub(a, b, alpha)
 
 
 def rsub_fn(a, b, *, alpha=1):
@@ -198,6 +288,8 @@ def rsub_fn(a, b, *, alpha=1):
     if hasattr(b, "_data"):
         return sub_fn(b, a, alpha=alpha)
     _check_bool_sub(a, b)
+    if alpha != 1 or alpha is True:
+        _check_alpha(a, b, alpha)
     return rsub(_cast_for(a, b), b, alpha)
 
 
@@ -236,10 +328,24 @@ def rpow_fn(a, base):
 def where(condition, input, other):
     """Elements of ``input`` where ``condition`` holds, else of ``other``."""
     from ..tensor import Tensor
-    if not isinstance(condition, Tensor) or condition.dtype is not _dt.bool_:
+    if not isinstance(condition, Tensor):
+        got = ", ".join("Tensor" if isinstance(x, Tensor) else type(x).__name__
+                        for x in (condition, input, other))
+        raise TypeError(f"where() received an invalid combination of arguments - got ({got}), "
+                        "but expected one of:\n * (Tensor condition, Tensor input, Tensor other)"
+                        "\n * (Tensor condition, Number self, Tensor other)"
+                        "\n * (Tensor condition, Tensor input, Number other)"
+                        "\n * (Tensor condition, Number self, Number other)")
+    if condition.dtype is not _dt.bool_:
         raise RuntimeError("where expected condition to be a boolean tensor, but got a "
-                           f"tensor with dtype {getattr(condition, 'dtype', type(condition).__name__)}")
-    return where_p(_operand(input), _operand(other), condition)
+                           f"tensor with dtype {condition.dtype._legacy}")
+    input, other = _operand(input), _operand(other)
+    try:
+        return where_p(input, other, condition)
+    except ValueError:  # the condition broadcasts too: PyTorch's message names it first
+        broadcast_shapes(*(getattr(x, "_data", np.empty(())).shape
+                           for x in (condition, input, other)))
+        raise
 
 
 def to(a, dtype):

@@ -49,19 +49,18 @@ def operand(x):
 
 
 def broadcast_shapes(*shapes):
-    """PyTorch's broadcasting of shapes, with its error message."""
+    """PyTorch's broadcasting of shapes, with its error message (which names the last
+    mismatching dimension: sizes are matched from the right)."""
     out = ()
     for s in shapes:
         n = max(len(out), len(s))
         a = (1,) * (n - len(out)) + tuple(out)
         b = (1,) * (n - len(s)) + tuple(s)
-        res = []
-        for i, (x, y) in enumerate(zip(a, b)):
-            if x != y and x != 1 and y != 1:
-                raise RuntimeError(f"The size of tensor a ({x}) must match the size of tensor "
-                                   f"b ({y}) at non-singleton dimension {i}")
-            res.append(y if x == 1 else x)
-        out = tuple(res)
+        for i in reversed(range(n)):
+            if a[i] != b[i] and a[i] != 1 and b[i] != 1:
+                raise RuntimeError(f"The size of tensor a ({a[i]}) must match the size of "
+                                   f"tensor b ({b[i]}) at non-singleton dimension {i}")
+        out = tuple(y if x == 1 else x for x, y in zip(a, b))
     return out
 
 
@@ -169,8 +168,9 @@ class Primitive:
                 aa = a._data
                 if npd is not None and aa.dtype is not npd:
                     aa = aa.astype(npd)
-                if aa.ndim == 0 and self._scalars:
+                if aa.ndim == 0 and self._scalars and aa.dtype.kind == "f":
                     aa = aa[()]  # NumPy scalars compute ~10x faster than 0-d arrays
+                    # (integers stay arrays: scalar math warns where PyTorch wraps)
                 record = a._requires_grad
             else:
                 aa = a
@@ -178,7 +178,7 @@ class Primitive:
                 bb = b._data
                 if npd is not None and bb.dtype is not npd:
                     bb = bb.astype(npd)
-                if bb.ndim == 0 and self._scalars:
+                if bb.ndim == 0 and self._scalars and bb.dtype.kind == "f":
                     bb = bb[()]
                 record = record or b._requires_grad
             else:

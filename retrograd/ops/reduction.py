@@ -82,4 +82,4 @@ def mean(a, dim=None, keepdim=False, *, dtype=None):
     if dim is None and not keepdim:
         return mean_p(a, tuple(range(nd)), False, a._data.shape)
     dims = _dims(dim, nd)
-    return mean_dim_p(a, dims, keepdim, a._data.shape)
+    return mean_dim_p(a, dims if nd else (), keepdim, a._data.shape)  # 0-d: dim 0 is itself

@@ -23,10 +23,13 @@ unsafe_view_p = primitive("unsafe_view", "UnsafeViewBackward0",
                           forward=lambda xp, a, shape, in_shape: xp.reshape(a, shape),
                           vjp=(lambda g, a, out, shape, in_shape: g.reshape(in_shape),),
                           jvp=LINEAR)
+# reshape that is a view of a non-contiguous tensor: PyTorch's _reshape_alias, named apart
+reshape_alias_p = view_p.variant("ReshapeAliasBackward0")
 alias_p = primitive("alias", "AliasBackward0", forward=lambda xp, a: a.view(),
                     vjp=(lambda g, a, out: g,), jvp=LINEAR, view=True)
 transpose_p = primitive("transpose", "TransposeBackward0",
-                        forward=lambda xp, a, d0, d1: xp.swapaxes(a, d0, d1),
+                        forward=lambda xp, a, d0, d1:
+                        xp.swapaxes(a, d0, d1) if a.ndim else a.view(),  # 0-d: dims 0 and -1
                         vjp=(lambda g, a, out, d0, d1: g.transpose(d0, d1),),
                         jvp=LINEAR, view=True)
 t_p = primitive("t", "TBackward0", forward=lambda xp, a: a.T,
@@ -44,7 +47,10 @@ squeeze_p = primitive("squeeze", "SqueezeBackward0",
                       jvp=LINEAR, view=True)
 squeeze_dim_p = squeeze_p.variant("SqueezeBackward1")
 squeeze_dims_p = squeeze_p.variant("SqueezeBackward2")
-squeeze_mm_p = squeeze_p.variant("SqueezeBackward4")  # what a 1-D @ 2-D matmul ends with
+# what a 1-D @ 2-D matmul ends with: PyTorch squeezes its own mm result in place, so the
+# result is not a view
+squeeze_mm_p = primitive("squeeze[SqueezeBackward4]", "SqueezeBackward4", squeeze_p.forward,
+                         squeeze_p.vjp, LINEAR, register=False)
 
 
 def _sum_to_shape(g, in_shape):
@@ -111,7 +117,8 @@ def _infer_shape(shape, numel):
     for s in shape:
         if s != -1:
             if s < 0:
-                raise RuntimeError(f"invalid shape dimension {s}")
+                raise RuntimeError(f"invalid shape dimension {s} at index {shape.index(s)} of "
+                                   f"shape [{', '.join(map(str, shape))}]")
             known *= s
     if -1 in shape:
         if known == 0 or numel % known:
@@ -135,7 +142,9 @@ def reshape(a, *shape):
         np.reshape(a._data, shape, copy=False)
     except ValueError:  # not expressible as a view: copy, as PyTorch does
         return unsafe_view_p(a.clone(), shape, a._data.shape)
-    return view_p(a, shape, a._data.shape)
+    # PyTorch names a view of a non-contiguous tensor ReshapeAliasBackward0
+    prim = view_p if a._data.flags.c_contiguous else reshape_alias_p
+    return prim(a, shape, a._data.shape)
 
 
 def flatten(a, start_dim=0, end_dim=-1):
@@ -223,14 +232,18 @@ def expand(a, *sizes):
     return expand_p(a, tuple(target), shp)
 
 
-def select(a, dim, index):
+def select(a, dim, index, _indexing=False):
     shp = a._data.shape
     if not shp:
         raise IndexError("select() cannot be applied to a 0-dim tensor.")
     dim = _wrap_dim(dim, len(shp))
     size = shp[dim]
     if not -size <= index < size:
-        raise IndexError(f"index {index} is out of bounds for dimension {dim} with size {size}")
+        if _indexing:  # a[i] words it differently from a.select(dim, i)
+            raise IndexError(f"index {index} is out of bounds for dimension {dim} with size "
+                             f"{size}")
+        raise IndexError(f"select(): index {index} out of range for tensor of size "
+                         f"[{', '.join(map(str, shp))}] at dimension {dim}")
     return select_p(a, dim, index % size, shp)
 
 
@@ -250,6 +263,9 @@ def getitem(a, index):
             if a._data.ndim == 0:
                 raise IndexError("slice() cannot be applied to a 0-dim tensor.")
             return narrow_slice(a, 0, index)
+        if a._data.ndim == 0 and isinstance(index, int) and not isinstance(index, bool):
+            raise IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or "
+                             "`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number")
         index = (index,)
     if any(isinstance(i, bool) or
            not isinstance(i, (int, slice, type(None), type(Ellipsis))) and
@@ -259,22 +275,21 @@ def getitem(a, index):
             "tensor and list (advanced) indexing arrive with the operator library")
     index = tuple(i.__index__() if not isinstance(i, (slice, type(None), type(Ellipsis)))
                   else i for i in index)
-    n_ellipsis = sum(1 for i in index if i is Ellipsis)
-    if n_ellipsis > 1:
-        raise IndexError("an index can only have a single ellipsis ('...')")
     consumed = sum(1 for i in index if i is not None and i is not Ellipsis)
     nd = a._data.ndim
     if consumed > nd:
         raise IndexError(f"too many indices for tensor of dimension {nd}")
-    out, dim = a, 0
+    out, dim, first = a, 0, True
     for i in index:
-        if i is Ellipsis:
-            dim += nd - consumed
+        if i is Ellipsis:  # PyTorch allows several; the first one spans the missing dims
+            if first:
+                dim += nd - consumed
+                first = False
         elif i is None:
             out = unsqueeze(out, dim)
             dim += 1
         elif isinstance(i, int):
-            out = select(out, dim, i)
+            out = select(out, dim, i, _indexing=True)
         else:
             if i != slice(None):
                 out = narrow_slice(out, dim, i)
