@@ -38,7 +38,7 @@ class dtype:
         raise NotImplementedError("complex dtypes are not supported by retrograd")
 
 
-float16 = dtype("float16", np.float16, _FLOAT, "Half", "Half")
+float16 = dtype("float16", np.float16, _FLOAT, "Half", "c10::Half")
 float32 = dtype("float32", np.float32, _FLOAT, "Float", "float")
 float64 = dtype("float64", np.float64, _FLOAT, "Double", "double")
 int8 = dtype("int8", np.int8, _INT, "Char", "signed char")

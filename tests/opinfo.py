@@ -99,6 +99,8 @@ def to_module(m, sample, arrays, requires_grad=True):
 
 @dataclass
 class OpInfo:
+    """One operator: how to call it on either library, what NumPy says it computes, the
+    samples to call it on, and what the tests may expect of it."""
     name: str
     op: object             # op(m, *args) for m = retrograd or torch
     ref: object            # ref(*args) on NumPy arrays
@@ -129,6 +131,11 @@ def _sigmoid(a):
     return 1 / (1 + np.exp(-a))
 
 
+def _axis(a, d):
+    """PyTorch's reduction dims as a NumPy axis: () means all; dim 0 of a 0-d tensor is itself."""
+    return None if d == () or a.ndim == 0 else d
+
+
 def _flatten(a, s, e):
     if a.ndim == 0:
         return a.reshape(1)
@@ -144,19 +151,22 @@ def _squeeze(a, d):
 
 def _expand(a, s):
     lead = len(s) - a.ndim
-    return np.broadcast_to(a, tuple(a.shape[i - lead] if v == -1 else v for i, v in enumerate(s)))
+    shape = tuple(a.shape[i - lead] if v == -1 else v for i, v in enumerate(s))
+    return np.broadcast_to(a, shape)
 
 
 def _matmul_samples():
     return [S(T(4), T(4)), S(T(3, 4), T(4)), S(T(4), T(4, 3)), S(T(3, 4), T(4, 2)),
             S(T(2, 3, 4), T(4, 2)), S(T(2, 3, 4), T(4)), S(T(4), T(2, 4, 3)),
-            S(T(3, 4), T(2, 4, 2)), S(T(2, 1, 3, 4), T(3, 4, 2)), S(T(4, 3, nc=True), T(3, 2, nc=True)),
+            S(T(3, 4), T(2, 4, 2)), S(T(2, 1, 3, 4), T(3, 4, 2)), S(T(1, 3, 4), T(2, 4, 2)),
+            S(T(4, 3, nc=True), T(3, 2, nc=True)), S(T(2, 3, 4, nc=True), T(4, 2)),
             S(T(0, 3), T(3, 2)), S(T(1, 3), T(3, 1))]
 
 
 OPS = [
     # ----- arithmetic (Python numbers on either side, broadcasting, 0-d, empty)
-    OpInfo("add", lambda m, a, b: a + b, lambda a, b: a + b, BINARY, ("add",), second_order=False),
+    OpInfo("add", lambda m, a, b: a + b, lambda a, b: a + b, BINARY, ("add",),
+           second_order=False),
     OpInfo("add_alpha", lambda m, a, b: m.add(a, b, alpha=2), lambda a, b: a + 2 * b,
            BINARY[:3], ("add",), second_order=False),
     OpInfo("sub", lambda m, a, b: a - b, lambda a, b: a - b, BINARY, ("sub", "rsub"),
@@ -169,8 +179,9 @@ OPS = [
     OpInfo("neg", lambda m, a: -a, lambda a: -a, UNARY, ("neg",), second_order=False),
     OpInfo("pow", lambda m, a, b: a ** b, lambda a, b: np.power(a, b),
            [S(T(3, 4), T(3, 4)), S(T(3, 1), T(4)), S(T(), T(2, 3)), S(T(4, 3, nc=True), T(3)),
-            S(T(3, 4), 2), S(T(3, 4, domain=REAL), 2), S(T(3, 4), 0.5), S(T(3, 4, domain=NONZERO), -1),
-            S(T(3, 4), 0), S(2, T(3, 4)), S(0.5, T()), S(T(0, 2), 3)],
+            S(T(3, 4), 2), S(T(3, 4, domain=REAL), 2), S(T(3, 4), 0.5),
+            S(T(3, 4, domain=NONZERO), -1), S(T(3, 4), 0), S(2, T(3, 4)), S(0.5, T()),
+            S(T(0, 2), 3)],
            ("pow_tensor_tensor", "pow_tensor_scalar", "pow_scalar_tensor"), domain=(POS, REAL)),
     OpInfo("reciprocal", lambda m, a: m.reciprocal(a), lambda a: 1 / a, UNARY, ("reciprocal",),
            domain=NONZERO),
@@ -183,7 +194,8 @@ OPS = [
     OpInfo("where", lambda m, c, a, b: m.where(c, a, b), np.where,
            [S(T(3, 4, dtype="bool"), T(3, 4), T(3, 4)), S(T(3, 1, dtype="bool"), T(4), T(3, 4)),
             S(T(3, 4, dtype="bool"), T(3, 4), 0.0), S(T(3, 4, dtype="bool"), 1.5, T(4)),
-            S(T(dtype="bool"), T(), T(2, 2)), S(T(4, 3, dtype="bool", nc=True), T(4, 3, nc=True), T(3))],
+            S(T(dtype="bool"), T(), T(2, 2)),
+            S(T(4, 3, dtype="bool", nc=True), T(4, 3, nc=True), T(3))],
            ("where",), domain=(BOOL, REAL, REAL), second_order=False),
     # ----- copies and casts
     OpInfo("clone", lambda m, a: a.clone(), lambda a: a.copy(), UNARY, ("clone",),
@@ -195,10 +207,10 @@ OPS = [
            ("to_dtype",), differentiable=False),
     # ----- comparisons (no gradient, bool result)
     *[OpInfo(n, (lambda f: lambda m, a, b: f(a, b))(f), (lambda f: lambda a, b: f(a, b))(f),
-             CMP, (p,), domain=TIES, differentiable=False)
-      for n, p, f in [("eq", "eq", lambda a, b: a == b), ("ne", "ne", lambda a, b: a != b),
-                      ("lt", "lt", lambda a, b: a < b), ("le", "le", lambda a, b: a <= b),
-                      ("gt", "gt", lambda a, b: a > b), ("ge", "ge", lambda a, b: a >= b)]],
+             CMP, (n,), domain=TIES, differentiable=False)
+      for n, f in [("eq", lambda a, b: a == b), ("ne", lambda a, b: a != b),
+                   ("lt", lambda a, b: a < b), ("le", lambda a, b: a <= b),
+                   ("gt", lambda a, b: a > b), ("ge", lambda a, b: a >= b)]],
     # ----- bitwise (registered primitives; integers and bools only)
     *[OpInfo(n, (lambda f: lambda m, a, b: f(a, b))(f), (lambda f: lambda a, b: f(a, b))(f),
              [S(T(3, 4), T(3, 4)), S(T(3, 1), T(4)), S(T(2, 3), 1), S(True, T(2, 3))], (n,),
@@ -208,9 +220,10 @@ OPS = [
     OpInfo("bitwise_not", lambda m, a: ~a, lambda a: ~a, UNARY[:4], ("bitwise_not",),
            differentiable=False, dtypes=INT_DOMAIN),
     # ----- reductions
-    OpInfo("sum", lambda m, a: m.sum(a), lambda a: np.sum(a), UNARY, ("sum",), second_order=False),
+    OpInfo("sum", lambda m, a: m.sum(a), lambda a: np.sum(a), UNARY, ("sum",),
+           second_order=False),
     OpInfo("sum_dim", lambda m, a, d, k: a.sum(d, keepdim=k),
-           lambda a, d, k: np.sum(a, axis=d if d != () else None, keepdims=k),  # () means all, as in PyTorch
+           lambda a, d, k: np.sum(a, axis=_axis(a, d), keepdims=k),
            [S(T(3, 4), 1, False), S(T(3, 4), -1, True), S(T(2, 3, 4), (0, -1), False),
             S(T(2, 3, 4), (2, 0), True), S(T(), 0, False), S(T(1, 3), 0, False),
             S(T(4, 3, nc=True), 0, True), S(T(0, 3), 0, False), S(T(2, 3), (), False)],
@@ -218,28 +231,33 @@ OPS = [
     OpInfo("mean", lambda m, a: m.mean(a), lambda a: np.mean(a), UNARY[:4], ("mean",),
            second_order=False),
     OpInfo("mean_dim", lambda m, a, d, k: m.mean(a, dim=d, keepdim=k),
-           lambda a, d, k: np.mean(a, axis=d, keepdims=k),
+           lambda a, d, k: np.mean(a, axis=_axis(a, d), keepdims=k),
            [S(T(3, 4), 1, False), S(T(3, 4), -2, True), S(T(2, 3, 4), (0, -1), False),
             S(T(2, 3, 4), (1,), True), S(T(), -1, False), S(T(4, 3, nc=True), 1, True)],
            ("mean",), second_order=False),
     # ----- shapes and views
     OpInfo("reshape", lambda m, a, s: a.reshape(s), lambda a, s: a.reshape(s),
            [S(T(3, 4), (4, 3)), S(T(3, 4), (-1,)), S(T(2, 3, 4), (6, -1)), S(T(), (1, 1)),
-            S(T(4, 3, nc=True), (12,)), S(T(0, 3), (3, 0))],
+            S(T(4, 3, nc=True), (12,)), S(T(0, 3), (3, 0)),
+            S(T(1, 4, 3, nc=True), (4, 3), note="a view of a non-contiguous tensor")],
            ("view", "unsafe_view", "clone"), second_order=False),
     OpInfo("view", lambda m, a, s: a.view(s), lambda a, s: a.reshape(s),
-           [S(T(3, 4), (4, 3)), S(T(3, 4), (2, -1)), S(T(), (1,)), S(T(4, 3, nc=True), (4, 1, 3))],
+           [S(T(3, 4), (4, 3)), S(T(3, 4), (2, -1)), S(T(), (1,)),
+            S(T(4, 3, nc=True), (4, 1, 3))],
            ("view",), second_order=False),
     OpInfo("flatten", lambda m, a, s, e: m.flatten(a, s, e), _flatten,
-           [S(T(2, 3, 4), 0, -1), S(T(2, 3, 4), 1, 2), S(T(), 0, -1), S(T(4, 3, nc=True), 0, 1)],
+           [S(T(2, 3, 4), 0, -1), S(T(2, 3, 4), 1, 2), S(T(), 0, -1), S(T(4, 3, nc=True), 0, 1),
+            S(T(3, 1, 4, nc=True), 0, 1), S(T(2, 3, 4), 2, 2)],
            ("view", "unsafe_view", "clone"), second_order=False),
-    OpInfo("transpose", lambda m, a, d0, d1: a.transpose(d0, d1), lambda a, d0, d1: np.swapaxes(a, d0, d1),
+    OpInfo("transpose", lambda m, a, d0, d1: a.transpose(d0, d1),
+           lambda a, d0, d1: np.swapaxes(a, d0, d1) if a.ndim else a,
            [S(T(3, 4), 0, 1), S(T(2, 3, 4), -1, 0), S(T(2, 3), 1, 1), S(T(), 0, -1),
             S(T(4, 3, nc=True), 1, 0)], ("transpose",), second_order=False),
-    OpInfo("t", lambda m, a: a.t(), lambda a: a.T, [S(T(3, 4)), S(T(4)), S(T()), S(T(4, 3, nc=True))],
-           ("t",), second_order=False),
+    OpInfo("t", lambda m, a: a.t(), lambda a: a.T,
+           [S(T(3, 4)), S(T(4)), S(T()), S(T(4, 3, nc=True))], ("t",), second_order=False),
     OpInfo("permute", lambda m, a, d: a.permute(d), lambda a, d: np.transpose(a, d),
-           [S(T(2, 3, 4), (2, 0, 1)), S(T(2, 3, 4), (-1, 0, -2)), S(T(), ()), S(T(4, 3, nc=True), (1, 0))],
+           [S(T(2, 3, 4), (2, 0, 1)), S(T(2, 3, 4), (-1, 0, -2)), S(T(), ()),
+            S(T(4, 3, nc=True), (1, 0))],
            ("permute",), second_order=False),
     OpInfo("unsqueeze", lambda m, a, d: a.unsqueeze(d), lambda a, d: np.expand_dims(a, d),
            [S(T(3, 4), 0), S(T(3, 4), -1), S(T(3, 4), 1), S(T(), 0), S(T(4, 3, nc=True), -2)],
@@ -255,7 +273,8 @@ OPS = [
            [S(T(3, 4), 0, 1), S(T(3, 4), 1, -1), S(T(2, 3, 4), -2, 2), S(T(4, 3, nc=True), 1, 0)],
            ("select", "select_backward"), second_order=False),
     OpInfo("getitem", lambda m, a, i: a[i], lambda a, i: a[i],
-           [S(T(3, 4), 1), S(T(3, 4), -1), S(T(5, 4), slice(1, 4)), S(T(5, 4), slice(None, None, 2)),
+           [S(T(3, 4), 1), S(T(3, 4), -1), S(T(5, 4), slice(1, 4)),
+            S(T(5, 4), slice(None, None, 2)),
             S(T(5, 4), (slice(1, None, 2), None, Ellipsis)), S(T(2, 3, 4), (Ellipsis, 0)),
             S(T(3, 4), None), S(T(3, 4), Ellipsis), S(T(3, 4), (slice(None), 1)),
             S(T(3, 4), ()), S(T(), None), S(T(), Ellipsis), S(T(5, 4), slice(-2, 10)),
@@ -267,14 +286,15 @@ OPS = [
     OpInfo("matmul", lambda m, a, b: a @ b, np.matmul, _matmul_samples(),
            ("dot", "mv", "mm", "bmm", "squeeze", "unsafe_view", "expand", "view")),
     OpInfo("mm", lambda m, a, b: m.mm(a, b), np.matmul,
-           [S(T(3, 4), T(4, 2)), S(T(1, 3), T(3, 1)), S(T(4, 3, nc=True), T(4, 2)), S(T(0, 3), T(3, 2))],
+           [S(T(3, 4), T(4, 2)), S(T(1, 3), T(3, 1)), S(T(3, 4, nc=True), T(4, 2, nc=True)),
+            S(T(0, 3), T(3, 2))],
            ("mm",)),
     OpInfo("bmm", lambda m, a, b: m.bmm(a, b), np.matmul,
            [S(T(2, 3, 4), T(2, 4, 2)), S(T(1, 1, 3), T(1, 3, 1))], ("bmm",)),
     OpInfo("mv", lambda m, a, b: m.mv(a, b), np.matmul,
-           [S(T(3, 4), T(4)), S(T(4, 3, nc=True), T(4)), S(T(0, 3), T(3))], ("mv",)),
-    OpInfo("dot", lambda m, a, b: m.dot(a, b), np.dot, [S(T(4), T(4)), S(T(1), T(1)), S(T(0), T(0))],
-           ("dot",)),
+           [S(T(3, 4), T(4)), S(T(3, 4, nc=True), T(4)), S(T(0, 3), T(3))], ("mv",)),
+    OpInfo("dot", lambda m, a, b: m.dot(a, b), np.dot,
+           [S(T(4), T(4)), S(T(1), T(1)), S(T(0), T(0))], ("dot",)),
 ]
 OPS_BY_NAME = {o.name: o for o in OPS}
 assert len(OPS_BY_NAME) == len(OPS), "duplicate entry names"
@@ -298,10 +318,12 @@ PRIM_SAMPLES = {
     "pow_tensor_tensor": [([T(3, 4, domain=POS), T(4)], ())],
     "pow_scalar_tensor": [([T(3, 4)], (2.0,)), ([T(3, 4)], (0.5,))],
     **{n: [([T(3, 4, domain=d)], ())] for n, d in [
-        ("exp", REAL), ("log", POS), ("sin", REAL), ("cos", REAL), ("tanh", REAL), ("sqrt", POS),
-        ("sigmoid", REAL), ("relu", NONZERO), ("sign", NONZERO), ("abs", NONZERO), ("clone", REAL)]},
+        ("exp", REAL), ("log", POS), ("sin", REAL), ("cos", REAL), ("tanh", REAL),
+        ("sqrt", POS), ("sigmoid", REAL), ("relu", NONZERO), ("sign", NONZERO), ("abs", NONZERO),
+        ("clone", REAL)]},
     "where": [([T(3, 4), T(4)], _cond), ([T(3, 4), T(3, 4)], _cond)],
-    "to_dtype": [([T(3, 4)], lambda m, rng: (m.float32,)), ([T(3, 4)], lambda m, rng: (m.float64,))],
+    "to_dtype": [([T(3, 4)], lambda m, rng: (m.float32,)),
+                 ([T(3, 4)], lambda m, rng: (m.float64,))],
     "view": [([T(3, 4)], ((4, 3), (3, 4)))],
     "unsafe_view": [([T(3, 4)], ((2, 6), (3, 4)))],
     "alias": [([T(3, 4)], ())],

@@ -40,14 +40,23 @@ TOL = {"float64": (1e-9, 1e-12), "float32": (1e-5, 1e-6), "float16": (1e-2, 1e-3
 GRAD_TOL = {"float64": (1e-7, 1e-10), "float32": (1e-4, 1e-5)}
 CASES = [pytest.param(o, i, s, id=f"{o.name}-{i}") for o in OPS for i, s in enumerate(o.samples)]
 DIFF_CASES = [c for c in CASES if c.values[0].differentiable]
+# gradgradcheck: every sample where the second derivative is nonzero, else the first two
+GRADGRAD_CASES = [c for c in DIFF_CASES if c.values[0].second_order or c.values[1] < 2]
+
+
+def _with_dtypes(dtypes_of):
+    return [pytest.param(*c.values, d, id=f"{c.id}-{d}") for c in CASES
+            for d in dtypes_of(c.values[0])]
+
+
+FORWARD_CASES = _with_dtypes(lambda o: o.dtypes)
+# float32 and float64 where the op takes floats, else its own dtypes (bitwise ops)
+TORCH_CASES = _with_dtypes(lambda o: [d for d in ("float32", "float64") if d in o.dtypes] or
+                           o.dtypes)
 
 
 def _seed(*parts):
     return zlib.crc32("-".join(map(str, parts)).encode())
-
-
-def _np(x):
-    return x.detach().numpy() if hasattr(x, "detach") else np.asarray(x)
 
 
 def _assert_close(actual, expected, dtype, what=""):
@@ -61,37 +70,48 @@ def _assert_close(actual, expected, dtype, what=""):
         np.testing.assert_array_equal(actual, expected, err_msg=what)
 
 
+def _dtype_for(op):
+    return "float64" if "float64" in op.dtypes else op.dtypes[-1]
+
+
+def _dtype_name(t):
+    return str(t.dtype).replace("torch.", "")
+
+
 def _run(m, op, sample, arrays, requires_grad=True):
     args = to_module(m, sample, arrays, requires_grad)
     return args, op.op(m, *args)
 
 
+def _strides(t):
+    return tuple(st for st, n in zip(t.stride(), t.shape) if n > 1)
+
+
 def _graph_names(fn):
-    """Node names reachable from ``fn`` in next_functions order (a loop, not recursion)."""
+    """The names of the nodes reachable from ``fn``, breadth first in next_functions order
+    (a loop, not recursion)."""
     names, seen, queue = [], set(), [fn]
     while queue:
         node = queue.pop(0)
         if node is None or id(node) in seen:
             continue
         seen.add(id(node))
-        names.append(type(node).__name__)  # name() of AccumulateGrad: see the xfail below
+        names.append(node.name())
         queue.extend(n for n, _ in node.next_functions)
     return names
 
 
 # ----- forward vs the NumPy reference
 
-@pytest.mark.parametrize("dtype", ["float32", "float64", "int32", "int64", "bool"])
-@pytest.mark.parametrize("op,i,sample", CASES)
+@pytest.mark.parametrize("op,i,sample,dtype", FORWARD_CASES)
 def test_forward_matches_numpy(op, i, sample, dtype):
-    if dtype not in op.dtypes:
-        pytest.skip(f"{op.name} is checked against NumPy in {op.dtypes}")
     arrays = make_arrays(sample, op.domain, dtype, _seed(op.name, i))
     _, out = _run(rt, op, sample, arrays)
     _, fast = _run(rt, op, sample, arrays, requires_grad=False)
     expected = np.asarray(op.ref(*arrays))
     _assert_close(out._data, expected, dtype, f"{op.name}{sample}")
-    np.testing.assert_array_equal(fast._data, out._data)  # fast path == recording path
+    # fast path == recording path (matmul may fold differently: last-bit differences)
+    _assert_close(fast._data, out._data, dtype, "fast path")
 
 
 # ----- gradients: gradcheck, gradgradcheck (float64 central differences)
@@ -102,10 +122,9 @@ def test_gradcheck(op, i, sample):
     assert gradcheck(lambda *a: op.op(rt, *a), args, **op.check)
 
 
-@pytest.mark.parametrize("op,i,sample", DIFF_CASES)
+@pytest.mark.filterwarnings("ignore:Input #")  # `to`: its grad_outputs are float32
+@pytest.mark.parametrize("op,i,sample", GRADGRAD_CASES)
 def test_gradgradcheck(op, i, sample):
-    if not op.second_order and i >= 2:
-        pytest.skip("second derivative is zero; checked on the first two samples only")
     args = to_module(rt, sample, make_arrays(sample, op.domain, "float64", _seed(op.name, i)))
     assert gradgradcheck(lambda *a: op.op(rt, *a), args, **op.check)
 
@@ -114,7 +133,7 @@ def test_gradgradcheck(op, i, sample):
 
 @pytest.mark.parametrize("op,i,sample", CASES)
 def test_graph_recording(op, i, sample):
-    arrays = make_arrays(sample, op.domain, "float64", _seed(op.name, i))
+    arrays = make_arrays(sample, op.domain, _dtype_for(op), _seed(op.name, i))
     with rt.no_grad():
         args, out = _run(rt, op, sample, arrays)
     if not any(out is a for a in args):  # an op that returns its input records nothing
@@ -128,11 +147,8 @@ def test_graph_recording(op, i, sample):
 
 # ----- values, dtypes, node names, graphs and gradients vs PyTorch
 
-@pytest.mark.parametrize("dtype", ["float32", "float64"])
-@pytest.mark.parametrize("op,i,sample", CASES)
+@pytest.mark.parametrize("op,i,sample,dtype", TORCH_CASES)
 def test_matches_torch(op, i, sample, dtype, torch):
-    if dtype not in op.dtypes:
-        dtype = op.dtypes[-1]
     rng = np.random.default_rng(_seed(op.name, i, dtype))
     arrays = make_arrays(sample, op.domain, dtype, _seed(op.name, i))
     ra, ro = _run(rt, op, sample, arrays)
@@ -141,11 +157,15 @@ def test_matches_torch(op, i, sample, dtype, torch):
     assert tuple(ro.shape) == tuple(to.shape)
     _assert_close(ro._data, to.detach().numpy(), dtype, "value")
     assert ro.requires_grad == to.requires_grad
+    assert ro.is_contiguous() == to.is_contiguous(), "contiguity"
+    if to.numel() > 1:  # strides of size-1 dims are arbitrary (NumPy and PyTorch differ)
+        assert _strides(ro) == _strides(to), "strides"
+    assert (ro._base is not None) == (to._base is not None), "is a view"
     names = [_graph_names(x.grad_fn) if x.grad_fn else None for x in (ro, to)]
     assert names[0] == names[1], "graph differs from PyTorch's"
     if not to.requires_grad:
         return
-    g = rng.standard_normal(tuple(to.shape)).astype(arrays_dtype(to))
+    g = rng.standard_normal(tuple(to.shape)).astype(_dtype_name(to))
     ro.backward(rt.tensor(g))
     to.backward(torch.tensor(g))
     for k, (x, y) in enumerate(zip(ra, ta)):
@@ -158,9 +178,6 @@ def test_matches_torch(op, i, sample, dtype, torch):
                                            err_msg=f"grad of input {k}")
 
 
-def arrays_dtype(t):
-    return str(t.dtype).replace("torch.", "")
-
 
 # ----- result dtypes over a grid of input dtypes, vs PyTorch
 
@@ -168,21 +185,22 @@ def _outcome(m, op, sample, arrays):
     try:
         _, out = _run(m, op, sample, arrays, requires_grad=False)
     except Exception as e:  # noqa: BLE001  (the exception itself is the outcome)
-        return type(e).__name__, str(e).splitlines()[0] if str(e) else ""
+        return type(e).__name__, str(e).splitlines()[0]
     return out
 
 
 def _compare_outcomes(r, t, label, bad):
     if isinstance(t, tuple) or isinstance(r, tuple):
-        if not (isinstance(t, tuple) and isinstance(r, tuple) and r[0] == t[0]):
+        if r != t:  # the same exception type and first line
             bad.append(f"{label}: retrograd {r if isinstance(r, tuple) else r.dtype} "
                        f"vs torch {t if isinstance(t, tuple) else t.dtype}")
         return
     if str(r.dtype) != str(t.dtype) or tuple(r.shape) != tuple(t.shape):
-        bad.append(f"{label}: retrograd {r.dtype}{tuple(r.shape)} vs torch {t.dtype}{tuple(t.shape)}")
+        bad.append(f"{label}: retrograd {r.dtype}{tuple(r.shape)} vs torch "
+                   f"{t.dtype}{tuple(t.shape)}")
         return
     try:
-        _assert_close(r._data, t.numpy(), arrays_dtype(t))
+        _assert_close(r._data, t.numpy(), _dtype_name(t))
     except AssertionError as e:
         bad.append(f"{label}: values differ {str(e)[:200]}")
 
@@ -190,7 +208,7 @@ def _compare_outcomes(r, t, label, bad):
 @pytest.mark.parametrize("op", [o for o in OPS if o.grid], ids=lambda o: o.name)
 def test_dtype_grid_matches_torch(op, torch):
     bad = []
-    for i, sample in enumerate(op.samples[:4]):
+    for i, sample in enumerate(op.samples):
         free = [k for k, a in enumerate(sample.args) if isinstance(a, T) and a.dtype is None]
         combos = itertools.product(op.grid, repeat=len(free)) if i == 0 else \
             ((d,) * len(free) for d in op.grid)
@@ -198,26 +216,26 @@ def test_dtype_grid_matches_torch(op, torch):
             pinned = S(*(T(*a.shape, nc=a.nc, domain=a.domain, dtype=combo[free.index(k)])
                          if k in free else a for k, a in enumerate(sample.args)))
             arrays = make_arrays(pinned, op.domain, None, _seed(op.name, i))
-            _compare_outcomes(_outcome(rt, op, pinned, arrays), _outcome(torch, op, pinned, arrays),
-                              f"{op.name}{pinned}", bad)
+            _compare_outcomes(_outcome(rt, op, pinned, arrays),
+                              _outcome(torch, op, pinned, arrays), f"{op.name}{pinned}", bad)
     assert not bad, "\n".join(bad)
 
 
-def test_integer_and_bool_dtype_rules(torch):
+def test_integer_and_bool_dtype_rules():
     ints = rt.tensor([1, 2, 3])
     for name in ["exp", "log", "sin", "cos", "tanh", "sigmoid", "sqrt", "reciprocal"]:
         assert getattr(rt, name)(ints).dtype is rt.float32, name
         assert (ints / 2).dtype is rt.float32
-    assert ints.sum().dtype is rt.int64 and rt.tensor([1, 2], dtype=rt.int32).sum().dtype is rt.int64
+    assert ints.sum().dtype is rt.int64
+    assert rt.tensor([1, 2], dtype=rt.int32).sum(0).dtype is rt.int64
     assert rt.tensor([True, True, False]).sum().dtype is rt.int64
     assert rt.tensor([True, True, False]).sum().item() == 2
     for cmp in ["eq", "ne", "lt", "le", "gt", "ge"]:
         assert getattr(ints, cmp)(2).dtype is rt.bool
-    with pytest.raises(RuntimeError) as ours:
+    with pytest.raises(RuntimeError) as info:  # PyTorch 2.13's words (the grid compares live)
         ints.mean()
-    with pytest.raises(RuntimeError) as theirs:
-        torch.tensor([1, 2, 3]).mean()
-    assert str(ours.value) == str(theirs.value)
+    assert str(info.value) == ("mean(): could not infer output dtype. Input dtype must be either "
+                               "a floating point or complex dtype. Got: Long")
     old = rt.get_default_dtype()
     try:
         rt.set_default_dtype(rt.float64)
@@ -251,7 +269,8 @@ def test_jvp_agrees_with_vjp(name, k):
         y = prim(*leaves, *params)
         grads = rt.autograd.grad(y, [x for x, on in zip(leaves, mask) if on], rt.tensor(u))
         lhs = float(np.sum(u.astype(np.float64) * jv._data))
-        rhs = sum(float(np.sum(g._data * t._data)) for g, t in zip(grads, [t for t in v if t is not None]))
+        rhs = sum(float(np.sum(g._data * t._data))
+                  for g, t in zip(grads, [t for t in v if t is not None]))
         assert np.isclose(lhs, rhs, rtol=1e-5, atol=1e-8), (mask, lhs, rhs)
 
 
@@ -275,8 +294,8 @@ def test_table_covers_registry(monkeypatch):
     for op in OPS:
         current[:] = [op.name]
         for i, sample in enumerate(op.samples):
-            dtype = "float64" if "float64" in op.dtypes else op.dtypes[-1]
-            _, out = _run(rt, op, sample, make_arrays(sample, op.domain, dtype, _seed(op.name, i)))
+            arrays = make_arrays(sample, op.domain, _dtype_for(op), _seed(op.name, i))
+            _, out = _run(rt, op, sample, arrays)
             if out.requires_grad:
                 out.sum().backward()
     monkeypatch.undo()
@@ -337,7 +356,6 @@ ERRORS = {
     "index_range_dim1": lambda m: m.zeros(2, 3)[:, 3],
     "index_too_many": lambda m: m.zeros(2, 3)[0, 0, 0],
     "index_0d": lambda m: m.zeros(())[0],
-    "index_two_ellipses": lambda m: m.zeros(2, 3)[..., ...],
     "slice_negative_step": lambda m: m.zeros(5)[::-1],
     "sum_dim_range": lambda m: m.zeros(2, 3).sum(2),
     "sum_dim_repeated": lambda m: m.zeros(2, 3).sum((0, -2)),
@@ -361,6 +379,30 @@ ERRORS = {
     "int_negative_power": lambda m: m.tensor([1, 2]) ** -1,
     "bool_sub": lambda m: m.tensor([True]) - m.tensor([False]),
     "where_condition": lambda m: m.where(m.zeros(2), m.zeros(2), m.zeros(2)),
+    "where_condition_not_tensor": lambda m: m.where(True, m.zeros(2), 1.5),
+    "where_broadcast": lambda m: m.where(m.zeros(2, 3) > 0, m.zeros(4), 0.0),
+    "compare_broadcast": lambda m: m.zeros(2, 3) < m.zeros(4),
+    "view_negative": lambda m: m.zeros(3, 4).view(3, -2),
+    "flatten_range": lambda m: m.zeros(2, 3).flatten(0, 2),
+    "select_dim_range": lambda m: m.zeros(2, 3).select(2, 0),
+    "squeeze_tuple_range": lambda m: m.zeros(2, 1).squeeze((1, 2)),
+    "unsqueeze_0d_range": lambda m: m.zeros(()).unsqueeze(2),
+    "mean_dim_range": lambda m: m.zeros(2, 3).mean(-3),
+    "mv_dtypes": lambda m: m.mv(m.zeros(2, 3), m.zeros(3, dtype=m.float64)),
+    "bmm_dtypes": lambda m: m.bmm(m.zeros(1, 2, 3), m.zeros(1, 3, 2, dtype=m.float64)),
+    "bmm_bool": lambda m: m.bmm(m.ones(1, 2, 3, dtype=m.bool), m.ones(1, 3, 2)),
+    "mm_bool": lambda m: m.mm(m.ones(2, 3, dtype=m.bool), m.ones(3, 2, dtype=m.bool)),
+    "dot_bool": lambda m: m.dot(m.ones(0, dtype=m.bool), m.ones(0, dtype=m.bool)),
+    "neg_bool": lambda m: -m.ones(2, dtype=m.bool),
+    "relu_bool": lambda m: m.relu(m.ones(2, dtype=m.bool)),
+    "abs_bool": lambda m: m.ones(2, dtype=m.bool).abs(),
+    "pow_bool": lambda m: m.ones(2, dtype=m.bool) ** m.ones(2, dtype=m.bool),
+    "sub_bool_float": lambda m: m.ones(2) - m.ones(2, dtype=m.bool),
+    "rsub_bool": lambda m: 1 - m.ones(2, dtype=m.bool),
+    "alpha_float_for_ints": lambda m: m.add(m.ones(2, dtype=m.int64), 1, alpha=0.5),
+    "alpha_bool_for_floats": lambda m: m.sub(m.ones(2), m.ones(2), alpha=True),
+    "bitwise_float": lambda m: m.ones(2, dtype=m.int32) & m.ones(2, dtype=m.float16),
+    "invert_float": lambda m: ~m.ones(2),
 }
 
 
@@ -374,43 +416,149 @@ def test_error_matches_torch(case, torch):
     assert results[0] == results[1]
 
 
-# ----- the Tensor methods and module functions of the ops in scope exist, as in PyTorch
+# ----- the Tensor methods and module functions of the ops in scope, as in PyTorch
 
-METHODS = ("add sub mul div pow neg matmul mm bmm mv dot exp log sin cos tanh sigmoid relu "
-           "sqrt abs reciprocal sign where sum mean reshape view flatten transpose t permute "
-           "unsqueeze squeeze expand select to clone eq ne lt le gt ge swapaxes "
-           "__add__ __radd__ __sub__ __rsub__ __mul__ __rmul__ __truediv__ __rtruediv__ "
+def _mat(m):
+    return m.ones(4, 2)
+
+
+METHOD_CALLS = {
+    "add": lambda m, x: x.add(2), "sub": lambda m, x: x.sub(2), "mul": lambda m, x: x.mul(2),
+    "div": lambda m, x: x.div(2), "true_divide": lambda m, x: x.true_divide(2),
+    "pow": lambda m, x: x.pow(2), "neg": lambda m, x: x.neg(),
+    "negative": lambda m, x: x.negative(),
+    "matmul": lambda m, x: x.matmul(_mat(m)), "mm": lambda m, x: x.mm(_mat(m)),
+    "bmm": lambda m, x: x[None].bmm(_mat(m)[None]), "mv": lambda m, x: x.mv(m.ones(4)),
+    "dot": lambda m, x: x[0].dot(m.ones(4)), "where": lambda m, x: x.where(x > 0.5, 0.0),
+    "sum": lambda m, x: x.sum(), "mean": lambda m, x: x.mean(1),
+    "reshape": lambda m, x: x.reshape(4, 3), "view": lambda m, x: x.view(-1),
+    "flatten": lambda m, x: x.flatten(), "transpose": lambda m, x: x.transpose(0, 1),
+    "swapaxes": lambda m, x: x.swapaxes(0, 1), "swapdims": lambda m, x: x.swapdims(1, 0),
+    "t": lambda m, x: x.t(), "permute": lambda m, x: x.permute(1, 0),
+    "unsqueeze": lambda m, x: x.unsqueeze(1), "squeeze": lambda m, x: x[None].squeeze(0),
+    "expand": lambda m, x: x.expand(2, 3, 4), "select": lambda m, x: x.select(1, 2),
+    "view_as": lambda m, x: x.view_as(m.ones(12)),
+    "reshape_as": lambda m, x: x.reshape_as(m.ones(12)),
+    "expand_as": lambda m, x: x[0].expand_as(x), "to": lambda m, x: x.to(m.float64),
+    "double": lambda m, x: x.double(), "half": lambda m, x: x.half(), "long": lambda m, x: x.long(),
+    "int": lambda m, x: x.int(), "bool": lambda m, x: x.bool(), "float": lambda m, x: x.float(),
+    "clone": lambda m, x: x.clone(), "contiguous": lambda m, x: x.t().contiguous(),
+    "logical_not": lambda m, x: x.logical_not(),
+    **{n: (lambda n: lambda m, x: getattr(x, n)())(n) for n in
+       "exp log sin cos tanh sigmoid relu sqrt abs reciprocal sign".split()},
+    **{n: (lambda n: lambda m, x: getattr(x, n)(0.5))(n) for n in "eq ne lt le gt ge".split()},
+}
+FUNCTIONS = ("add sub mul div true_divide pow neg negative matmul mm bmm mv dot exp log sin "
+             "cos tanh sigmoid relu sqrt abs reciprocal sign where sum mean reshape flatten "
+             "transpose swapaxes t permute unsqueeze squeeze select clone eq ne lt le gt "
+             "ge").split()
+DUNDERS = ("__add__ __radd__ __sub__ __rsub__ __mul__ __rmul__ __truediv__ __rtruediv__ "
            "__pow__ __rpow__ __neg__ __matmul__ __getitem__ __eq__ __ne__ __lt__ __le__ "
            "__gt__ __ge__").split()
-FUNCTIONS = ("add sub mul div pow neg matmul mm bmm mv dot exp log sin cos tanh sigmoid relu "
-             "sqrt abs reciprocal sign where sum mean reshape flatten transpose t permute "
-             "unsqueeze squeeze select clone eq ne lt le gt ge swapaxes").split()
 
 
 def test_methods_and_functions_exist():
-    missing = [f"Tensor.{n}" for n in METHODS if not hasattr(rt.Tensor, n)]
+    missing = [f"Tensor.{n}" for n in list(METHOD_CALLS) + DUNDERS if not hasattr(rt.Tensor, n)]
     missing += [f"retrograd.{n}" for n in FUNCTIONS if not hasattr(rt, n)]
     assert not missing, missing
 
 
-@pytest.mark.parametrize("name", [n for n in METHODS if not n.startswith("__")])
+@pytest.mark.parametrize("name", list(METHOD_CALLS))
 def test_method_matches_torch(name, torch):
-    args = {"add": (2,), "sub": (2,), "mul": (2,), "div": (2,), "pow": (2,), "matmul": "M",
-            "mm": "M", "mv": "V", "dot": "D", "bmm": "B", "where": "W", "reshape": (4, 3),
-            "view": (-1,), "transpose": (0, 1), "swapaxes": (0, 1), "permute": (1, 0),
-            "unsqueeze": (1,), "squeeze": (0,), "expand": (2, 3, 4), "select": (1, 2),
-            "to": "D64", "eq": (0.5,), "ne": (0.5,), "lt": (0.5,), "le": (0.5,), "gt": (0.5,),
-            "ge": (0.5,)}.get(name, ())
     outs = []
     for m in (rt, torch):
-        x = m.tensor(np.linspace(0.1, 1.2, 12).reshape(3, 4), requires_grad=True)
-        a = {"M": (m.ones(4, 2),), "V": (m.ones(4),), "W": (x > 0.5, m.zeros(())),
-             "D64": (m.float64,)}.get(args, args) if isinstance(args, str) else args
-        if args == "D":
-            x, a = x[0], (m.ones(4),)
-        if args == "B":
-            x, a = x.reshape(1, 3, 4), (m.ones(1, 4, 2),)
-        out = getattr(x, name)(*a)
-        outs.append((out.detach().numpy(), str(out.dtype), out.grad_fn and out.grad_fn.name()))
-    np.testing.assert_allclose(outs[0][0], outs[1][0], rtol=1e-6)
+        x = m.tensor(np.linspace(-0.6, 1.2, 12, dtype=np.float32).reshape(3, 4),
+                     requires_grad=True)
+        out = METHOD_CALLS[name](m, x)
+        outs.append((out.detach().numpy(), str(out.dtype), tuple(out.shape),
+                     out.grad_fn and out.grad_fn.name(), out is x))
+    _assert_close(outs[0][0], outs[1][0], _dtype_name(out))
     assert outs[0][1:] == outs[1][1:]
+
+
+# ----- matmul picks PyTorch's kernels (fold into mm/mv, or broadcast bmm), so its graph,
+# strides and gradients match, for every requires_grad pattern and memory layout
+
+MATMUL_SHAPES = [((4,), (2, 4, 3)), ((3, 4), (2, 4, 2)), ((1, 3, 4), (2, 4, 2)),
+                 ((2, 3, 4), (1, 4, 2)), ((1, 3, 4), (1, 4, 2)), ((1, 3, 4), (4, 2)),
+                 ((2, 1, 3, 4), (3, 4, 2)), ((2, 3, 4), (4,)), ((4,), (1, 4, 3)),
+                 ((1, 1, 3, 4), (2, 4, 2)), ((3, 4), (2, 2, 4, 2)), ((1, 4), (2, 4, 2)),
+                 ((2, 3, 1), (1, 1, 2)), ((1, 3, 4), (0, 4, 2)), ((2, 2, 3, 4), (4,))]
+
+
+@pytest.mark.parametrize("sa,sb", MATMUL_SHAPES, ids=lambda s: "x".join(map(str, s)))
+def test_matmul_dispatch_matches_torch(sa, sb, torch):
+    rng = np.random.default_rng(_seed(sa, sb))
+    A, B = rng.standard_normal(sa), rng.standard_normal(sb)
+    for nca, ncb, rga, rgb in itertools.product([False, True], [False, True],
+                                                [False, True], [False, True]):
+        if not (rga or rgb):
+            continue
+        sample = S(T(*sa, nc=nca), T(*sb, nc=ncb))
+        res = []
+        for m in (rt, torch):
+            a, b = to_module(m, sample, [A, B], requires_grad=False)
+            a.requires_grad_(rga)
+            b.requires_grad_(rgb)
+            out = a @ b
+            g = np.ones(tuple(out.shape))
+            out.backward(m.tensor(g))
+            res.append((_graph_names(out.grad_fn), _strides(out) if out.numel() > 1 else None,
+                        out.detach().numpy(), [x.grad for x in (a, b)]))
+        label = f"nc={nca, ncb} requires_grad={rga, rgb}"
+        assert res[0][:2] == res[1][:2], label
+        _assert_close(res[0][2], res[1][2], "float64", label)
+        for x, y in zip(res[0][3], res[1][3]):
+            assert (x is None) == (y is None), label
+            if x is not None:
+                _assert_close(x._data, y.numpy(), "float64", label)
+
+
+# ----- indexing beyond the table: several ellipses, clamped slices, index forms
+
+INDICES = [(Ellipsis, Ellipsis), (0, Ellipsis, Ellipsis), (Ellipsis, 0, Ellipsis),
+           (Ellipsis, None, Ellipsis), (slice(-10, 1),), (slice(5, None),), (slice(1, 0),),
+           (None, None, 1), (slice(None), slice(None), None), (np.int64(1),)]
+
+
+@pytest.mark.parametrize("index", INDICES, ids=repr)
+def test_getitem_matches_torch(index, torch):
+    a = np.arange(12.0).reshape(3, 4)
+    res = []
+    for m in (rt, torch):
+        x = m.tensor(a, requires_grad=True)
+        y = x[index]
+        y.backward(m.tensor(np.ones(tuple(y.shape))))
+        res.append((tuple(y.shape), y.grad_fn.name(), _graph_names(y.grad_fn),
+                    y.detach().numpy().tolist(), x.grad.numpy().tolist()))
+    assert res[0] == res[1]
+
+
+def test_logical_not_is_not_bitwise_not(torch):
+    for values in ([0, 2, -1], [0.0, 0.5, float("nan")], [True, False]):
+        ours, theirs = rt.tensor(values).logical_not(), torch.tensor(values).logical_not()
+        assert ours.tolist() == theirs.tolist() and str(ours.dtype) == str(theirs.dtype)
+
+
+def test_integer_powers_match_torch(torch):
+    base, exp = [0, 1, -1, 2, -2, 3, 1, -1], [-1, -1, -1, -2, -3, 0, -4, -4]
+    cases = [lambda m: m.tensor(base) ** m.tensor(exp), lambda m: 2 ** m.tensor(exp),
+             lambda m: m.tensor([True, False]) ** 2, lambda m: 2 ** m.tensor([True, False]),
+             lambda m: m.tensor(base, dtype=m.int32) ** m.tensor(exp, dtype=m.int32)]
+    for case in cases:
+        ours, theirs = case(rt), case(torch)
+        assert ours.tolist() == theirs.tolist() and str(ours.dtype) == str(theirs.dtype)
+
+
+def test_accumulate_grad_name():
+    x = rt.ones(2, requires_grad=True)
+    assert x.sum().grad_fn.next_functions[0][0].name() == "torch::autograd::AccumulateGrad"
+
+
+# ----- dtype names in PyTorch's C++ messages
+
+def test_half_in_cpp_messages():
+    with pytest.raises(RuntimeError) as info:
+        rt.mm(rt.ones(2, 2, dtype=rt.float16), rt.ones(2, 2))
+    assert str(info.value) == ("expected m1 and m2 to have the same dtype, but got: "
+                               "c10::Half != float")
