@@ -154,7 +154,7 @@ def _bitwise(prim):
 _METHODS = {
     "__add__": add_fn, "__radd__": lambda a, b: add_fn(a, b), "add": add_fn,
     "__sub__": sub_fn, "__rsub__": rsub_fn, "sub": sub_fn,
-    "__mul__": mul_fn, "__rmul__": mul_fn, "mul": mul_fn,
+    "__mul__": pointwise.mul, "__rmul__": pointwise.mul, "mul": mul_fn,
     "__truediv__": div_fn, "__rtruediv__": rdiv_fn, "div": div_fn, "true_divide": div_fn,
     "__pow__": pow_fn, "__rpow__": rpow_fn, "pow": pow_fn,
     "__neg__": neg, "neg": neg, "negative": neg, "__pos__": lambda a: a,
@@ -195,12 +195,16 @@ _METHODS = {
 }
 
 def _as_method(fn):
-    """Primitives are callable objects, not functions, so they don't bind as methods."""
-    if isinstance(fn, _primitive.Primitive):
-        prim = fn
-        return lambda self, *args: prim(self, *args)
-    return fn
+    """Primitives are callable objects, which don't bind as methods; their ``call``
+    function does."""
+    return fn.call if isinstance(fn, _primitive.Primitive) else fn
 
 
-for _name, _fn in _METHODS.items():
-    setattr(Tensor, _name, _as_method(_fn))
+def bind_methods():
+    """Install the operators and methods on Tensor. Run again after swapping primitives'
+    ``call`` (tests that trace which primitives run do)."""
+    for name, fn in _METHODS.items():
+        setattr(Tensor, name, _as_method(fn))
+
+
+bind_methods()

@@ -264,7 +264,7 @@ def _check_alpha(a, b, alpha):
 def add_fn(a, b, *, alpha=1):
     # alpha=1 is left out of the call: the common case skips parameter passing
     if alpha == 1 and alpha is not True:
-        return add(a, b)
+        return add.call(a, b)  # the common case: no alpha to pass or check
     b = _operand(b)
     _check_alpha(a, b, alpha)
     return add(a, b, alpha)
@@ -294,7 +294,7 @@ def rsub_fn(a, b, *, alpha=1):
 
 
 def mul_fn(a, b):
-    return mul(a, b)
+    return mul.call(a, b)  # (``*`` itself is bound to mul's call: see ops/__init__.py)
 
 
 def div_fn(a, b, *, rounding_mode=None):

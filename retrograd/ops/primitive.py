@@ -12,6 +12,7 @@ from .. import dtypes as _dt
 __all__ = ["primitive", "REGISTRY", "ELEMENTWISE", "LINEAR", "PROMOTE", "FLOAT", "COMPARE"]
 
 REGISTRY = {}  # name -> Primitive: the one list the namespace, docs and tests enumerate
+INSTANCES = []  # every Primitive, variants (SumBackward1, ...) included: for tracing tools
 
 # JVP shorthands. ELEMENTWISE: every input's Jacobian is diagonal, so the JVP is the sum
 # of the VJP formulas applied to the tangents. LINEAR: the op is linear in its one input,
@@ -80,7 +81,8 @@ class Primitive:
     when grad mode is on and an input requires grad it also records a node whose
     backward applies ``vjp[i]`` for each input ``i`` that needs a gradient."""
     __slots__ = ("name", "node_name", "node_cls", "forward", "vjp", "jvp", "nin", "dtypes",
-                 "view", "differentiable", "_uses", "_plans", "_nothing_saved", "_scalars")
+                 "view", "differentiable", "_uses", "_plans", "_nothing_saved", "_scalars",
+                 "call")
 
     def __init__(self, name, node, forward, vjp=(), jvp=None, nin=None, dtypes=None,
                  view=False):
@@ -99,6 +101,8 @@ class Primitive:
         self._nothing_saved = (None,) * self.nin
         # Elementwise kernels may run on NumPy scalars, ~10x faster than on 0-d arrays.
         self._scalars = jvp == ELEMENTWISE
+        self.call = self._make_call()
+        INSTANCES.append(self)
 
     def __repr__(self):
         return f"<primitive {self.name}>"
@@ -142,95 +146,105 @@ class Primitive:
             rdt = _dt._default[0]
         return rdt.np
 
-    def __call__(self, *args):
-        nin = self.nin
-        rule = self.dtypes
-        npd = None
-        if nin == 2:
-            # Binary ops are most of any workload: promote, cast and unwrap inline. npd
-            # stays None when no cast is needed: same dtypes, or a Python number with a
-            # tensor it cannot widen (NumPy's weak scalars then keep the tensor's dtype).
-            a, b = args[0], args[1]
-            tyb = type(b)
-            if tyb is not float and tyb is not int and not isinstance(b, Tensor):
-                b = operand(b)
-                tyb = type(b)
-                args = (a, b) + args[2:]
-            ta, tb = isinstance(a, Tensor), isinstance(b, Tensor)
-            if rule is not None:
-                k = a._data.dtype.kind if ta else None
-                if not (ta and (k == "f" or rule is not FLOAT and k in "iu") and
-                        (tyb is float and k == "f" or tyb is int or
-                         tb and b._data.dtype is a._data.dtype)):
-                    npd = self._result_dtype((a, b))
-            record = False
-            if ta:
-                aa = a._data
-                if npd is not None and aa.dtype is not npd:
-                    aa = aa.astype(npd)
-                if aa.ndim == 0 and self._scalars and aa.dtype.kind == "f":
-                    aa = aa[()]  # NumPy scalars compute ~10x faster than 0-d arrays
-                    # (integers stay arrays: scalar math warns where PyTorch wraps)
-                record = a._requires_grad
-            else:
-                aa = a
-            if tb:
-                bb = b._data
-                if npd is not None and bb.dtype is not npd:
-                    bb = bb.astype(npd)
-                if bb.ndim == 0 and self._scalars and bb.dtype.kind == "f":
-                    bb = bb[()]
-                record = record or b._requires_grad
-            else:
-                bb = b
-            arrays = (aa, bb)
-        elif nin == 1:
-            x = args[0]
-            if not isinstance(x, Tensor):
-                raise TypeError(f"{self.name}(): argument 'input' (position 1) must be Tensor, "
-                                f"not {type(x).__name__}")
-            a = x._data
-            if rule is FLOAT and a.dtype.kind != "f":
-                a = a.astype(_dt._default[0].np)
-            record = x._requires_grad
-            arrays = (a,)
-        else:
-            npd = self._result_dtype(args[:nin]) if rule is not None else None
-            arrays = []
-            record = False
-            for x in args[:nin]:
-                if isinstance(x, Tensor):
-                    a = x._data
-                    if npd is not None and a.dtype is not npd:
-                        a = a.astype(npd)
-                    arrays.append(a)
-                    if x._requires_grad:
-                        record = True
-                else:
-                    arrays.append(x)
-        try:
-            if nin == 2 and len(args) == 2:
-                out = self.forward(np, aa, bb)
-            else:
-                out = self.forward(np, *arrays, *args[nin:])
-        except ValueError as e:
-            if "broadcast" in str(e):  # NumPy's words; PyTorch's are the ones users search
-                broadcast_shapes(*(np.shape(a) for a in arrays))
-            raise
-        if type(out) is not _ndarray:
-            out = np.asarray(out)
-        if npd is not None and rule is not COMPARE and out.dtype is not npd:
-            out = out.astype(npd)
-        if record and STATE.enabled and self.differentiable:
+    def _make_call(self):
+        """The call, as a closure over this primitive's fields: on the hot path attribute
+        lookups become cell reads, and operators bind ``call`` as a method directly."""
+        nin, rule, forward, scalars = self.nin, self.dtypes, self.forward, self._scalars
+        differentiable, view, name = self.differentiable, self.view, self.name
+        result_dtype, record2, record_n = self._result_dtype, self._record2, self._record
+
+        def call(*args):
+            npd = None
             if nin == 2:
-                result = self._record2(args[0], args[1], args[2:], out)
+                # Binary ops are most of any workload: promote, cast and unwrap inline. npd
+                # stays None when no cast is needed: same dtypes, or a Python number with a
+                # tensor it cannot widen (NumPy's weak scalars then keep the tensor's dtype).
+                a, b = args[0], args[1]
+                tyb = type(b)
+                if tyb is not float and tyb is not int and not isinstance(b, Tensor):
+                    b = operand(b)
+                    tyb = type(b)
+                    args = (a, b) + args[2:]
+                ta, tb = isinstance(a, Tensor), isinstance(b, Tensor)
+                if rule is not None:
+                    k = a._data.dtype.kind if ta else None
+                    if not (ta and (k == "f" or rule is not FLOAT and k in "iu") and
+                            (tyb is float and k == "f" or tyb is int or
+                             tb and b._data.dtype is a._data.dtype)):
+                        npd = result_dtype((a, b))
+                record = False
+                if ta:
+                    aa = a._data
+                    if npd is not None and aa.dtype is not npd:
+                        aa = aa.astype(npd)
+                    if aa.ndim == 0 and scalars and aa.dtype.kind == "f":
+                        aa = aa[()]  # NumPy scalars compute ~10x faster than 0-d arrays
+                        # (integers stay arrays: scalar math warns where PyTorch wraps)
+                    record = a._requires_grad
+                else:
+                    aa = a
+                if tb:
+                    bb = b._data
+                    if npd is not None and bb.dtype is not npd:
+                        bb = bb.astype(npd)
+                    if bb.ndim == 0 and scalars and bb.dtype.kind == "f":
+                        bb = bb[()]
+                    record = record or b._requires_grad
+                else:
+                    bb = b
+                arrays = (aa, bb)
+            elif nin == 1:
+                x = args[0]
+                if not isinstance(x, Tensor):
+                    raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, "
+                                    f"not {type(x).__name__}")
+                a = x._data
+                if rule is FLOAT and a.dtype.kind != "f":
+                    a = a.astype(_dt._default[0].np)
+                record = x._requires_grad
+                arrays = (a,)
             else:
-                result = self._record(args[:nin], args[nin:], out)
-        else:
-            result = _make(out)
-        if self.view:
-            result._become_view_of(args[0])
-        return result
+                npd = result_dtype(args[:nin]) if rule is not None else None
+                arrays = []
+                record = False
+                for x in args[:nin]:
+                    if isinstance(x, Tensor):
+                        a = x._data
+                        if npd is not None and a.dtype is not npd:
+                            a = a.astype(npd)
+                        arrays.append(a)
+                        if x._requires_grad:
+                            record = True
+                    else:
+                        arrays.append(x)
+            try:
+                if nin == 2 and len(args) == 2:
+                    out = forward(np, aa, bb)
+                else:
+                    out = forward(np, *arrays, *args[nin:])
+            except ValueError as e:
+                if "broadcast" in str(e):  # NumPy's words; PyTorch's are the ones users search
+                    broadcast_shapes(*(np.shape(a) for a in arrays))
+                raise
+            if type(out) is not _ndarray:
+                out = np.asarray(out)
+            if npd is not None and rule is not COMPARE and out.dtype is not npd:
+                out = out.astype(npd)
+            if record and STATE.enabled and differentiable:
+                if nin == 2:
+                    result = record2(args[0], args[1], args[2:], out)
+                else:
+                    result = record_n(args[:nin], args[nin:], out)
+            else:
+                result = _make(out)
+            if view:
+                result._become_view_of(args[0])
+            return result
+
+        return call
+
+    def __call__(self, *args):
+        return self.call(*args)
 
     def _record2(self, a, b, params, out):
         """``_record`` unrolled for two inputs: most recorded ops are binary, and the
