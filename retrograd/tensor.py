@@ -3,10 +3,7 @@ Python operators and methods delegate to the ops; no math lives here."""
 import warnings
 import weakref
 
-import numpy as np
-
 from . import dtypes as _dt
-from .autograd.grad_mode import STATE
 from .autograd import graph as _graph
 
 __all__ = ["Tensor", "Size", "device"]

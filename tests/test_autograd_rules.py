@@ -8,7 +8,6 @@ Every expected value and message is written out, so the retrograd run checks som
 its own and the torch run proves the expectation is PyTorch's.
 """
 import re
-import sys
 import threading
 import warnings
 
@@ -16,30 +15,7 @@ import numpy as np
 import pytest
 
 import retrograd
-
-
-@pytest.fixture(params=["retrograd", "torch"])
-def m(request):
-    """The library under test: retrograd, then PyTorch as the oracle."""
-    if request.param == "torch":
-        return pytest.importorskip("torch")
-    return retrograd
-
-
-@pytest.fixture(autouse=True)
-def grad_mode_left_on():
-    """Every test must leave grad mode on; a leak is reported here, not in later tests."""
-    yield
-    for lib in (retrograd, sys.modules.get("torch")):
-        if lib is not None:
-            leaked = not lib.is_grad_enabled()
-            lib.set_grad_enabled(True)
-            assert not leaked, f"the test left {lib.__name__}'s grad mode disabled"
-
-
-def raises_exact(exc_type, text):
-    """pytest.raises that demands PyTorch's message from its start, word for word."""
-    return pytest.raises(exc_type, match="^" + re.escape(text))
+from conftest import raises_exact
 
 
 def leaf(m, values=(1.0, 2.0, 3.0), **kwargs):

@@ -11,7 +11,7 @@ from hypothesis.extra.numpy import mutually_broadcastable_shapes
 
 import retrograd as rt
 from retrograd.autograd import gradcheck, gradgradcheck
-from retrograd.ops.primitive import REGISTRY, Primitive
+from retrograd.ops.primitive import REGISTRY
 
 from opinfo import OPS, OPS_BY_NAME, PRIM_SAMPLES, REAL, T, S, make_arrays, to_module
 

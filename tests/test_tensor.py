@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 import retrograd
+from conftest import raises_exact
 
 try:
     import torch as _torch
@@ -20,30 +21,6 @@ except ImportError:  # the hard-coded expectations still run
     _torch = None
 
 needs_torch = pytest.mark.skipif(_torch is None, reason="PyTorch is not installed")
-
-
-@pytest.fixture(params=["retrograd", "torch"])
-def m(request):
-    """The library under test: retrograd, then PyTorch as the oracle."""
-    if request.param == "torch":
-        return pytest.importorskip("torch")
-    return retrograd
-
-
-@pytest.fixture(autouse=True)
-def default_dtype_left_alone():
-    """Every test must leave the default dtype float32; a leak is reported here."""
-    yield
-    for lib in (retrograd, _torch):
-        if lib is not None:
-            leaked = lib.get_default_dtype() is not lib.float32
-            lib.set_default_dtype(lib.float32)
-            assert not leaked, f"the test changed {lib.__name__}'s default dtype"
-
-
-def raises_exact(exc_type, text):
-    """pytest.raises that also demands PyTorch's first line, word for word."""
-    return pytest.raises(exc_type, match="^" + re.escape(text))
 
 
 @pytest.fixture

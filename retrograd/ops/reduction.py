@@ -3,7 +3,6 @@ import numpy as np
 
 from .primitive import primitive, LINEAR
 from ..tensor import _wrap_dim
-from .. import dtypes as _dt
 
 
 def _grad_to_input(g, dims, keepdim, in_shape):
