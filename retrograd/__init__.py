@@ -2,15 +2,14 @@
 This module is the public namespace, mirroring ``torch``: re-exports only."""
 from . import dtypes as _dtypes
 from .dtypes import (dtype, float16, float32, float64, int8, int16, int32, int64, uint8,
-                     get_default_dtype, set_default_dtype, promote_types)
-from .tensor import Tensor, Size, device
+                     get_default_dtype, set_default_dtype, promote_types, result_type)
+from .tensor import Tensor, Size, device, is_tensor, numel, is_floating_point
 from . import ops as _ops
 from .ops import (where, clone, exp, log, sin, cos, tanh, sigmoid, relu, sqrt, abs, neg,
                   reciprocal, sign, eq, ne, lt, le, gt, ge, view, reshape, flatten, transpose,
                   t, permute, unsqueeze, squeeze, expand, select, sum, mean, matmul, mm, bmm,
                   mv, dot)
-from .ops.pointwise import add_fn as add, sub_fn as sub, mul_fn as mul, div_fn as div, \
-    pow_fn as _pow_fn, rpow_fn as _rpow_fn
+from .ops.pointwise import add_fn as add, sub_fn as sub, mul_fn as mul, div_fn as div, pow
 from ._creation import (tensor, as_tensor, from_numpy, zeros, ones, full, empty, zeros_like,
                         ones_like, full_like, empty_like, arange, linspace, eye, scalar_tensor)
 from .random import (Generator, manual_seed, seed, initial_seed, rand, randn, randint, normal,
@@ -34,29 +33,6 @@ multiply = mul
 subtract = sub
 divide = div
 swapaxes = transpose
-
-
-def pow(input, exponent):
-    """``input ** exponent``; either may be a Python number."""
-    if hasattr(input, "_data"):
-        return _pow_fn(input, exponent)
-    return _rpow_fn(exponent, input)
-
-
-def numel(input):
-    return input.numel()
-
-
-def is_tensor(obj):
-    return isinstance(obj, Tensor)
-
-
-def is_floating_point(input):
-    return input.is_floating_point()
-
-
-def result_type(tensor1, tensor2):
-    return _dtypes.result_type(tensor1, tensor2)
 
 
 __version__ = "0.1.0"

@@ -61,7 +61,21 @@ def _element_dtype(x):
 
 
 def _is_seq(x):
-    return isinstance(x, (list, tuple)) or (isinstance(x, np.ndarray) and x.ndim > 0)
+    return isinstance(x, (list, tuple, range)) or (isinstance(x, np.ndarray) and x.ndim > 0)
+
+
+_NEGATIVE_STRIDES = (
+    "At least one stride in the given numpy array is negative, and tensors with negative "
+    "strides are not currently supported. (You can probably work around this by making a "
+    "copy of your array  with array.copy().) ")
+
+
+def _check_array(arr):
+    """A NumPy array PyTorch would take whole: a dtype it has, and no negative stride
+    (arr[::-1] is refused, even where a copy is made)."""
+    _dt.from_numpy_dtype(arr.dtype)
+    if any(s < 0 for s in arr.strides):
+        raise ValueError(_NEGATIVE_STRIDES)
 
 
 def _walk_dtype(data):
@@ -154,15 +168,22 @@ def _infer(data, dtype=None):
     if isinstance(data, Tensor):
         return data._data.copy()
     if isinstance(data, np.ndarray):
-        _dt.from_numpy_dtype(data.dtype)
+        _check_array(data)
         return data.copy()
-    if isinstance(data, (list, tuple)):
+    if isinstance(data, (list, tuple, range)):
         shape, flat, inferred = _nested(data, dtype)
-        return np.array(flat, dtype=inferred.np).reshape(shape)
+        return np.array(flat, dtype=_build_dtype(inferred, dtype)).reshape(shape)
     if isinstance(data, np.generic):
         _dt.from_numpy_dtype(data.dtype)
         return np.array(data)
-    return np.array(data, dtype=_element_dtype(data).np)
+    return np.array(data, dtype=_build_dtype(_element_dtype(data), dtype))
+
+
+def _build_dtype(inferred, dtype):
+    """The dtype Python numbers are first stored in. Python floats are doubles: with an
+    explicit dtype they are converted once, from float64, so tensor(0.1, dtype=float64)
+    is 0.1 itself, not 0.1 rounded to the default float32 first."""
+    return np.float64 if dtype is not None and inferred.is_floating_point else inferred.np
 
 
 def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
@@ -173,7 +194,8 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
         warnings.warn(_COPY_CONSTRUCT_WARNING, UserWarning, stacklevel=2)
     arr = _infer(data, dtype)
     if dtype is not None:
-        arr = arr.astype(dtype.np)
+        with np.errstate(all="ignore"):  # PyTorch converts 1e40 to inf silently
+            arr = arr.astype(dtype.np)
     return _finish(np.ascontiguousarray(arr) if arr.ndim else arr, requires_grad)
 
 
@@ -188,7 +210,7 @@ def as_tensor(data, dtype=None, device=None):
     if isinstance(data, Tensor):
         return data if dtype is None or dtype is data.dtype else data.to(dtype)
     if isinstance(data, np.ndarray):
-        _dt.from_numpy_dtype(data.dtype)
+        _check_array(data)
         if dtype is None or dtype.np == data.dtype:
             return Tensor._make(data)
         return Tensor._make(data.astype(dtype.np))
@@ -199,7 +221,7 @@ def from_numpy(array):
     """A tensor sharing memory with ``array``: writes to either show in both."""
     if not isinstance(array, np.ndarray):
         raise TypeError(f"expected np.ndarray (got {type(array).__name__})")
-    _dt.from_numpy_dtype(array.dtype)
+    _check_array(array)
     return Tensor._make(array)
 
 
@@ -212,9 +234,14 @@ def _as_dim(s):
     return None
 
 
-def _size(size, fn="zeros"):
-    """A factory's sizes, given as varargs (``zeros(2, 3)``) or as one sequence
-    (``zeros((2, 3))``), checked with PyTorch's errors for function ``fn``."""
+def _size(size, fn="zeros", keyword=None):
+    """A factory's sizes, given as varargs (``zeros(2, 3)``), as one sequence
+    (``zeros((2, 3))``) or as the keyword (``zeros(size=(2, 3))``, passed as ``keyword``),
+    checked with PyTorch's errors for function ``fn``."""
+    if keyword is not None:
+        if size:
+            raise TypeError(f"{fn}() got multiple values for argument 'size'")
+        return _size_seq(keyword, fn)
     if len(size) == 1 and not isinstance(size[0], (tuple, list)):
         if _as_dim(size[0]) is None:
             raise TypeError(f"{fn}(): argument 'size' (position 1) must be tuple of ints, "
@@ -249,12 +276,12 @@ def _size_seq(size, fn):
 
 
 def _factory(np_fn, fn):
-    def make(*size, dtype=None, device=None, requires_grad=False, out=None, layout=None,
-             pin_memory=False, memory_format=None):
-        if not size:
+    def make(*sizes, size=None, dtype=None, device=None, requires_grad=False, out=None,
+             layout=None, pin_memory=False, memory_format=None):
+        if not sizes and size is None:
             raise TypeError(f'{fn}() missing 1 required positional arguments: "size"')
         _check_device(device)
-        arr = np_fn(_size(size, fn), dtype=(dtype or _dt.get_default_dtype()).np)
+        arr = np_fn(_size(sizes, fn, size), dtype=(dtype or _dt.get_default_dtype()).np)
         return _finish(arr, requires_grad)
     make.__name__ = make.__qualname__ = fn
     return make
@@ -335,8 +362,29 @@ def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False,
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
     dtype = dtype or _dt.get_default_dtype()
-    arr = np.linspace(_num(start), _num(end), steps, dtype=np.float64)
-    return _finish(arr.astype(dtype.np), requires_grad)
+    return _finish(_linspace(_num(start), _num(end), steps, dtype.np), requires_grad)
+
+
+def _linspace(start, end, steps, out_dtype):
+    """PyTorch's linspace points, rounded as its are: the endpoints and the step in the
+    output's type (integer outputs: integer endpoints, a double step), the first half
+    counted up from start, the rest down from end, each point one fused multiply-add
+    (emulated in a wider type). linspace(-5, 5, 7)[3] is then 1.1921e-07, as there."""
+    if out_dtype.kind == "f":
+        ft = out_dtype.type
+    else:
+        start, end, ft = int(start), int(end), np.float64
+    if steps <= 1:
+        return np.full(steps, start, dtype=out_dtype)
+    wide = np.longdouble if ft is np.float64 else np.float64
+    s, e = ft(start), ft(end)
+    with np.errstate(all="ignore"):
+        step = (e - s) / ft(steps - 1)
+        i = np.arange(steps)
+        up = i < steps // 2
+        k = np.where(up, i, steps - 1 - i).astype(wide)
+        out = np.where(up, wide(s) + wide(step) * k, wide(e) - wide(step) * k)
+        return out.astype(ft).astype(out_dtype)
 
 
 def eye(n, m=None, *, dtype=None, device=None, requires_grad=False, out=None, layout=None,

@@ -12,6 +12,7 @@ class dtype:
     """A tensor element type; prints as ``torch.float32`` like PyTorch's."""
     __slots__ = ("name", "np", "category", "itemsize", "is_floating_point", "is_signed",
                  "_legacy", "_cname")
+    __module__ = "torch"  # type(torch.float32) prints <class 'torch.dtype'>
 
     def __init__(self, name, np_dtype, category, legacy, cname):
         self.name = name

@@ -12,6 +12,7 @@ __all__ = ["Generator", "manual_seed", "seed", "initial_seed", "default_generato
 
 class Generator:
     """A source of random numbers, seedable with ``manual_seed`` (as torch.Generator)."""
+    __module__ = "torch._C"  # print(torch.manual_seed(0)): <torch._C.Generator object at 0x...>
 
     def __init__(self, device="cpu"):
         self._seed = 67280421310721  # PyTorch's default seed
@@ -88,21 +89,21 @@ def _float_dtype(dtype, fn):
     return dtype
 
 
-def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, out=None,
-         layout=None, pin_memory=False):
+def rand(*sizes, size=None, generator=None, dtype=None, device=None, requires_grad=False,
+         out=None, layout=None, pin_memory=False):
     """Uniform on [0, 1)."""
     _check_device(device)
     dtype = _float_dtype(dtype, "check_uniform_bounds")
-    arr = _rng(generator).random(_size(size, "rand")).astype(dtype.np)
+    arr = _rng(generator).random(_size(sizes, "rand", size)).astype(dtype.np)
     return _finish(arr, requires_grad)
 
 
-def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, out=None,
-          layout=None, pin_memory=False):
+def randn(*sizes, size=None, generator=None, dtype=None, device=None, requires_grad=False,
+          out=None, layout=None, pin_memory=False):
     """Standard normal."""
     _check_device(device)
     dtype = _float_dtype(dtype, "normal_kernel_cpu")
-    arr = _rng(generator).standard_normal(_size(size, "randn")).astype(dtype.np)
+    arr = _rng(generator).standard_normal(_size(sizes, "randn", size)).astype(dtype.np)
     return _finish(arr, requires_grad)
 
 

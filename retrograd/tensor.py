@@ -13,6 +13,10 @@ _new = object.__new__
 
 class Size(tuple):
     """A tensor's shape: a tuple that prints as ``torch.Size([2, 3])``."""
+    __module__ = "torch"  # type(x.shape) prints <class 'torch.Size'>, as in PyTorch
+
+    def __reduce__(self):  # by a function of ours: the name torch.Size may be PyTorch's
+        return (_rebuild_size, (tuple(self),))
 
     def __repr__(self):
         return f"torch.Size([{', '.join(map(str, self))}])"
@@ -36,6 +40,10 @@ class Size(tuple):
 class device:
     """Where a tensor lives: ``device(type='cpu')``."""
     __slots__ = ("type", "index")
+    __module__ = "torch"  # type(x.device) prints <class 'torch.device'>
+
+    def __reduce__(self):
+        return (_rebuild_device, (self.type, self.index))
 
     def __init__(self, type="cpu", index=None):
         if isinstance(type, device):
@@ -84,6 +92,9 @@ class Tensor:
     __slots__ = ("_data", "_requires_grad", "grad_fn", "_grad", "_output_nr", "_vc",
                  "_base", "_acc", "_retains_grad", "__weakref__")
     __array_priority__ = 1000  # NumPy defers to our reflected operators
+    # type(x) prints <class 'torch.Tensor'> as tutorials show; pickling goes through
+    # __reduce_ex__ (a function of ours), never through this name
+    __module__ = "torch"
     is_cuda = False
     is_sparse = False
     is_quantized = False
@@ -409,8 +420,28 @@ class Tensor:
         return t
 
 
+def is_tensor(obj):
+    return isinstance(obj, Tensor)
+
+
+def numel(input):
+    return input.numel()
+
+
+def is_floating_point(input):
+    return input.is_floating_point()
+
+
 def _rebuild(data, requires_grad):
     return Tensor._make(data, requires_grad)
+
+
+def _rebuild_size(dims):
+    return Size(dims)
+
+
+def _rebuild_device(type, index):
+    return device(type, index)
 
 
 def _wrap_dim(dim, ndim):

@@ -187,8 +187,11 @@ OPS = [
            domain=NONZERO),
     # ----- unary math
     unary("exp", np.exp), unary("log", np.log, POS), unary("sin", np.sin), unary("cos", np.cos),
-    unary("tanh", np.tanh), unary("sigmoid", _sigmoid), unary("sqrt", np.sqrt, POS),
-    unary("relu", lambda a: np.maximum(a, 0).astype(a.dtype), NONZERO, second_order=False),
+    unary("tanh", np.tanh, prims=("tanh", "tanh_backward")),
+    unary("sigmoid", _sigmoid, prims=("sigmoid", "sigmoid_backward")),
+    unary("sqrt", np.sqrt, POS),
+    unary("relu", lambda a: np.maximum(a, 0).astype(a.dtype), NONZERO, second_order=False,
+          prims=("relu", "threshold_backward")),
     unary("abs", np.abs, NONZERO, second_order=False, prims=("abs", "sign")),
     unary("sign", np.sign, NONZERO, second_order=False),
     OpInfo("where", lambda m, c, a, b: m.where(c, a, b), np.where,
@@ -321,6 +324,9 @@ PRIM_SAMPLES = {
         ("exp", REAL), ("log", POS), ("sin", REAL), ("cos", REAL), ("tanh", REAL),
         ("sqrt", POS), ("sigmoid", REAL), ("relu", NONZERO), ("sign", NONZERO), ("abs", NONZERO),
         ("clone", REAL)]},
+    **{n: [([T(3, 4), T(3, 4, domain=d)], ())] for n, d in [
+        ("tanh_backward", REAL), ("sigmoid_backward", REAL)]},
+    "threshold_backward": [([T(3, 4), T(3, 4, domain=NONZERO)], (0,))],
     "where": [([T(3, 4), T(4)], _cond), ([T(3, 4), T(3, 4)], _cond)],
     "to_dtype": [([T(3, 4)], lambda m, rng: (m.float32,)),
                  ([T(3, 4)], lambda m, rng: (m.float64,))],

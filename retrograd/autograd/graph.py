@@ -79,6 +79,7 @@ class PrimitiveNode(Node):
 class AccumulateGrad(Node):
     """The sink of a leaf that requires grad: adds what reaches it into ``variable.grad``."""
     __slots__ = ("variable",)
+    __module__ = "builtins"  # type(...) prints <class 'AccumulateGrad'>, as PyTorch's
 
     def __init__(self, variable):
         self.variable = variable
@@ -98,7 +99,10 @@ def node_class(name):
     ``isinstance`` behave as in PyTorch."""
     cls = _classes.get(name)
     if cls is None:
-        cls = _classes[name] = type(name, (PrimitiveNode,), {"__slots__": ()})
+        # PyTorch's node types are module-less C++ classes: type(y.grad_fn) prints
+        # <class 'MulBackward0'>, which the module "builtins" gives too
+        cls = _classes[name] = type(name, (PrimitiveNode,),
+                                    {"__slots__": (), "__module__": "builtins"})
     return cls
 
 

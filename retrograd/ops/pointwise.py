@@ -50,8 +50,8 @@ div = primitive(
     "div", "DivBackward0",
     forward=_quiet(lambda xp, a, b: xp.true_divide(a, b)),
     vjp=(lambda g, a, b, out: g / b,
-         lambda g, a, b, out: -g * a / (b * b)),
-    jvp=ELEMENTWISE, dtypes=FLOAT)
+         lambda g, a, b, out: -g * ((a / b) / b)),  # PyTorch's grouping: its rounding, and
+    jvp=ELEMENTWISE, dtypes=FLOAT)                   # a MulBackward0 on double backward
 
 _NEG_BOOL = ("Negation, the `-` operator, on a bool tensor is not supported. If you are trying "
              "to invert a mask, use the `~` or `logical_not()` operator instead.")
@@ -76,10 +76,21 @@ reciprocal = primitive(
     jvp=ELEMENTWISE, dtypes=FLOAT)
 
 
+# PyTorch's C++ names of the integer types, as its overflow message prints them
+_INT_CNAMES = {"int8": "int8_t", "uint8": "uint8_t", "int16": "int16_t", "int32": "int",
+               "int64": "int64_t"}
+
+
 def _pow_kernel(xp, a, b):
-    """tensor ** Python number: PyTorch refuses a negative integer power of an integer tensor."""
-    if a.dtype.kind in "iu" and np.any(np.asarray(b) < 0):
-        raise RuntimeError("Integers to negative integer powers are not allowed.")
+    """tensor ** Python number: PyTorch refuses a negative integer power of an integer
+    tensor, and an exponent out of its range (where other ops wrap the number around)."""
+    if a.dtype.kind in "iu":
+        if type(b) is int and not np.iinfo(a.dtype).min <= b <= np.iinfo(a.dtype).max \
+                and b >= 0:
+            raise RuntimeError(f"value cannot be converted to type "
+                               f"{_INT_CNAMES[a.dtype.name]} without overflow")
+        if np.any(np.asarray(b) < 0):
+            raise RuntimeError("Integers to negative integer powers are not allowed.")
     return xp.power(a, b)
 
 
@@ -140,7 +151,27 @@ sin = primitive("sin", "SinBackward0", forward=lambda xp, a: xp.sin(a),
 cos = primitive("cos", "CosBackward0", forward=lambda xp, a: xp.cos(a),
                 vjp=(lambda g, a, out: g * -sin(a),), jvp=ELEMENTWISE, dtypes=FLOAT)
 tanh = primitive("tanh", "TanhBackward0", forward=lambda xp, a: xp.tanh(a),
-                 vjp=(lambda g, a, out: g * (1 - out * out),), jvp=ELEMENTWISE, dtypes=FLOAT)
+                 vjp=(lambda g, a, out: tanh_backward(g, out),), jvp=ELEMENTWISE, dtypes=FLOAT)
+
+
+def _tanh_backward_kernel(xp, g, y):
+    # PyTorch forms 1 - y*y as one fused multiply-add; for float32 (and float16) computing
+    # it in float64 rounds the same way. float64 stays float64: an 80-bit long double
+    # would cost far more than the last bit it buys.
+    if y.dtype.itemsize < 8:
+        return g * (1 - y.astype(np.float64) ** 2).astype(y.dtype)
+    return g * (1 - y * y)
+
+
+# tanh's, sigmoid's and relu's backward are primitives of their own, as in PyTorch: a
+# gradient taken with create_graph=True then shows TanhBackwardBackward0 (and relu's
+# gradient stays in the graph, through the output it reads)
+tanh_backward = primitive(
+    "tanh_backward", "TanhBackwardBackward0",
+    forward=_tanh_backward_kernel,
+    vjp=(lambda gg, g, y, out: tanh_backward(gg, y),
+         lambda gg, g, y, out: gg * (-2 * y * g)),
+    jvp=ELEMENTWISE, dtypes=PROMOTE)
 sqrt = primitive("sqrt", "SqrtBackward0", forward=_quiet(lambda xp, a: xp.sqrt(a)),
                  vjp=(lambda g, a, out: g / (2 * out),), jvp=ELEMENTWISE, dtypes=FLOAT)
 
@@ -152,8 +183,14 @@ def _sigmoid_kernel(xp, a):
 
 
 sigmoid = primitive("sigmoid", "SigmoidBackward0", forward=_sigmoid_kernel,
-                    vjp=(lambda g, a, out: g * (out * (1 - out)),), jvp=ELEMENTWISE,
+                    vjp=(lambda g, a, out: sigmoid_backward(g, out),), jvp=ELEMENTWISE,
                     dtypes=FLOAT)
+sigmoid_backward = primitive(
+    "sigmoid_backward", "SigmoidBackwardBackward0",
+    forward=lambda xp, g, y: g * (1 - y) * y,  # PyTorch's order of the products, its rounding
+    vjp=(lambda gg, g, y, out: sigmoid_backward(gg, y),
+         lambda gg, g, y, out: gg * g * (-2 * y + 1)),
+    jvp=ELEMENTWISE, dtypes=PROMOTE)
 
 def _relu_kernel(xp, a):
     if a.dtype.kind == "b":
@@ -172,7 +209,19 @@ def _abs_kernel(xp, a):
 
 
 relu = primitive("relu", "ReluBackward0", forward=_relu_kernel,
-                 vjp=(lambda g, a, out: g * (out > 0),), jvp=ELEMENTWISE)
+                 vjp=(lambda g, a, out: threshold_backward(g, out, 0),), jvp=ELEMENTWISE)
+threshold_backward = primitive(  # the gradient where x > threshold, else 0
+    "threshold_backward", "ThresholdBackwardBackward0",
+    forward=lambda xp, g, x, threshold: xp.where(x <= threshold, 0, g).astype(g.dtype),
+    vjp=(lambda gg, g, x, out, threshold: threshold_backward(gg, x, threshold),
+         lambda gg, g, x, out, threshold: _zeros_like(gg)),
+    jvp=ELEMENTWISE, dtypes=PROMOTE)
+
+
+def _zeros_like(t):
+    from .._creation import zeros_like
+    return zeros_like(t)
+
 
 sign = primitive("sign", "SignBackward0", forward=_sign_kernel,
                  vjp=(lambda g, a, out: g * 0,), jvp=ELEMENTWISE)
@@ -323,6 +372,13 @@ def rpow_fn(a, base):
     if hasattr(base, "_data"):
         return pow_tensor_tensor(base, a)
     return pow_scalar_tensor(_cast_for(a, base), base)
+
+
+def pow(input, exponent):
+    """``torch.pow``: ``input ** exponent``, where either may be a Python number."""
+    if hasattr(input, "_data"):
+        return pow_fn(input, exponent)
+    return rpow_fn(exponent, input)
 
 
 def where(condition, input, other):

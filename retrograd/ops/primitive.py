@@ -76,6 +76,24 @@ def _loaded_names(fn):
     return names
 
 
+def _rerun_with_wrapped_ints(forward, arrays, params):
+    """Rerun a kernel NumPy refused because a Python int is out of an integer tensor's
+    range: PyTorch first converts the number to the tensor's dtype, wrapping around
+    (int8 * 1000 multiplies by -24), and refuses only what does not fit 64 bits."""
+    dt = next((a.dtype for a in arrays if type(a) is _ndarray and a.dtype.kind in "iu"), None)
+    if dt is None:
+        raise  # (the OverflowError being handled) no integer tensor: nothing to wrap to
+
+    def wrap(v):
+        if type(v) is not int:
+            return v
+        if not -(1 << 63) <= v < 1 << 64:
+            raise OverflowError("int too big to convert") from None
+        return np.array(v % (1 << 64), dtype=np.uint64).astype(dt)[()]
+
+    return forward(np, *map(wrap, arrays), *map(wrap, params))
+
+
 class Primitive:
     """One differentiable operation. Calling it runs ``forward`` on the inputs' arrays;
     when grad mode is on and an input requires grad it also records a node whose
@@ -106,6 +124,10 @@ class Primitive:
 
     def __repr__(self):
         return f"<primitive {self.name}>"
+
+    @property
+    def __name__(self):  # torch.exp.__name__ is 'exp': code that names its functions reads it
+        return self.name
 
     def _inputs_used_by(self, fn):
         """(indices of inputs, uses out) that formula ``fn`` reads."""
@@ -226,6 +248,8 @@ class Primitive:
                 if "broadcast" in str(e):  # NumPy's words; PyTorch's are the ones users search
                     broadcast_shapes(*(np.shape(a) for a in arrays))
                 raise
+            except OverflowError:
+                out = _rerun_with_wrapped_ints(forward, arrays, args[nin:])
             if type(out) is not _ndarray:
                 out = np.asarray(out)
             if npd is not None and rule is not COMPARE and out.dtype is not npd:

@@ -232,16 +232,18 @@ def expand(a, *sizes):
     return expand_p(a, tuple(target), shp)
 
 
-def select(a, dim, index, _indexing=False):
+def select(a, dim, index, _indexing_pos=None):
     shp = a._data.shape
     if not shp:
         raise IndexError("select() cannot be applied to a 0-dim tensor.")
     dim = _wrap_dim(dim, len(shp))
     size = shp[dim]
     if not -size <= index < size:
-        if _indexing:  # a[i] words it differently from a.select(dim, i)
-            raise IndexError(f"index {index} is out of bounds for dimension {dim} with size "
-                             f"{size}")
+        if _indexing_pos is not None:
+            # a[i] words it differently from a.select(dim, i), and names the position of
+            # the int in the index (which a None or an earlier int shifts), not a dim
+            raise IndexError(f"index {index} is out of bounds for dimension {_indexing_pos} "
+                             f"with size {size}")
         raise IndexError(f"select(): index {index} out of range for tensor of size "
                          f"[{', '.join(map(str, shp))}] at dimension {dim}")
     return select_p(a, dim, index % size, shp)
@@ -280,7 +282,7 @@ def getitem(a, index):
     if consumed > nd:
         raise IndexError(f"too many indices for tensor of dimension {nd}")
     out, dim, first = a, 0, True
-    for i in index:
+    for pos, i in enumerate(index):
         if i is Ellipsis:  # PyTorch allows several; the first one spans the missing dims
             if first:
                 dim += nd - consumed
@@ -289,7 +291,7 @@ def getitem(a, index):
             out = unsqueeze(out, dim)
             dim += 1
         elif isinstance(i, int):
-            out = select(out, dim, i, _indexing=True)
+            out = select(out, dim, i, _indexing_pos=pos)
         else:
             if i != slice(None):
                 out = narrow_slice(out, dim, i)
