@@ -8,6 +8,18 @@ import pytest
 import retrograd
 
 
+def _real_torch():
+    """PyTorch, captured at collection (before anything routes `import torch` to us)."""
+    try:
+        import torch
+    except ImportError:
+        return None
+    return torch if hasattr(torch, "_C") else None
+
+
+REAL_TORCH = _real_torch()  # None when the oracle is not installed
+
+
 @pytest.fixture(params=["retrograd", "torch"])
 def m(request):
     """The library under test: retrograd, then PyTorch as the oracle."""

@@ -18,16 +18,7 @@ import pytest
 import retrograd
 
 
-def _real_torch():
-    """PyTorch, captured at collection (before anything routes `import torch` to us)."""
-    try:
-        import torch
-    except ImportError:
-        return None
-    return torch if hasattr(torch, "_C") else None
-
-
-_TORCH = _real_torch()
+from conftest import REAL_TORCH as _TORCH
 
 
 def _snippet(name, code, xfail=None):

@@ -16,16 +16,7 @@ from retrograd.ops.primitive import REGISTRY
 from opinfo import OPS, OPS_BY_NAME, PRIM_SAMPLES, REAL, T, S, make_arrays, to_module
 
 
-def _real_torch():
-    """PyTorch, captured at collection (before anything routes `import torch` to us)."""
-    try:
-        import torch
-    except ImportError:
-        return None
-    return torch if hasattr(torch, "_C") else None
-
-
-_TORCH = _real_torch()
+from conftest import REAL_TORCH as _TORCH
 
 
 @pytest.fixture
