@@ -2,168 +2,22 @@
 retrograd or torch, a NumPy reference, sample inputs, input domain, what it supports, the
 registry primitives it exercises) and a per-primitive sample table for JVP/VJP checks.
 Every test that loops over ops reads this file."""
-from dataclasses import dataclass, field
-
 import numpy as np
 
-# ----- input specifications
+from opinfo_base import (Domain, T, S, OpInfo, make_arrays, to_module, REAL, POS, NONZERO,  # noqa: F401  (re-exported)
+                         BOOL, TIES, UNARY, BINARY, CMP, INT_DOMAIN, unary, _sigmoid, _axis,
+                         _flatten, _squeeze, _expand, _matmul_samples)
+import optable_pointwise
+import optable_reduction
+import optable_shape
+import optable_indexing
+import optable_linalg
 
+# one table per op family, each with OPS (entries) and PRIM_SAMPLES (JVP/VJP samples)
+FAMILY_TABLES = (optable_pointwise, optable_reduction, optable_shape, optable_indexing,
+                 optable_linalg)
 
-class Domain:
-    """Where sample values come from: floats uniform in [low, high] (random sign when
-    ``signed``), integers uniform in ``ints``, bools fair coins."""
-
-    def __init__(self, low, high, signed=False, ints=(-3, 3), step=None):
-        self.low, self.high, self.signed, self.ints, self.step = low, high, signed, ints, step
-
-    def sample(self, rng, shape, dtype):
-        dtype = np.dtype(dtype)
-        if dtype == np.bool_:
-            return rng.random(shape) < 0.5
-        if dtype.kind in "iu":
-            a = rng.integers(self.ints[0], self.ints[1] + 1, size=shape)
-        else:
-            a = rng.uniform(self.low, self.high, size=shape)
-            if self.step:  # few distinct values, so that comparisons see ties
-                a = np.round(a / self.step) * self.step
-        if self.signed:
-            a = a * rng.choice([-1, 1], size=shape)
-        return np.asarray(a).astype(dtype)
-
-
-REAL = Domain(-2.0, 2.0)
-POS = Domain(0.5, 2.0, ints=(1, 3))                  # log, sqrt, the base of x ** y
-NONZERO = Domain(0.5, 2.0, signed=True, ints=(1, 3))  # divisors; kinks of relu/abs/sign
-BOOL = Domain(0, 1)
-TIES = Domain(-1.0, 1.0, ints=(-1, 1), step=0.5)     # comparisons
-
-
-class T:
-    """A tensor input: its shape; ``nc`` makes it a non-contiguous leaf (a permuted copy);
-    ``dtype`` pins its dtype (else the test's dtype); ``domain`` overrides the entry's."""
-    __slots__ = ("shape", "nc", "dtype", "domain")
-
-    def __init__(self, *shape, nc=False, dtype=None, domain=None):
-        self.shape, self.nc, self.dtype, self.domain = shape, nc, dtype, domain
-
-    def __repr__(self):
-        extra = "".join([",nc" if self.nc else "", f",{self.dtype}" if self.dtype else ""])
-        return f"T{self.shape}{extra}"
-
-
-class S:
-    """One sample: the op's positional arguments. ``T`` specs become tensors; anything
-    else (Python numbers, dims, shapes, indices) is passed through unchanged."""
-
-    def __init__(self, *args, note=""):
-        self.args, self.note = args, note
-
-    def __repr__(self):
-        return "(" + ", ".join(map(repr, self.args)) + ")" + (f" {self.note}" if self.note else "")
-
-
-def make_arrays(sample, domains, dtype, seed):
-    """The sample's NumPy inputs (tensors as arrays in their dtype, the rest unchanged)."""
-    rng = np.random.default_rng(seed)
-    out, k = [], 0
-    for a in sample.args:
-        if isinstance(a, T):
-            dom = a.domain or (domains[k] if isinstance(domains, tuple) else domains)
-            out.append(dom.sample(rng, a.shape, a.dtype or dtype))
-            k += 1
-        else:
-            out.append(a)
-    return out
-
-
-def to_module(m, sample, arrays, requires_grad=True):
-    """The arrays as module ``m``'s tensors (retrograd or torch); floating inputs become
-    leaves that require grad; ``nc`` inputs are leaves whose memory is permuted."""
-    out = []
-    for spec, a in zip(sample.args, arrays):
-        if not isinstance(spec, T):
-            out.append(a)
-            continue
-        if spec.nc and a.ndim >= 2:
-            rev = tuple(reversed(range(a.ndim)))
-            x = m.tensor(np.ascontiguousarray(a.transpose(rev))).permute(*rev).detach()
-        else:
-            x = m.tensor(a)
-        if requires_grad and a.dtype.kind == "f":
-            x.requires_grad_(True)
-        out.append(x)
-    return out
-
-
-# ----- the table
-
-@dataclass
-class OpInfo:
-    """One operator: how to call it on either library, what NumPy says it computes, the
-    samples to call it on, and what the tests may expect of it."""
-    name: str
-    op: object             # op(m, *args) for m = retrograd or torch
-    ref: object            # ref(*args) on NumPy arrays
-    samples: list
-    prims: tuple           # the REGISTRY primitives it exercises (forward and backward)
-    domain: object = REAL  # one Domain, or a tuple with one per tensor input
-    differentiable: bool = True
-    second_order: bool = True  # nonzero second derivative: gradgradcheck every sample
-    dtypes: tuple = ("float32", "float64")  # forward-vs-reference dtypes
-    grid: tuple = ("float16", "float32", "float64", "int32", "int64", "bool")
-    check: dict = field(default_factory=dict)  # gradcheck/gradgradcheck tolerances
-
-
-UNARY = [S(T(3, 4)), S(T()), S(T(1, 3, 1)), S(T(4, 3, nc=True)), S(T(0, 3))]
-BINARY = [S(T(3, 4), T(3, 4)), S(T(3, 1), T(1, 4)), S(T(4), T(2, 3, 4)), S(T(), T(2, 3)),
-          S(T(2, 3), T()), S(T(4, 3, nc=True), T(3)), S(T(0, 3), T(3)), S(T(3, 4), 2.5),
-          S(2, T(3, 4)), S(T(2, 3), -3)]
-CMP = BINARY[:7] + [S(T(3, 4), 0.5), S(0, T(3, 4)), S(T(2, 3), -1)]
-INT_DOMAIN = ("int32", "int64", "bool")
-
-
-def unary(name, np_ref, domain=REAL, second_order=True, prims=None):
-    return OpInfo(name, lambda m, a: getattr(m, name)(a), np_ref, UNARY, prims or (name,),
-                  domain=domain, second_order=second_order)
-
-
-def _sigmoid(a):
-    return 1 / (1 + np.exp(-a))
-
-
-def _axis(a, d):
-    """PyTorch's reduction dims as a NumPy axis: () means all; dim 0 of a 0-d tensor is itself."""
-    return None if d == () or a.ndim == 0 else d
-
-
-def _flatten(a, s, e):
-    if a.ndim == 0:
-        return a.reshape(1)
-    s, e = s % a.ndim, e % a.ndim
-    return a.reshape(a.shape[:s] + (-1,) + a.shape[e + 1:]) if a.size else \
-        a.reshape(a.shape[:s] + (int(np.prod(a.shape[s:e + 1])),) + a.shape[e + 1:])
-
-
-def _squeeze(a, d):
-    dims = range(a.ndim) if d is None else [x % max(a.ndim, 1) for x in np.atleast_1d(d)]
-    return a.reshape(tuple(n for i, n in enumerate(a.shape) if not (i in dims and n == 1)))
-
-
-def _expand(a, s):
-    lead = len(s) - a.ndim
-    shape = tuple(a.shape[i - lead] if v == -1 else v for i, v in enumerate(s))
-    return np.broadcast_to(a, shape)
-
-
-def _matmul_samples():
-    return [S(T(4), T(4)), S(T(3, 4), T(4)), S(T(4), T(4, 3)), S(T(3, 4), T(4, 2)),
-            S(T(2, 3, 4), T(4, 2)), S(T(2, 3, 4), T(4)), S(T(4), T(2, 4, 3)),
-            S(T(3, 4), T(2, 4, 2)), S(T(2, 1, 3, 4), T(3, 4, 2)), S(T(1, 3, 4), T(2, 4, 2)),
-            S(T(4, 3, nc=True), T(3, 2, nc=True)), S(T(2, 3, 4, nc=True), T(4, 2)),
-            S(T(0, 3), T(3, 2)), S(T(1, 3), T(3, 1))]
-
-
-OPS = [
+CORE_OPS = [
     # ----- arithmetic (Python numbers on either side, broadcasting, 0-d, empty)
     OpInfo("add", lambda m, a, b: a + b, lambda a, b: a + b, BINARY, ("add",),
            second_order=False),
@@ -299,6 +153,7 @@ OPS = [
     OpInfo("dot", lambda m, a, b: m.dot(a, b), np.dot,
            [S(T(4), T(4)), S(T(1), T(1)), S(T(0), T(0))], ("dot",)),
 ]
+OPS = CORE_OPS + [o for table in FAMILY_TABLES for o in table.OPS]
 OPS_BY_NAME = {o.name: o for o in OPS}
 assert len(OPS_BY_NAME) == len(OPS), "duplicate entry names"
 
@@ -309,7 +164,7 @@ def _cond(m, rng):
     return (m.tensor(rng.random((3, 4)) < 0.5),)
 
 
-PRIM_SAMPLES = {
+CORE_PRIM_SAMPLES = {
     "add": [([T(3, 4), T(4)], (1,)), ([T(3, 4), T(3, 4)], (2.5,))],
     "sub": [([T(3, 4), T(4)], (1,)), ([T(1, 4), T(3, 1)], (-2,))],
     "rsub": [([T(3, 4)], (2.0, 1)), ([T(3, 4)], (1, 3))],
@@ -350,3 +205,8 @@ PRIM_SAMPLES = {
     "mm": [([T(3, 4), T(4, 2)], ())],
     "bmm": [([T(2, 3, 4), T(2, 4, 2)], ())],
 }
+PRIM_SAMPLES = dict(CORE_PRIM_SAMPLES)
+for _table in FAMILY_TABLES:
+    _dup = set(PRIM_SAMPLES) & set(_table.PRIM_SAMPLES)
+    assert not _dup, f"JVP samples given twice: {_dup}"
+    PRIM_SAMPLES.update(_table.PRIM_SAMPLES)

@@ -1,15 +1,16 @@
 """The ops package: primitives by family, the in-place mechanism, and the binding of
 Python operators and Tensor methods to them."""
-import numpy as np
-
 from . import primitive as _primitive
 from ..tensor import Tensor
 from .. import dtypes as _dt
-from ..autograd.grad_mode import STATE
 
 _primitive.bind_tensor(Tensor)  # the primitives' isinstance checks and result wrapping
 
-from . import pointwise, shape, reduction, linalg  # noqa: E402  (needs Tensor bound)
+from . import pointwise, shape, reduction, linalg, indexing  # noqa: E402  (needs Tensor bound)
+
+# Each family module lists its public functions in ``__all__`` (re-exported as
+# ``retrograd.X``) and its Tensor methods in ``METHODS``; this package merges them.
+FAMILIES = (pointwise, shape, reduction, linalg, indexing)
 from .pointwise import (add_fn, sub_fn, rsub_fn, mul_fn, div_fn, rdiv_fn, pow_fn, rpow_fn,  # noqa: E402
                         where, to, clone, exp, log, sin, cos, tanh, sigmoid, relu, sqrt, abs,
                         neg, reciprocal, sign, eq, ne, lt, le, gt, ge, _operand,
@@ -20,84 +21,7 @@ from .reduction import sum, mean  # noqa: E402
 from .linalg import matmul, mm, bmm, mv, dot  # noqa: E402
 
 
-# ----- in-place: compute out of place, then write back and take over the history
-_LEAF_INPLACE = "a leaf Variable that requires grad is being used in an in-place operation."
-_VIEW_OF_LEAF_INPLACE = ("a view of a leaf Variable that requires grad is being used in an "
-                         "in-place operation.")
-
-
-def _check_inplace(self):
-    if STATE.enabled:
-        if self._requires_grad and self.grad_fn is None:
-            raise RuntimeError(_LEAF_INPLACE)
-        base = self._base
-        if base is not None and base._requires_grad and base.grad_fn is None:
-            raise RuntimeError(_VIEW_OF_LEAF_INPLACE)
-
-
-def apply_inplace(self, result):
-    """Make ``self`` hold ``result`` (an out-of-place result of the same op): its values are
-    written into self's memory (so views see them), the version counter is bumped, and
-    self's history becomes result's."""
-    if result._data.shape != self._data.shape:
-        raise RuntimeError(
-            f"output with shape [{', '.join(map(str, self._data.shape))}] doesn't match the "
-            f"broadcast shape [{', '.join(map(str, result._data.shape))}]")
-    if not np.can_cast(result._data.dtype, self._data.dtype, "same_kind") and \
-            result.dtype.category > self.dtype.category:
-        raise RuntimeError(f"result type {result.dtype._legacy} can't be cast to the desired "
-                           f"output type {self.dtype._legacy}")
-    if result._requires_grad and self._base is not None and STATE.enabled:
-        raise RuntimeError(
-            "in-place operation on a view of a tensor that is part of a graph: retrograd does "
-            "not rebase view histories yet (PyTorch's CopySlices); use the out-of-place op")
-    if not self._data.flags.writeable:
-        raise RuntimeError(
-            "unsupported operation: more than one element of the written-to tensor refers to "
-            "a single memory location. Please clone() the tensor before performing the "
-            "operation.")
-    self._data[...] = result._data
-    self._bump_version()
-    if result._requires_grad and STATE.enabled:
-        self.grad_fn = result.grad_fn
-        self._output_nr = result._output_nr
-        self._requires_grad = True
-    return self
-
-
-def _snapshot(self):
-    """A copy of self's values that carries self's history: what an in-place op computes
-    from, so the values its node saves are not the ones it then overwrites."""
-    snap = Tensor._make(self._data.copy(), self._requires_grad, self.grad_fn)
-    snap._output_nr = self._output_nr
-    return snap
-
-
-def _inplace(fn):
-    def method(self, *args, **kwargs):
-        _check_inplace(self)
-        if STATE.enabled and (self._requires_grad or
-                              any(getattr(a, "_requires_grad", False) for a in args)):
-            snap = _snapshot(self)
-            args = tuple(snap if a is self else a for a in args)
-            return apply_inplace(self, fn(snap, *args, **kwargs))
-        return apply_inplace(self, fn(self, *args, **kwargs))
-    method.__name__ = fn.__name__ + "_"
-    return method
-
-
-def zero_(self):
-    _check_inplace(self)
-    self._data[...] = 0
-    self._bump_version()
-    return self
-
-
-def fill_(self, value):
-    _check_inplace(self)
-    self._data[...] = value.item() if hasattr(value, "_data") else value
-    self._bump_version()
-    return self
+from .inplace import inplace_method as _inplace, zero_, fill_  # noqa: E402
 
 
 def _type(self, dtype=None):
@@ -194,9 +118,16 @@ _METHODS = {
     "zero_": zero_, "fill_": fill_, "where": lambda a, cond, other: where(cond, a, other),
 }
 
+for _family in FAMILIES:
+    _METHODS.update(_family.METHODS)
+__all__ = [name for _family in FAMILIES for name in _family.__all__]
+globals().update({name: getattr(_family, name) for _family in FAMILIES for name in _family.__all__})
+
+
 def _as_method(fn):
     """Primitives are callable objects, which don't bind as methods; their ``call``
     function does."""
+    # (properties such as ``T`` are installed as they are)
     return fn.call if isinstance(fn, _primitive.Primitive) else fn
 
 

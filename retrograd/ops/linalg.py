@@ -169,3 +169,9 @@ def matmul(a, b):
         out = out.squeeze(-1)
     shape = batch + ((n,) if da > 1 else ()) + ((m,) if db > 1 else ())
     return _shape.unsafe_view_p(out, shape, out._data.shape)
+
+
+# ----- what this family adds to the namespace (``retrograd.X``) and to Tensor's methods;
+# ops/__init__.py merges every family's (the entries in its own _METHODS table came first)
+__all__ = []
+METHODS = {}

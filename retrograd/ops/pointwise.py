@@ -419,3 +419,9 @@ def clone(a, *, memory_format=None):
 
 def sigmoid_fn(a):
     return sigmoid(a)
+
+
+# ----- what this family adds to the namespace (``retrograd.X``) and to Tensor's methods;
+# ops/__init__.py merges every family's (the entries in its own _METHODS table came first)
+__all__ = []
+METHODS = {}

@@ -82,3 +82,9 @@ def mean(a, dim=None, keepdim=False, *, dtype=None):
         return mean_p(a, tuple(range(nd)), False, a._data.shape)
     dims = _dims(dim, nd)
     return mean_dim_p(a, dims if nd else (), keepdim, a._data.shape)  # 0-d: dim 0 is itself
+
+
+# ----- what this family adds to the namespace (``retrograd.X``) and to Tensor's methods;
+# ops/__init__.py merges every family's (the entries in its own _METHODS table came first)
+__all__ = []
+METHODS = {}

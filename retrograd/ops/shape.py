@@ -297,3 +297,9 @@ def getitem(a, index):
                 out = narrow_slice(out, dim, i)
             dim += 1
     return alias_p(a) if out is a else out
+
+
+# ----- what this family adds to the namespace (``retrograd.X``) and to Tensor's methods;
+# ops/__init__.py merges every family's (the entries in its own _METHODS table came first)
+__all__ = []
+METHODS = {}

@@ -1,0 +1,88 @@
+"""The in-place mechanism: an in-place op computes out of place, writes the values back
+into the tensor's memory (so views see them), bumps the version counter and takes over the
+result's history. Families build their ``op_`` methods with ``inplace_method``."""
+import numpy as np
+
+from ..tensor import Tensor
+from ..autograd.grad_mode import STATE
+
+_LEAF_INPLACE = "a leaf Variable that requires grad is being used in an in-place operation."
+_VIEW_OF_LEAF_INPLACE = ("a view of a leaf Variable that requires grad is being used in an "
+                         "in-place operation.")
+
+
+def _check_inplace(self):
+    if STATE.enabled:
+        if self._requires_grad and self.grad_fn is None:
+            raise RuntimeError(_LEAF_INPLACE)
+        base = self._base
+        if base is not None and base._requires_grad and base.grad_fn is None:
+            raise RuntimeError(_VIEW_OF_LEAF_INPLACE)
+
+
+def apply_inplace(self, result):
+    """Make ``self`` hold ``result`` (an out-of-place result of the same op): its values are
+    written into self's memory (so views see them), the version counter is bumped, and
+    self's history becomes result's."""
+    if result._data.shape != self._data.shape:
+        raise RuntimeError(
+            f"output with shape [{', '.join(map(str, self._data.shape))}] doesn't match the "
+            f"broadcast shape [{', '.join(map(str, result._data.shape))}]")
+    if not np.can_cast(result._data.dtype, self._data.dtype, "same_kind") and \
+            result.dtype.category > self.dtype.category:
+        raise RuntimeError(f"result type {result.dtype._legacy} can't be cast to the desired "
+                           f"output type {self.dtype._legacy}")
+    if result._requires_grad and self._base is not None and STATE.enabled:
+        raise RuntimeError(
+            "in-place operation on a view of a tensor that is part of a graph: retrograd does "
+            "not rebase view histories yet (PyTorch's CopySlices); use the out-of-place op")
+    if not self._data.flags.writeable:
+        raise RuntimeError(
+            "unsupported operation: more than one element of the written-to tensor refers to "
+            "a single memory location. Please clone() the tensor before performing the "
+            "operation.")
+    self._data[...] = result._data
+    self._bump_version()
+    if result._requires_grad and STATE.enabled:
+        self.grad_fn = result.grad_fn
+        self._output_nr = result._output_nr
+        self._requires_grad = True
+    return self
+
+
+def _snapshot(self):
+    """A copy of self's values that carries self's history: what an in-place op computes
+    from, so the values its node saves are not the ones it then overwrites."""
+    snap = Tensor._make(self._data.copy(), self._requires_grad, self.grad_fn)
+    snap._output_nr = self._output_nr
+    return snap
+
+
+def inplace_method(fn):
+    """The in-place method ``fn_`` of an out-of-place function ``fn(self, *args)``."""
+    def method(self, *args, **kwargs):
+        _check_inplace(self)
+        if STATE.enabled and (self._requires_grad or
+                              any(getattr(a, "_requires_grad", False) for a in args)):
+            snap = _snapshot(self)
+            args = tuple(snap if a is self else a for a in args)
+            return apply_inplace(self, fn(snap, *args, **kwargs))
+        return apply_inplace(self, fn(self, *args, **kwargs))
+    method.__name__ = fn.__name__ + "_"
+    return method
+
+
+def zero_(self):
+    _check_inplace(self)
+    self._data[...] = 0
+    self._bump_version()
+    return self
+
+
+def fill_(self, value):
+    _check_inplace(self)
+    self._data[...] = value.item() if hasattr(value, "_data") else value
+    self._bump_version()
+    return self
+
+
