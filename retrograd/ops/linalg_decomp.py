@@ -1,0 +1,701 @@
+"""Matrix functions and decompositions: inv, det, slogdet, solve, cholesky, qr, eigh,
+svd, pinv (primitives on batched np.linalg kernels, with PyTorch's node names, errors and
+gradients written in Tensor ops so that they differentiate again), and the composites on
+top of them (matrix_power, matrix_rank, logdet, eigvalsh, svdvals).
+
+Each output of a multi-output decomposition (Q and R, eigenvalues and eigenvectors, U, S
+and Vh, sign and logabsdet) is its own single-output primitive whose node carries the
+name of PyTorch's shared node: a VJP is linear in the output gradients, so the nodes'
+contributions add up to the shared node's gradient."""
+import numpy as np
+
+from .primitive import primitive, LINEAR
+from .linalg import matmul
+from ..tensor import Tensor
+from .. import dtypes as _dt
+
+
+class _LinAlgError(RuntimeError):
+    """torch.linalg.LinAlgError (torch._C._LinAlgError): a RuntimeError."""
+
+
+_LinAlgError.__module__ = "torch._C"
+LinAlgError = _LinAlgError
+
+
+def _mT(x):
+    return x.transpose(-2, -1)
+
+
+def _const(x, array):
+    """A constant tensor (no history) in x's dtype."""
+    return Tensor._make(np.asarray(array, dtype=x._data.dtype))
+
+
+def _eye(x, n):
+    return _const(x, np.eye(n))
+
+
+def _batch_prefix(a, idx):
+    """'(Batch element i): ' for a batched input, as PyTorch words batched failures."""
+    if a.ndim <= 2:
+        return ""
+    return f"(Batch element {int(np.ravel_multi_index(idx, a.shape[:-2]))}): "
+
+
+def _check_matrix(A, fn, square=True, low=None, kernel=None, name="A"):
+    """PyTorch's input checks for a linalg function: at least 2-D, square, floating."""
+    if A.ndim < 2:
+        raise RuntimeError(f"{fn}: The input tensor {name} must have at least 2 dimensions.")
+    if square and A.shape[-1] != A.shape[-2]:
+        raise RuntimeError(f"{fn}: A must be batches of square matrices, but they are "
+                           f"{A.shape[-2]} by {A.shape[-1]} matrices")
+    dt = A.dtype
+    if kernel is not None and (dt is _dt.float16 or kernel[1]):
+        if not dt.is_floating_point or dt is _dt.float16:
+            raise NotImplementedError(f"\"{kernel[0]}\" not implemented for '{dt._legacy}'")
+    if not dt.is_floating_point:
+        raise RuntimeError(f"{fn}: Expected a floating point or complex tensor as input. "
+                           f"Got {dt._legacy}")
+    if dt is _dt.float16:
+        if low:
+            raise RuntimeError(f"{low}: Low precision dtypes not supported. Got Half")
+
+
+# ----- inv
+
+def _first_zero_pivot(a):
+    """For each matrix of the batch, the 1-based index of the first zero pivot of its LU
+    factorization with partial pivoting (LAPACK getrf's info), 0 when there is none. Only
+    run on the error path, to word the error as PyTorch does."""
+    a = np.array(a, dtype=np.float64).reshape((-1,) + a.shape[-2:])
+    b, n, _ = a.shape
+    info = np.zeros(b, dtype=np.int64)
+    rows = np.arange(b)
+    for k in range(n):  # a loop over columns, whole batch at once
+        p = k + np.argmax(np.abs(a[:, k:, k]), axis=1)
+        a[rows, k], a[rows, p] = a[rows, p].copy(), a[rows, k].copy()
+        piv = a[:, k, k]
+        zero = piv == 0
+        info = np.where((info == 0) & zero, k + 1, info)
+        safe = np.where(zero, 1.0, piv)
+        factors = np.where(zero[:, None], 0.0, a[:, k + 1:, k] / safe[:, None])
+        a[:, k + 1:, :] -= factors[:, :, None] * a[:, k, None, :]
+    return info
+
+
+def _singular_error(a, fn, what):
+    info = _first_zero_pivot(a)
+    bad = int(np.argmax(info != 0)) if np.any(info) else 0
+    prefix = "" if a.ndim <= 2 else f"(Batch element {bad}): "
+    return _LinAlgError(f"{fn}: {prefix}" + what.format(info[bad] if len(info) else 0))
+
+
+def _inv_kernel(xp, a):
+    try:
+        return xp.linalg.inv(a)
+    except np.linalg.LinAlgError:
+        raise _singular_error(a, "linalg.inv", "The diagonal element {} is zero, the inversion "
+                              "could not be completed because the input matrix is singular.") \
+            from None
+
+
+inv_p = primitive(
+    "linalg_inv", "LinalgInvExBackward0", forward=_inv_kernel,
+    vjp=(lambda g, a, out: -matmul(_mT(out), matmul(g, _mT(out))),),
+    jvp=lambda t, a, out: -matmul(out, matmul(t, out)))
+
+
+def inv(A, *, out=None):
+    _check_matrix(A, "linalg.inv", low="linalg.inv")
+    return inv_p(A)
+
+
+def inverse(input, *, out=None):
+    return inv(input)
+
+
+# ----- det, slogdet, logdet
+
+def _unsq2(x):
+    return x.unsqueeze(-1).unsqueeze(-1)
+
+
+def _trace_prod(x, y):
+    """trace(x @ y) for batches, as one multiply and sum: sum(x^T * y)."""
+    return (_mT(x) * y).sum((-2, -1))
+
+
+def _det_kernel(xp, a):
+    return xp.linalg.det(a)
+
+
+det_p = primitive(
+    "linalg_det", "LinalgDetBackward0", forward=_det_kernel,
+    vjp=(lambda g, a, out: _unsq2(g * out) * _mT(inv_p(a)),),
+    jvp=lambda t, a, out: out * _trace_prod(inv_p(a), t))
+
+
+def det(A, *, out=None):
+    _check_matrix(A, "linalg.det", kernel=("lu_cpu", False))
+    return det_p(A)
+
+
+def _slogdet_kernel(xp, a, which):
+    sign, logabs = xp.linalg.slogdet(a)
+    return (sign if which == 0 else logabs).astype(a.dtype, copy=False)
+
+
+# the sign is piecewise constant: zero gradient, but (as in PyTorch) it carries the node
+slogdet_sign_p = primitive(
+    "linalg_slogdet_sign", "LinalgSlogdetBackward0", forward=_slogdet_kernel,
+    vjp=(lambda g, a, out, which: _unsq2(g) * _const(a, np.zeros(a.shape[-2:])),),
+    jvp=lambda t, a, out, which: out * 0)
+slogdet_logabs_p = primitive(
+    "linalg_slogdet", "LinalgSlogdetBackward0", forward=_slogdet_kernel,
+    vjp=(lambda g, a, out, which: _unsq2(g) * _mT(inv_p(a)),),
+    jvp=lambda t, a, out, which: _trace_prod(inv_p(a), t))
+
+
+class _ReturnType(tuple):
+    """A torch.return_types-style named tuple: fields by name, PyTorch's repr."""
+    _fields = ()
+    _name = ""
+
+    def __new__(cls, values):
+        return super().__new__(cls, values)
+
+    def __getattr__(self, name):
+        try:
+            return self[type(self)._fields.index(name)]
+        except ValueError:
+            raise AttributeError(name) from None
+
+    def __repr__(self):
+        body = ",\n".join(f"{f}={v!r}" for f, v in zip(self._fields, self))
+        return f"torch.return_types.{self._name}(\n{body})"
+
+
+def _return_type(name, fields):
+    return type(name, (_ReturnType,), {"_fields": tuple(fields), "_name": name,
+                                       "__slots__": ()})
+
+
+slogdet_result = _return_type("slogdet", ("sign", "logabsdet"))
+linalg_slogdet_result = _return_type("linalg_slogdet", ("sign", "logabsdet"))
+
+
+def linalg_slogdet(A, *, out=None):
+    _check_matrix(A, "linalg.slogdet", low="linalg.slogdet")
+    return linalg_slogdet_result((slogdet_sign_p(A, 0), slogdet_logabs_p(A, 1)))
+
+
+def slogdet(input):
+    _check_matrix(input, "linalg.slogdet", low="linalg.slogdet")
+    return slogdet_result((slogdet_sign_p(input, 0), slogdet_logabs_p(input, 1)))
+
+
+def logdet(input):
+    _check_matrix(input, "logdet", low="logdet")
+    from .pointwise import where
+    sign = slogdet_sign_p(input.detach(), 0)
+    return where(sign < 0, float("nan"), slogdet_logabs_p(input, 1))
+
+
+# ----- solve
+
+def _solve_kernel(xp, a, b, left, vector):
+    if not left:
+        a, b = np.swapaxes(a, -1, -2), np.swapaxes(b, -1, -2)
+    if vector:
+        b = b[..., None]
+    try:
+        x = xp.linalg.solve(a, b)
+    except np.linalg.LinAlgError:
+        raise _LinAlgError("torch.linalg.solve: The solver failed because the input matrix "
+                           "is singular.") from None
+    if vector:
+        x = x[..., 0]
+    return x if left else np.swapaxes(x, -1, -2)
+
+
+def _solve_grad_b(g, a, left, vector):
+    return solve_p(_mT(a), g, left, vector)
+
+
+def _solve_grad_a(g, a, out, left, vector):
+    gb = _solve_grad_b(g, a, left, vector)
+    if vector:
+        return -(gb.unsqueeze(-1) * out.unsqueeze(-2))
+    return -matmul(gb, _mT(out)) if left else -matmul(_mT(out), gb)
+
+
+def _solve_jvp(ta, tb, a, b, out, left, vector):
+    rhs = None if tb is None else tb
+    if ta is not None:
+        if vector:
+            prod = matmul(ta, out.unsqueeze(-1)).squeeze(-1)
+        else:
+            prod = matmul(ta, out) if left else matmul(out, ta)
+        rhs = -prod if rhs is None else rhs - prod
+    return solve_p(a, rhs, left, vector)
+
+
+solve_p = primitive(
+    "linalg_solve", "LinalgSolveExBackward0", forward=_solve_kernel,
+    vjp=(lambda g, a, b, out, left, vector: _solve_grad_a(g, a, out, left, vector),
+         lambda g, a, b, out, left, vector: _solve_grad_b(g, a, left, vector)),
+    jvp=_solve_jvp)
+
+
+def solve(A, B, *, left=True, out=None):
+    _check_matrix(A, "linalg.solve", kernel=("lu_cpu", False))
+    if A.dtype is not B.dtype:
+        raise RuntimeError(f"linalg.solve: Expected A and B to have the same dtype, but found A "
+                           f"of type {A.dtype._legacy} and B of type {B.dtype._legacy} instead")
+    vector = B.ndim == 1 or (A.ndim - 1 == B.ndim and tuple(B.shape) == tuple(A.shape[:-1]))
+    if vector and not left:
+        raise RuntimeError("linalg.solve: Vector broadcasting of the left hand side is not "
+                           "supported for left=False. In this case linalg.solve is equivalent "
+                           "to B / A.squeeze(-1)")
+    n = A.shape[-1]
+    bn = B.shape[-1] if vector else (B.shape[-2] if left else B.shape[-1])
+    if bn != n:
+        bshape = (B.shape[-1], 1) if vector else tuple(B.shape[-2:])
+        eq = "AX = B" if left else "XA = B"
+        raise RuntimeError(f"linalg.solve: Incompatible shapes of A and B for the equation {eq} "
+                           f"({n}x{n} and {bshape[0]}x{bshape[1]})")
+    return solve_p(A, B, left, vector)
+
+
+# ----- cholesky
+
+def _not_pd_error(a, fn):
+    a = np.asarray(a)
+    flat = a.reshape((-1,) + a.shape[-2:])
+    for b in range(flat.shape[0]):  # error path only: find the failing matrix and minor
+        for k in range(1, a.shape[-1] + 1):
+            try:
+                np.linalg.cholesky(flat[b, :k, :k])
+            except np.linalg.LinAlgError:
+                prefix = "" if a.ndim <= 2 else f"(Batch element {b}): "
+                return _LinAlgError(
+                    f"{fn}: {prefix}The factorization could not be completed because the "
+                    f"input is not positive-definite (the leading minor of order {k} is not "
+                    "positive-definite).")
+    return _LinAlgError(f"{fn}: The factorization could not be completed because the input is "
+                        "not positive-definite.")
+
+
+def _cholesky_kernel(xp, a, upper):
+    if upper:  # PyTorch reads the upper triangle then
+        a = np.swapaxes(a, -1, -2)
+    try:
+        L = xp.linalg.cholesky(a)
+    except np.linalg.LinAlgError:
+        raise _not_pd_error(a, "linalg.cholesky") from None
+    return np.swapaxes(L, -1, -2).copy() if upper else L
+
+
+def _phi_mask(x, n):
+    """tril with a halved diagonal, as a constant 0 / 0.5 / 1 mask."""
+    return _const(x, np.tril(np.ones((n, n))) - 0.5 * np.eye(n))
+
+
+def _cholesky_vjp(g, a, out, upper):
+    L, gL = (_mT(out), _mT(g)) if upper else (out, g)
+    n = L.shape[-1]
+    P = matmul(_mT(L), gL) * _phi_mask(L, n)
+    Y = solve_p(_mT(L), P, True, False)           # L^-T P
+    S = _mT(solve_p(_mT(L), _mT(Y), True, False))  # L^-T P L^-1
+    return (S + _mT(S)) * 0.5
+
+
+def _cholesky_jvp(t, a, out, upper):
+    L = _mT(out) if upper else out
+    n = L.shape[-1]
+    Y = solve_p(L, t, True, False)                 # L^-1 dA
+    Z = _mT(solve_p(L, _mT(Y), True, False))       # L^-1 dA L^-T
+    dL = matmul(L, Z * _phi_mask(L, n))
+    return _mT(dL) if upper else dL
+
+
+cholesky_p = primitive("linalg_cholesky", "LinalgCholeskyExBackward0", forward=_cholesky_kernel,
+                       vjp=(_cholesky_vjp,), jvp=_cholesky_jvp)
+cholesky_old_p = cholesky_p.variant("CholeskyBackward0")
+
+
+def linalg_cholesky(A, *, upper=False, out=None):
+    _check_matrix(A, "linalg.cholesky", kernel=("cholesky_cpu", False))
+    return cholesky_p(A, upper)
+
+
+def cholesky(input, upper=False, *, out=None):
+    import warnings
+    warnings.warn(
+        "torch.cholesky is deprecated in favor of torch.linalg.cholesky and will be removed in "
+        "a future PyTorch release.\nL = torch.cholesky(A)\nshould be replaced with\n"
+        "L = torch.linalg.cholesky(A)\nand\nU = torch.cholesky(A, upper=True)\nshould be "
+        "replaced with\nU = torch.linalg.cholesky(A).mH\nThis transform will produce "
+        "equivalent results for all valid (symmetric positive definite) inputs.",
+        UserWarning, stacklevel=2)
+    _check_matrix(input, "linalg.cholesky", kernel=("cholesky_cpu", False))
+    return cholesky_old_p(input, upper)
+
+
+# ----- qr
+
+def _qr_kernel(xp, a, mode, which):
+    if mode == "r":
+        r = xp.linalg.qr(a, mode="r")
+        return np.empty((0,), a.dtype) if which == 0 else r
+    q, r = xp.linalg.qr(a, mode=mode)
+    return q if which == 0 else r
+
+
+def _copyltu(M):
+    """The symmetric matrix with M's lower triangle."""
+    n = M.shape[-1]
+    low = M * _const(M, np.tril(np.ones((n, n)), -1))
+    return low + _mT(low) + M * _eye(M, n)
+
+
+def _qr_backward_square(gQ, gR, Q, R):
+    """m >= n, reduced: gA = (gQ + Q copyltu(M)) R^-T with M = R gR^T - gQ^T Q."""
+    M = None
+    if gR is not None:
+        M = matmul(R, _mT(gR))
+    if gQ is not None:
+        t = matmul(_mT(gQ), Q)
+        M = -t if M is None else M - t
+    b = matmul(Q, _copyltu(M))
+    if gQ is not None:
+        b = b + gQ
+    return _mT(solve_p(R, _mT(b), True, False))
+
+
+def _qr_backward(gQ, gR, a, mode):
+    m, n = a.shape[-2:]
+    if mode == "r":
+        raise RuntimeError("The derivative of linalg.qr depends on Q, which is not computed when "
+                           "mode='r'. Please use linalg.qr(A, mode='reduced') if you are going to "
+                           "differentiate through linalg.qr.")
+    if mode == "complete" and m > n:
+        raise RuntimeError("The QR decomposition is not differentiable when mode='complete' and "
+                           "nrows > ncols.")
+    Q, R = qr_q_p(a, mode, 0), qr_r_p(a, mode, 1)
+    if m >= n:
+        return _qr_backward_square(gQ, gR, Q, R)
+    # m < n: A = [X | Y] with X = Q U square, and V = Q^T Y
+    Y = a[..., m:]
+    gU = None if gR is None else gR[..., :m]
+    gV = None if gR is None else gR[..., m:]
+    gQ2 = gQ
+    if gV is not None:
+        t = matmul(Y, _mT(gV))
+        gQ2 = t if gQ2 is None else gQ2 + t
+    gX = _qr_backward_square(gQ2, gU, Q, R[..., :m])
+    gA = matmul(gX, _const(a, np.eye(m, n)))
+    if gV is not None:
+        gA = gA + matmul(matmul(Q, gV), _const(a, np.eye(n)[m:]))
+    return gA
+
+
+def _qr_jvp(t, a, out, mode, which):
+    """dA = dQ R + Q dR, Q^T dQ skew, dR upper (m >= n, reduced or square)."""
+    m, n = a.shape[-2:]
+    if m < n or mode == "r" or (mode == "complete" and m > n):
+        raise RuntimeError("retrograd: the forward-mode derivative of linalg.qr is implemented "
+                           "for mode='reduced' with nrows >= ncols only")
+    Q, R = qr_q_p(a, mode, 0), qr_r_p(a, mode, 1)
+
+    def right_inv(x):  # x R^-1
+        return _mT(solve_p(_mT(R), _mT(x), True, False))
+
+    C = right_inv(matmul(_mT(Q), t))
+    low = C * _const(C, np.tril(np.ones((n, n)), -1))
+    dR = matmul(C - (low - _mT(low)), R)
+    return dR if which == 1 else right_inv(t - matmul(Q, dR))
+
+
+qr_q_p = primitive("linalg_qr_q", "LinalgQrBackward0", forward=_qr_kernel,
+                   vjp=(lambda g, a, out, mode, which: _qr_backward(g, None, a, mode),),
+                   jvp=_qr_jvp)
+qr_r_p = primitive("linalg_qr_r", "LinalgQrBackward0", forward=_qr_kernel,
+                   vjp=(lambda g, a, out, mode, which: _qr_backward(None, g, a, mode),),
+                   jvp=_qr_jvp)
+qr_result = _return_type("linalg_qr", ("Q", "R"))
+
+
+def qr(A, mode="reduced", *, out=None):
+    _check_matrix(A, "linalg.qr", square=False, kernel=("geqrf_cpu", False))
+    if mode not in ("reduced", "complete", "r"):
+        raise RuntimeError(f"qr received unrecognized mode '{mode}' but expected one of "
+                           "'reduced' (default), 'r', or 'complete'")
+    return qr_result((qr_q_p(A, mode, 0), qr_r_p(A, mode, 1)))
+
+
+# ----- eigh
+
+def _eigh_kernel(xp, a, uplo, which):
+    w, v = xp.linalg.eigh(a, UPLO=uplo)
+    return w if which == 0 else v
+
+
+def _eigh_vjp_v(gV, a, uplo):
+    L, V = eigh_l_p(a, uplo, 0), eigh_v_p(a, uplo, 1)
+    n = L.shape[-1]
+    VhgV = matmul(_mT(V), gV)
+    skew = (VhgV - _mT(VhgV)) * 0.5
+    E = L.unsqueeze(-2) - L.unsqueeze(-1) + _eye(L, n)
+    return matmul(V, matmul(skew / E, _mT(V)))
+
+
+def _eigh_vjp_l(gL, a, uplo):
+    V = eigh_v_p(a, uplo, 1)
+    return matmul(V * gL.unsqueeze(-2), _mT(V))
+
+
+def _eigh_jvp(t, a, out, uplo, which):
+    L, V = eigh_l_p(a, uplo, 0), eigh_v_p(a, uplo, 1)
+    n = L.shape[-1]
+    VtV = matmul(_mT(V), matmul(t, V))
+    if which == 0:
+        return (VtV * _eye(VtV, n)).sum(-1)
+    E = L.unsqueeze(-2) - L.unsqueeze(-1) + _eye(L, n)
+    F = VtV * _const(VtV, 1 - np.eye(n)) / E
+    return matmul(V, F)
+
+
+eigh_l_p = primitive("linalg_eigh_l", "LinalgEighBackward0", forward=_eigh_kernel,
+                     vjp=(lambda g, a, out, uplo, which: _eigh_vjp_l(g, a, uplo),),
+                     jvp=_eigh_jvp)
+eigh_v_p = primitive("linalg_eigh_v", "LinalgEighBackward0", forward=_eigh_kernel,
+                     vjp=(lambda g, a, out, uplo, which: _eigh_vjp_v(g, a, uplo),),
+                     jvp=_eigh_jvp)
+eigh_result = _return_type("linalg_eigh", ("eigenvalues", "eigenvectors"))
+
+
+def _check_uplo(UPLO):
+    if UPLO not in ("L", "U"):
+        raise RuntimeError(f"Expected UPLO argument to be 'L' or 'U', but got {UPLO}")
+
+
+def eigh(A, UPLO="L", *, out=None):
+    _check_matrix(A, "linalg.eigh", kernel=("linalg_eigh_cpu", True))
+    _check_uplo(UPLO)
+    return eigh_result((eigh_l_p(A, UPLO, 0), eigh_v_p(A, UPLO, 1)))
+
+
+def eigvalsh(A, UPLO="L", *, out=None):
+    _check_matrix(A, "linalg.eigh", kernel=("linalg_eigh_cpu", True))
+    _check_uplo(UPLO)
+    return eigh_l_p(A, UPLO, 0)
+
+
+# ----- svd
+
+def _svd_kernel(xp, a, full, which):
+    if which == 1:
+        return xp.linalg.svd(a, compute_uv=False)
+    u, s, vh = xp.linalg.svd(a, full_matrices=full)
+    return u if which == 0 else vh
+
+
+def _svd_backward(gU, gS, gVh, a, full):
+    m, n = a.shape[-2:]
+    k = min(m, n)
+    U, S, Vh = svd_u_p(a, full, 0), svd_s_p(a, full, 1), svd_vh_p(a, full, 2)
+    if full:
+        U, Vh = U[..., :k], Vh[..., :k, :]
+        gU = None if gU is None else gU[..., :k]
+        gVh = None if gVh is None else gVh[..., :k, :]
+    if gU is None and gVh is None:
+        return matmul(U * gS.unsqueeze(-2), Vh)
+    S2 = S * S
+    E = S2.unsqueeze(-2) - S2.unsqueeze(-1) + _eye(S, k)
+    core = None
+    if gU is not None:
+        UhgU = matmul(_mT(U), gU)
+        core = (UhgU - _mT(UhgU)) * S.unsqueeze(-2)
+    if gVh is not None:
+        VhgV = matmul(Vh, _mT(gVh))
+        t = S.unsqueeze(-1) * (VhgV - _mT(VhgV))
+        core = t if core is None else core + t
+    core = core / E
+    if gS is not None:
+        core = core + gS.unsqueeze(-1) * _eye(S, k)
+    if m > k and gU is not None:
+        gA = matmul(U, core)
+        gUSinv = gU / S.unsqueeze(-2)
+        gA = gA + gUSinv - matmul(U, matmul(_mT(U), gUSinv))
+        return matmul(gA, Vh)
+    if n > k and gVh is not None:
+        gA = matmul(core, Vh)
+        gVSinv_h = _mT(gVh) / S.unsqueeze(-2)  # gV S^-1, gV = gVh^T
+        gA = gA + _mT(gVSinv_h) - matmul(matmul(_mT(gVSinv_h), _mT(Vh)), Vh)
+        return matmul(U, gA)
+    return matmul(U, matmul(core, Vh))
+
+
+def _svd_jvp(t, a, out, full, which):
+    m, n = a.shape[-2:]
+    k = min(m, n)
+    U, S, Vh = svd_u_p(a, False, 0), svd_s_p(a, False, 1), svd_vh_p(a, False, 2)
+    dP = matmul(_mT(U), matmul(t, _mT(Vh)))  # U^T dA V
+    eye = _eye(S, k)
+    if which == 1:
+        return (dP * eye).sum(-1)
+    if full and m != n:
+        raise RuntimeError("retrograd: the forward-mode derivative of U or Vh with "
+                           "full_matrices=True on a non-square matrix is not implemented")
+    S2 = S * S
+    E = S2.unsqueeze(-2) - S2.unsqueeze(-1) + eye
+    off = _const(S, 1 - np.eye(k))
+    if which == 0:
+        dU = matmul(U, (dP * S.unsqueeze(-2) + S.unsqueeze(-1) * _mT(dP)) * off / E)
+        if m > k:
+            dU = dU + matmul(t - matmul(U, matmul(_mT(U), t)), _mT(Vh)) / S.unsqueeze(-2)
+        return dU
+    dV = matmul(_mT(Vh), (S.unsqueeze(-1) * dP + _mT(dP) * S.unsqueeze(-2)) * off / E)
+    if n > k:
+        dV = dV + matmul(_mT(t) - matmul(_mT(Vh), matmul(Vh, _mT(t))), U) / S.unsqueeze(-2)
+    return _mT(dV)
+
+
+svd_u_p = primitive("linalg_svd_u", "LinalgSvdBackward0", forward=_svd_kernel,
+                    vjp=(lambda g, a, out, full, which: _svd_backward(g, None, None, a, full),),
+                    jvp=_svd_jvp)
+svd_s_p = primitive("linalg_svd_s", "LinalgSvdBackward0", forward=_svd_kernel,
+                    vjp=(lambda g, a, out, full, which: _svd_backward(None, g, None, a, full),),
+                    jvp=_svd_jvp)
+svd_vh_p = primitive("linalg_svd_vh", "LinalgSvdBackward0", forward=_svd_kernel,
+                     vjp=(lambda g, a, out, full, which: _svd_backward(None, None, g, a, full),),
+                     jvp=_svd_jvp)
+svd_result = _return_type("linalg_svd", ("U", "S", "Vh"))
+torch_svd_result = _return_type("svd", ("U", "S", "V"))
+
+
+def svd(A, full_matrices=True, *, driver=None, out=None):
+    _check_matrix(A, "linalg.svd", square=False, kernel=("linalg_svd_cpu", False))
+    return svd_result((svd_u_p(A, full_matrices, 0), svd_s_p(A, full_matrices, 1),
+                       svd_vh_p(A, full_matrices, 2)))
+
+
+def svdvals(A, *, driver=None, out=None):
+    _check_matrix(A, "linalg.svd", square=False, kernel=("linalg_svd_cpu", False))
+    return svd_s_p(A, False, 1)
+
+
+def torch_svd(input, some=True, compute_uv=True, *, out=None):
+    """torch.svd (deprecated): V rather than Vh, reduced unless some=False."""
+    U, S, Vh = svd(input, full_matrices=not some)
+    return torch_svd_result((U, S, _mT(Vh)))
+
+
+# ----- pinv
+
+def _pinv_kernel(xp, a, atol, rtol, hermitian):
+    if hermitian:
+        w, v = xp.linalg.eigh(a)
+        s = np.abs(w)
+    else:
+        u, s, vh = xp.linalg.svd(a, full_matrices=False)
+    smax = s.max(axis=-1, keepdims=True) if s.shape[-1] else np.zeros(s.shape[:-1] + (1,))
+    tol = np.maximum(atol, rtol * smax)
+    with np.errstate(divide="ignore"):
+        sinv = np.where(s > tol, 1 / np.where(s > tol, s, 1), 0).astype(a.dtype)
+    if hermitian:
+        return np.matmul(v * (np.sign(w) * sinv)[..., None, :], np.swapaxes(v, -1, -2))
+    return np.matmul(np.swapaxes(vh, -1, -2) * sinv[..., None, :], np.swapaxes(u, -1, -2))
+
+
+def _pinv_vjp(g, a, X):
+    Xt, gt = _mT(X), _mT(g)
+    t1 = -matmul(Xt, matmul(g, Xt))
+    XXt = matmul(X, Xt)
+    t2 = matmul(gt, XXt) - matmul(a, matmul(X, matmul(gt, XXt)))
+    XtX = matmul(Xt, X)
+    t3 = matmul(XtX, gt) - matmul(matmul(XtX, gt), matmul(X, a))
+    return t1 + t2 + t3
+
+
+def _pinv_jvp(t, a, X, atol, rtol, hermitian):
+    m, n = a.shape[-2:]
+    dX = -matmul(X, matmul(t, X))
+    XXt = matmul(X, _mT(X))
+    dX = dX + matmul(XXt, _mT(t)) - matmul(XXt, matmul(_mT(t), matmul(a, X)))
+    XtX = matmul(_mT(X), X)
+    dX = dX + matmul(_mT(t), XtX) - matmul(matmul(X, a), matmul(_mT(t), XtX))
+    return dX
+
+
+pinv_p = primitive("linalg_pinv", "LinalgPinvBackward0", forward=_pinv_kernel,
+                   vjp=(lambda g, a, out, atol, rtol, hermitian: _pinv_vjp(g, a, out),),
+                   jvp=_pinv_jvp)
+
+
+def _tolerances(A, atol, rtol):
+    eps = float(np.finfo(A._data.dtype).eps)
+    if rtol is None:
+        rtol = 0.0 if atol is not None and atol > 0 else eps * max(A.shape[-2:])
+    return (0.0 if atol is None else float(atol)), float(rtol)
+
+
+def pinv(A, *, atol=None, rtol=None, hermitian=False, out=None):
+    if A.ndim < 2 or A.dtype not in (_dt.float32, _dt.float64):
+        raise RuntimeError(f"linalg.pinv({A.dtype._legacy}{{[{', '.join(map(str, A.shape))}]}}): "
+                           "expected a tensor with 2 or more dimensions of float, double, cfloat "
+                           "or cdouble types")
+    atol, rtol = _tolerances(A, atol, rtol)
+    return pinv_p(A, atol, rtol, hermitian)
+
+
+def matrix_rank(A, *, atol=None, rtol=None, hermitian=False, out=None):
+    if A.ndim < 2:
+        raise RuntimeError("torch.linalg.matrix_rank: The input tensor input must have at least "
+                           "2 dimensions.")
+    if A.dtype not in (_dt.float32, _dt.float64):
+        raise RuntimeError("This function doesn't handle types other than float and double")
+    atol, rtol = _tolerances(A, atol, rtol)
+    a = A._data
+    s = np.abs(np.linalg.eigvalsh(a)) if hermitian else np.linalg.svd(a, compute_uv=False)
+    smax = s.max(axis=-1, keepdims=True) if s.shape[-1] else np.zeros(s.shape[:-1] + (1,))
+    tol = np.maximum(atol, rtol * smax)
+    return Tensor._make((s > tol).sum(-1).astype(np.int64))
+
+
+# ----- matrix_power (PyTorch's binary exponentiation, so the graph is PyTorch's)
+
+identity_copy_p = primitive(
+    "matrix_power_identity", "CopyBackwards",
+    forward=lambda xp, a: np.broadcast_to(np.eye(a.shape[-1], dtype=a.dtype), a.shape).copy(),
+    vjp=(lambda g, a, out: g * 0,), jvp=LINEAR)
+
+
+def matrix_power(A, n, *, out=None):
+    if A.ndim < 2:
+        raise RuntimeError("linalg.matrix_power: The input tensor A must have at least 2 "
+                           "dimensions.")
+    if A.shape[-1] != A.shape[-2]:
+        raise RuntimeError(f"linalg.matrix_power: A must be batches of square matrices, but they "
+                           f"are {A.shape[-2]} by {A.shape[-1]} matrices")
+    if n == 0:
+        from .pointwise import clone
+        return identity_copy_p(clone(A, memory_format="contiguous"))
+    a = inv(A) if n < 0 else A
+    n = abs(n)
+    if n == 1:
+        from .pointwise import clone
+        return clone(a)
+    if n == 2:
+        return matmul(a, a)
+    if n == 3:
+        return matmul(matmul(a, a), a)
+    z = result = None
+    while n > 0:
+        bit, n = n % 2, n // 2
+        z = a if z is None else matmul(z, z)
+        if bit:
+            result = z if result is None else matmul(result, z)
+    return result
