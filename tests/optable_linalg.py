@@ -1,8 +1,306 @@
-"""The op table's linalg entries (see tests/opinfo.py, which assembles every family)."""
+"""The op table's linalg entries (see tests/opinfo.py, which assembles every family).
+Decompositions take well-conditioned matrices built inside the op from the random input
+(A + n I, A A^T + n I), so that gradcheck perturbs A itself; eigenvectors and singular
+vectors enter only through sign-invariant functions (V * V, U * S @ Vh), since their
+signs are arbitrary."""
 import numpy as np  # noqa: F401
 
 from opinfo_base import (Domain, T, S, OpInfo, REAL, POS, NONZERO, BOOL, TIES, UNARY,  # noqa: F401
                          BINARY, CMP, INT_DOMAIN, unary)
 
-OPS = []
-PRIM_SAMPLES = {}  # primitive name -> [(tensor input specs, params or params(m, rng))]
+FLOATS = ("float32", "float64")
+
+
+class Matrices(Domain):
+    """Batches of well-conditioned matrices for the JVP/VJP samples: uniform entries plus
+    n I, or symmetric positive definite ones (A A^T + n I) when ``spd``."""
+
+    def __init__(self, spd=False):
+        super().__init__(-1.0, 1.0)
+        self.spd = spd
+
+    def sample(self, rng, shape, dtype):
+        a = rng.uniform(-1.0, 1.0, size=shape)
+        n = shape[-1]
+        if self.spd:
+            a = a @ np.swapaxes(a, -1, -2)
+        return (a + n * np.eye(n)).astype(dtype)
+
+
+WELL, SPD = Matrices(), Matrices(spd=True)
+
+
+def _mT(x):
+    return x.transpose(-2, -1)
+
+
+def _shift(m, a, k=None):
+    """a + k I: well conditioned for uniform entries in [-2, 2]."""
+    n = a.shape[-1]
+    return a + (2 * n if k is None else k) * m.eye(n)
+
+
+def _spd(m, a):
+    n = a.shape[-1]
+    return a @ _mT(a) + n * m.eye(n)
+
+
+def _np_shift(a, k=None):
+    n = a.shape[-1]
+    return a + (2 * n if k is None else k) * np.eye(n)
+
+
+def _np_spd(a):
+    n = a.shape[-1]
+    return a @ np.swapaxes(a, -1, -2) + n * np.eye(n)
+
+
+def _np_mT(x):
+    return np.swapaxes(x, -1, -2)
+
+
+def _ref_solve(a, b, left=True):
+    a = _np_shift(a)
+    if not left:
+        return _np_mT(_ref_solve_left(_np_mT(a), _np_mT(b)))
+    return _ref_solve_left(a, b)
+
+
+def _ref_solve_left(a, b):
+    if b.ndim == 1 or (b.ndim == a.ndim - 1 and b.shape == a.shape[:-1]):
+        return np.linalg.solve(a, b[..., None])[..., 0]
+    return np.linalg.solve(a, b)
+
+
+def _ref_addbmm(c, a, b, beta, alpha):
+    return beta * c + alpha * np.einsum("bij,bjk->ik", a, b)
+
+
+def _ref_matrix_power(a, n):
+    a = _np_shift(a)
+    if n < 0:
+        a, n = np.linalg.inv(a), -n
+    return np.linalg.matrix_power(a, n) if a.ndim == 2 else \
+        np.stack([np.linalg.matrix_power(x, n) for x in a])
+
+
+def _eigh_vv(m, a, uplo="L"):
+    L, V = m.linalg.eigh(_spd(m, a), UPLO=uplo)
+    return V * V * L.unsqueeze(-2)
+
+
+def _np_eigh_vv(a, uplo="L"):
+    L, V = np.linalg.eigh(_np_spd(a), UPLO=uplo)
+    return V * V * L[..., None, :]
+
+
+def _svd_usv(m, a, full):
+    """Sign-invariant functions of all three outputs: (U * U) S and (Vh * Vh) S."""
+    U, S, Vh = m.linalg.svd(a, full_matrices=full)
+    k = S.shape[-1]
+    U = U[..., :k] if U.shape[-1] != k else U
+    Vh = Vh[..., :k, :] if Vh.shape[-2] != k else Vh
+    return (U * U * S.unsqueeze(-2)) @ (Vh * Vh) + (U * S.unsqueeze(-2)) @ Vh
+
+
+def _np_svd_usv(a, full):
+    U, S, Vh = np.linalg.svd(a, full_matrices=full)
+    k = S.shape[-1]
+    U, Vh = U[..., :k], Vh[..., :k, :]
+    return (U * U * S[..., None, :]) @ (Vh * Vh) + (U * S[..., None, :]) @ Vh
+
+
+def _qr_both(m, a, mode):
+    Q, R = m.linalg.qr(a, mode=mode)
+    return Q.sum(-1, keepdim=True) * R.sum(-2, keepdim=True)
+
+
+def _np_qr_both(a, mode):
+    Q, R = np.linalg.qr(a, mode=mode)
+    return Q.sum(-1, keepdims=True) * R.sum(-2, keepdims=True)
+
+
+def _ref_tensordot(a, b, dims):
+    if isinstance(dims, int):
+        return np.tensordot(a, b, axes=dims)
+    for da, db in zip(*dims):  # PyTorch sums a contracted dim of size 1 against any size
+        if a.shape[da] == 1 and b.shape[db] != 1:
+            b = b.sum(db, keepdims=True)
+        elif b.shape[db] == 1 and a.shape[da] != 1:
+            a = a.sum(da, keepdims=True)
+    return np.tensordot(a, b, axes=tuple(tuple(d) for d in dims))
+
+
+EINSUM = [S("ij,jk->ik", T(3, 4), T(4, 2)), S("ij,jk", T(3, 4), T(4, 2)),
+          S("ij->ji", T(3, 4)), S("ii->i", T(3, 3)), S("ii", T(3, 3)), S("ijk->", T(2, 3, 4)),
+          S("bij,bjk->bik", T(2, 3, 4), T(2, 4, 2)), S("i,j->ij", T(3), T(4)),
+          S("i,i", T(4), T(4)), S("ij,ij->ij", T(3, 4), T(3, 4)),
+          S("...ij,...jk->...ik", T(2, 1, 3, 4), T(3, 4, 2)), S("...i->...", T(2, 3, 4)),
+          S("ij,jk,kl->il", T(2, 3), T(3, 4), T(4, 2)), S("i j , j k -> k i", T(3, 4), T(4, 2)),
+          S("ij,kj->ik", T(4, 3, nc=True), T(2, 3)), S("bii->bi", T(2, 3, 3)),
+          S("iij->j", T(2, 2, 3)), S("ab,ab->", T(0, 3), T(0, 3)), S("ba,ac->bc", T(1, 3), T(3, 1))]
+
+ADDMM = [S(T(3, 5), T(3, 4), T(4, 5), 1, 1), S(T(5), T(3, 4), T(4, 5), 0.5, 2),
+         S(T(), T(3, 4), T(4, 5), 1, -1), S(T(3, 1), T(3, 4, nc=True), T(4, 5), 0, 1),
+         S(T(3, 5, nc=True), T(3, 4), T(4, 5, nc=True), 2, 1)]
+
+OPS = [
+    # ----- products
+    OpInfo("outer", lambda m, a, b: m.outer(a, b), np.outer,
+           [S(T(3), T(4)), S(T(1), T(4)), S(T(0), T(3))], ("mul", "view")),
+    OpInfo("ger", lambda m, a, b: a.ger(b), np.outer, [S(T(3), T(4))], ("mul", "view")),
+    OpInfo("inner", lambda m, a, b: m.inner(a, b), np.inner,
+           [S(T(4), T(4)), S(T(2, 4), T(3, 4)), S(T(), T(2, 3)), S(T(2, 3, 4, nc=True), T(4)),
+            S(T(3, 4), T(4))],
+           ("dot", "mm", "permute")),
+    OpInfo("tensordot", lambda m, a, b, d: m.tensordot(a, b, dims=d),
+           _ref_tensordot,
+           [S(T(2, 3, 4), T(3, 4, 5), 2), S(T(3, 4), T(4, 5), 1), S(T(3, 4), T(3, 4), 0),
+            S(T(2, 3), T(3, 2), ([1, 0], [0, 1])), S(T(3, 4, nc=True), T(5, 3), ([0], [1])),
+            S(T(2, 3, nc=True), T(3, 2), ([0, 1], [1, 0])), S(T(3), T(3), 1),
+            S(T(2, 1), T(3, 2), ([1], [0])), S(T(2, 3, 4), T(4, 3), ([-1, 1], [0, -1]))],
+           ("mm", "dot", "permute", "sum")),
+    OpInfo("einsum", lambda m, eq, *ops: m.einsum(eq, *ops), np.einsum, EINSUM,
+           ("bmm", "mul", "permute", "unsqueeze", "sum", "einsum_diagonal", "view")),
+    OpInfo("einsum_list", lambda m, eq, *ops: m.einsum(eq, list(ops)), np.einsum,
+           [S("ij,jk->ik", T(3, 4), T(4, 2))], ("bmm",)),
+    OpInfo("addmm", lambda m, c, a, b, beta, alpha: m.addmm(c, a, b, beta=beta, alpha=alpha),
+           lambda c, a, b, beta, alpha: beta * c + alpha * (a @ b), ADDMM, ("addmm", "mm"),
+           second_order=False),
+    OpInfo("addmv", lambda m, c, a, b, beta, alpha: c.addmv(a, b, beta=beta, alpha=alpha),
+           lambda c, a, b, beta, alpha: beta * c + alpha * (a @ b),
+           [S(T(3), T(3, 4), T(4), 1, 1), S(T(1), T(3, 4, nc=True), T(4), 0.5, 2),
+            S(T(), T(3, 4), T(4), 0, 1)], ("addmv", "mv"), second_order=False),
+    OpInfo("baddbmm", lambda m, c, a, b, beta, alpha: m.baddbmm(c, a, b, beta=beta, alpha=alpha),
+           lambda c, a, b, beta, alpha: beta * c + alpha * (a @ b),
+           [S(T(2, 3, 5), T(2, 3, 4), T(2, 4, 5), 1, 1), S(T(3, 5), T(2, 3, 4), T(2, 4, 5), 2, 0.5),
+            S(T(1), T(2, 3, 4), T(2, 4, 5), 0, 1)], ("baddbmm", "bmm"), second_order=False),
+    OpInfo("addbmm", lambda m, c, a, b, beta, alpha: m.addbmm(c, a, b, beta=beta, alpha=alpha),
+           _ref_addbmm,
+           [S(T(3, 5), T(2, 3, 4), T(2, 4, 5), 1, 1), S(T(5), T(2, 3, 4), T(2, 4, 5), 0.5, 2),
+            S(T(3, 1), T(2, 3, 4), T(2, 4, 5), 0, 1)], ("addbmm", "bmm"), second_order=False),
+    OpInfo("linalg.cross", lambda m, a, b, d: m.linalg.cross(a, b, dim=d),
+           lambda a, b, d: np.cross(a, b, axis=d),
+           [S(T(4, 3), T(4, 3), -1), S(T(3), T(3), 0), S(T(1, 3), T(2, 3), -1),
+            S(T(3, 2), T(3, 2), 0), S(T(2, 3, nc=True), T(2, 3), 1)],
+           ("linalg_cross",)),
+    OpInfo("cross", lambda m, a, b, d: m.cross(a, b, dim=d), lambda a, b, d: np.cross(a, b, axis=d),
+           [S(T(3, 4), T(3, 4), 0), S(T(2, 3), T(2, 3), -1)], ("linalg_cross",)),
+    OpInfo("kron", lambda m, a, b: m.kron(a, b), np.kron,
+           [S(T(2, 3), T(3, 2)), S(T(2), T(2, 3)), S(T(), T(3)), S(T(2, 1, 2), T(2, 2))],
+           ("unsafe_view", "mul")),
+    OpInfo("linalg.multi_dot", lambda m, *ts: m.linalg.multi_dot(list(ts)),
+           lambda *ts: np.linalg.multi_dot(ts),
+           [S(T(3, 4), T(4, 5)), S(T(4), T(4, 5), T(5, 2)), S(T(2, 3), T(3, 6), T(6, 2)),
+            S(T(2, 3), T(3, 4), T(4, 2), T(2, 5)), S(T(3, 4), T(4)), S(T(4), T(4, 3), T(3))],
+           ("mm", "view")),
+    OpInfo("linalg.vecdot", lambda m, a, b: m.linalg.vecdot(a, b),
+           lambda a, b: np.sum(a * b, axis=-1),
+           [S(T(3, 4), T(3, 4)), S(T(2, 3, 4), T(4)), S(T(4), T(4))], ("mul", "sum")),
+    # ----- inverses and determinants
+    OpInfo("linalg.inv", lambda m, a: m.linalg.inv(_shift(m, a)),
+           lambda a: np.linalg.inv(_np_shift(a)),
+           [S(T(3, 3)), S(T(2, 3, 3)), S(T(3, 3, nc=True)), S(T(1, 1)), S(T(0, 0))],
+           ("linalg_inv",)),
+    OpInfo("inverse", lambda m, a: _shift(m, a).inverse(), lambda a: np.linalg.inv(_np_shift(a)),
+           [S(T(3, 3))], ("linalg_inv",)),
+    OpInfo("linalg.det", lambda m, a: m.linalg.det(_shift(m, a, 1)),
+           lambda a: np.linalg.det(_np_shift(a, 1)),
+           [S(T(3, 3)), S(T(2, 3, 3)), S(T(3, 3, nc=True)), S(T(1, 1))], ("linalg_det",)),
+    OpInfo("det", lambda m, a: m.det(_shift(m, a)), lambda a: np.linalg.det(_np_shift(a)),
+           [S(T(3, 3))], ("linalg_det",)),
+    OpInfo("linalg.slogdet", lambda m, a: m.linalg.slogdet(_shift(m, a, 1)).logabsdet,
+           lambda a: np.linalg.slogdet(_np_shift(a, 1))[1],
+           [S(T(3, 3)), S(T(2, 3, 3)), S(T(3, 3, nc=True))], ("linalg_slogdet",)),
+    OpInfo("slogdet_both", lambda m, a: (lambda r: r[0] * r[1])(m.slogdet(_shift(m, a, 1))),
+           lambda a: np.prod(np.linalg.slogdet(_np_shift(a, 1)), axis=0),
+           [S(T(3, 3)), S(T(2, 3, 3))], ("linalg_slogdet",)),
+    OpInfo("logdet", lambda m, a: m.logdet(_spd(m, a)),
+           lambda a: np.linalg.slogdet(_np_spd(a))[1],
+           [S(T(3, 3)), S(T(2, 3, 3))], ("linalg_slogdet", "where")),
+    OpInfo("linalg.solve", lambda m, a, b, left: m.linalg.solve(_shift(m, a), b, left=left),
+           _ref_solve,
+           [S(T(3, 3), T(3, 2), True), S(T(3, 3), T(3), True), S(T(2, 3, 3), T(2, 3), True),
+            S(T(2, 3, 3), T(3, 2), True), S(T(3, 3), T(2, 3, 2), True),
+            S(T(3, 3, nc=True), T(2, 3), False), S(T(2, 3, 3), T(2, 4, 3), False),
+            S(T(2, 3, 3), T(3), True)],
+           ("linalg_solve",)),
+    # ----- decompositions
+    OpInfo("linalg.cholesky", lambda m, a, u: m.linalg.cholesky(_spd(m, a), upper=u),
+           lambda a, u: (lambda L: _np_mT(L) if u else L)(np.linalg.cholesky(_np_spd(a))),
+           [S(T(3, 3), False), S(T(2, 3, 3), False), S(T(3, 3, nc=True), True), S(T(1, 1), True)],
+           ("linalg_cholesky", "linalg_solve")),
+    OpInfo("linalg.qr", lambda m, a, mode: _qr_both(m, a, mode), _np_qr_both,
+           [S(T(4, 3), "reduced"), S(T(3, 3), "complete"), S(T(2, 4, 3), "reduced"),
+            S(T(3, 5), "reduced"), S(T(4, 3, nc=True), "reduced"), S(T(3, 4), "complete")],
+           ("linalg_qr", "linalg_solve")),
+    OpInfo("linalg.qr_Q", lambda m, a: m.linalg.qr(a).Q, lambda a: np.linalg.qr(a)[0],
+           [S(T(4, 3)), S(T(2, 3, 3))], ("linalg_qr",)),
+    OpInfo("linalg.qr_R", lambda m, a: m.linalg.qr(a).R, lambda a: np.linalg.qr(a)[1],
+           [S(T(4, 3)), S(T(3, 4))], ("linalg_qr",)),
+    OpInfo("linalg.eigh", _eigh_vv, _np_eigh_vv,
+           [S(T(3, 3)), S(T(2, 3, 3)), S(T(3, 3, nc=True)), S(T(3, 3), "U")],
+           ("linalg_eigh",)),
+    OpInfo("linalg.eigvalsh", lambda m, a: m.linalg.eigvalsh(_spd(m, a)),
+           lambda a: np.linalg.eigvalsh(_np_spd(a)),
+           [S(T(3, 3)), S(T(2, 3, 3)), S(T(1, 1))], ("linalg_eigvalsh", "linalg_eigh")),
+    OpInfo("linalg.eigh_values", lambda m, a: m.linalg.eigh(_spd(m, a))[0],
+           lambda a: np.linalg.eigvalsh(_np_spd(a)), [S(T(3, 3))], ("linalg_eigh",)),
+    OpInfo("linalg.svd", _svd_usv, _np_svd_usv,
+           [S(T(4, 3), False), S(T(3, 4), False), S(T(3, 3), True), S(T(2, 4, 3), False),
+            S(T(3, 5, nc=True), False), S(T(4, 3), True), S(T(2, 3, 4), True)],
+           ("linalg_svd",)),
+    OpInfo("linalg.svd_S", lambda m, a: m.linalg.svd(a)[1],
+           lambda a: np.linalg.svd(a, compute_uv=False), [S(T(4, 3)), S(T(2, 3, 4))],
+           ("linalg_svd",)),
+    OpInfo("linalg.svdvals", lambda m, a: m.linalg.svdvals(a),
+           lambda a: np.linalg.svd(a, compute_uv=False),
+           [S(T(4, 3)), S(T(3, 4)), S(T(2, 3, 3)), S(T(3, 3, nc=True))],
+           ("linalg_svdvals", "linalg_svd")),
+    OpInfo("linalg.pinv", lambda m, a, h: m.linalg.pinv(_spd(m, a) if h else a, hermitian=h),
+           lambda a, h: np.linalg.pinv(_np_spd(a) if h else a),
+           [S(T(3, 4), False), S(T(4, 3), False), S(T(2, 3, 3), False), S(T(3, 3), True),
+            S(T(3, 4, nc=True), False)],
+           ("linalg_pinv",)),
+    OpInfo("pinverse", lambda m, a: a.pinverse(), np.linalg.pinv, [S(T(3, 4))], ("linalg_pinv",)),
+    OpInfo("linalg.matrix_power", lambda m, a, n: m.linalg.matrix_power(_shift(m, a), n),
+           _ref_matrix_power,
+           [S(T(3, 3), 2), S(T(3, 3), 3), S(T(3, 3), 5), S(T(3, 3), 1), S(T(3, 3), 0),
+            S(T(3, 3), -1), S(T(3, 3), -2), S(T(2, 3, 3), 4), S(T(3, 3, nc=True), 6)],
+           ("mm", "bmm", "clone", "matrix_power_identity", "linalg_inv"),
+           check=dict(rtol=1e-4)),
+    OpInfo("matrix_power", lambda m, a: _shift(m, a).matrix_power(2),
+           lambda a: np.linalg.matrix_power(_np_shift(a), 2), [S(T(3, 3))], ("mm",)),
+    OpInfo("linalg.matrix_rank", lambda m, a, h: m.linalg.matrix_rank(a, hermitian=h),
+           lambda a, h: np.linalg.matrix_rank(a, hermitian=h),
+           [S(T(3, 4), False), S(T(2, 3, 3), False), S(T(4, 1), False)], (),
+           differentiable=False),
+]
+
+
+def _square(m, rng):
+    return ()
+
+
+PRIM_SAMPLES = {
+    "addmm": [([T(3, 5), T(3, 4), T(4, 5)], (1, 1)), ([T(5), T(3, 4), T(4, 5)], (0.5, 2))],
+    "addmv": [([T(3), T(3, 4), T(4)], (2, 0.5))],
+    "baddbmm": [([T(2, 3, 5), T(2, 3, 4), T(2, 4, 5)], (0.5, 2))],
+    "addbmm": [([T(3, 5), T(2, 3, 4), T(2, 4, 5)], (2, 0.5))],
+    "linalg_cross": [([T(4, 3), T(4, 3)], (1,)), ([T(3, 2), T(3, 1)], (0,))],
+    "einsum_diagonal": [([T(3, 2, 3)], (0, 2, (3, 2, 3)))],
+    "linalg_inv": [([T(3, 3, domain=WELL)], ()), ([T(2, 3, 3, domain=WELL)], ())],
+    "linalg_det": [([T(3, 3, domain=WELL)], ()), ([T(2, 3, 3, domain=WELL)], ())],
+    "linalg_slogdet": [([T(3, 3, domain=WELL)], ())],
+    "linalg_solve": [([T(3, 3, domain=WELL), T(3, 2)], (True, False)),
+                     ([T(2, 3, 3, domain=WELL), T(2, 3)], (True, True)),
+                     ([T(3, 3, domain=WELL), T(2, 3)], (False, False))],
+    "linalg_cholesky": [([T(3, 3, domain=SPD)], (False,)), ([T(2, 3, 3, domain=SPD)], (True,))],
+    "linalg_qr": [([T(4, 3)], ("reduced",)), ([T(3, 3)], ("complete",))],
+    "linalg_eigh": [([T(3, 3, domain=SPD)], ("L",)), ([T(2, 3, 3, domain=SPD)], ("U",))],
+    "linalg_eigvalsh": [([T(3, 3, domain=SPD)], ("L",))],
+    "linalg_svd": [([T(4, 3)], (False,)), ([T(3, 4)], (False,)), ([T(3, 3)], (True,))],
+    "linalg_svdvals": [([T(4, 3)], ())],
+    "linalg_pinv": [([T(3, 4)], (0.0, 1e-12, False)), ([T(3, 3, domain=SPD)], (0.0, 1e-12, True))],
+    "matrix_power_identity": [([T(3, 3)], ())],
+}

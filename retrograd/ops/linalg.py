@@ -233,7 +233,7 @@ def multi_dot(tensors):
     for i in range(1, n):
         if ts[i].dtype is not ts[0].dtype:
             raise RuntimeError(f"multi_dot(): all tensors must have be the same dtype but tensor 0 "
-                               f"is {ts[0].dtype} and tensor {i} {ts[i].dtype}")
+                               f"is {ts[0].dtype._cname} and tensor {i} {ts[i].dtype._cname}")
         if ts[i - 1].shape[-1] != ts[i].shape[0]:
             raise RuntimeError(f"multi_dot(): tensors {i - 1} and {i} with shapes "
                                f"{list(tensors[i - 1].shape)} and {list(tensors[i].shape)} cannot "
@@ -281,26 +281,29 @@ def _chain(ts, split, n):
 
 
 def vecdot(x, y, *, dim=-1):
-    for t in (x, y):
-        if not t.dtype.is_floating_point:
-            raise RuntimeError(f"linalg.vecdot: Expected a floating point or complex tensor as "
-                               f"input. Got {t.dtype._legacy}")
+    if not x.dtype.is_floating_point:
+        raise RuntimeError(f"linalg.vecdot: Expected a floating point or complex tensor as "
+                           f"input. Got {x.dtype._legacy}")
     if x.dtype is not y.dtype:
-        raise RuntimeError(f"linalg.vecdot: Expected x and y to have the same dtype, but x has "
-                           f"dtype {x.dtype._legacy} and y has dtype {y.dtype._legacy} instead.")
+        raise RuntimeError(f"linalg.vecdot: Expected x and y to have the same dtype, but found x "
+                           f"of type {x.dtype._legacy} and y of type {y.dtype._legacy} instead")
+    if x.ndim == 1 and y.ndim == 1:
+        return vdot_p(x, y)
     return (x * y).sum(dim)
+
+
+vdot_p = dot_p.variant("VdotBackward0")  # real vectors: vdot is dot
 
 
 def _scaled(x, s):
     return x if s == 1 else x * s
 
 
-def _check_scalars(dt, beta, alpha):
+def _scalars(dt, beta, alpha):
+    """beta and alpha as the kernel uses them: an integer result truncates them."""
     if not dt.is_floating_point:
-        for v, n in ((beta, "beta"), (alpha, "alpha")):
-            if isinstance(v, float):
-                raise RuntimeError(f"For integral input tensors, argument {n} must not be a "
-                                   "floating point number.")
+        return int(beta), int(alpha)
+    return beta, alpha
 
 
 def _add_product(xp, c, prod, beta, alpha):
@@ -362,17 +365,27 @@ addbmm_p = primitive(
     jvp=_add_jvp(lambda a, b: bmm(a, b).sum(0)))
 
 
-def _check_input(c, shape, mat, mat_name="mat2"):
-    if c.dtype is not mat.dtype:
-        raise RuntimeError(f"self and {mat_name} must have the same dtype, but got "
-                           f"{c.dtype._legacy} and {mat.dtype._legacy}")
+def _check_dtypes(c, m1, m2, kernel):
+    """addmm's and addbmm's dtype checks, in PyTorch's order; bool has no kernel."""
+    if c.dtype is not m2.dtype:
+        raise RuntimeError(f"self and mat2 must have the same dtype, but got {c.dtype._legacy} "
+                           f"and {m2.dtype._legacy}")
+    if m1.dtype is not m2.dtype:
+        raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {m1.dtype._legacy} "
+                           f"and {m2.dtype._legacy}")
+    if m1.dtype is _dt.bool_:
+        raise NotImplementedError(f"\"{kernel}\" not implemented for 'Bool'")
+
+
+def _check_input(c, shape):
     try:
-        broadcast_shapes(tuple(c.shape), shape)
         ok = broadcast_shapes(tuple(c.shape), shape) == tuple(shape)
     except RuntimeError:
         ok = False
     if not ok:
         c.expand(shape)  # PyTorch's words for it (expand_size)
+        raise RuntimeError(f"The expanded size of the tensor must match: {list(c.shape)} to "
+                           f"{list(shape)}")
 
 
 def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
@@ -380,15 +393,12 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
         raise RuntimeError(f"mat1 must be a matrix, got {mat1.ndim}-D tensor")
     if mat2.ndim != 2:
         raise RuntimeError(f"mat2 must be a matrix, got {mat2.ndim}-D tensor")
-    _check_input(input, (mat1.shape[0], mat2.shape[1]), mat2)
+    _check_dtypes(input, mat1, mat2, "addmm_impl_cpu_")
+    _check_input(input, (mat1.shape[0], mat2.shape[1]))
     if mat1.shape[1] != mat2.shape[0]:
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({_fmt(mat1.shape)} and "
                            f"{_fmt(mat2.shape)})")
-    if mat1.dtype is not mat2.dtype:
-        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
-                           f"{mat1.dtype._cname} != {mat2.dtype._cname}")
-    _check_scalars(mat1.dtype, beta, alpha)
-    return addmm_p(input, mat1, mat2, beta, alpha)
+    return addmm_p(input, mat1, mat2, *_scalars(mat1.dtype, beta, alpha))
 
 
 def addmv(input, mat, vec, *, beta=1, alpha=1, out=None):
@@ -402,11 +412,12 @@ def addmv(input, mat, vec, *, beta=1, alpha=1, out=None):
     if not (input.dtype is mat.dtype is vec.dtype):
         raise RuntimeError(f"addmv input tensors must have the same dtype, but got "
                            f"{input.dtype._legacy}, {mat.dtype._legacy}, and {vec.dtype._legacy}")
-    _check_scalars(mat.dtype, beta, alpha)
-    return addmv_p(input, mat, vec, beta, alpha)
+    if mat.dtype is _dt.bool_:
+        raise NotImplementedError("\"addmv_impl_cpu\" not implemented for 'Bool'")
+    return addmv_p(input, mat, vec, *_scalars(mat.dtype, beta, alpha))
 
 
-def _check_batches(a, b, fn):
+def _check_batches(a, b):
     if a.ndim != 3:
         raise RuntimeError("batch1 must be a 3D tensor")
     if b.ndim != 3:
@@ -417,27 +428,31 @@ def _check_batches(a, b, fn):
     if a.shape[2] != b.shape[1]:
         raise RuntimeError(f"Incompatible matrix sizes for bmm ({a.shape[1]}x{a.shape[2]} and "
                            f"{b.shape[1]}x{b.shape[2]})")
-    if a.dtype is not b.dtype:
-        raise RuntimeError(f"expected scalar type {a.dtype._legacy} but found {b.dtype._legacy}")
 
 
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
-    _check_batches(batch1, batch2, "baddbmm")
-    _check_input(input, (batch1.shape[0], batch1.shape[1], batch2.shape[2]), batch2,
-                 "batch2")
-    _check_scalars(batch1.dtype, beta, alpha)
-    return baddbmm_p(input, batch1, batch2, beta, alpha)
+    if input.dtype is not batch1.dtype:
+        raise RuntimeError(f"Input dtypes must be the same, got: input {input.dtype._cname}, "
+                           f"batch1: {batch1.dtype._cname}, batch2: {batch2.dtype._cname}")
+    if batch1.dtype is _dt.bool_:
+        raise NotImplementedError("\"baddbmm\" not implemented for 'Bool'")
+    if batch1.dtype is not batch2.dtype:
+        raise RuntimeError(f"expected scalar type {batch1.dtype._legacy} but found "
+                           f"{batch2.dtype._legacy}")
+    _check_batches(batch1, batch2)
+    _check_input(input, (batch1.shape[0], batch1.shape[1], batch2.shape[2]))
+    return baddbmm_p(input, batch1, batch2, *_scalars(batch1.dtype, beta, alpha))
 
 
 def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
-    _check_batches(batch1, batch2, "addbmm")
-    _check_input(input, (batch1.shape[1], batch2.shape[2]), batch2, "batch2")
-    _check_scalars(batch1.dtype, beta, alpha)
-    return addbmm_p(input, batch1, batch2, beta, alpha)
+    _check_batches(batch1, batch2)
+    _check_dtypes(input, batch1, batch2, "addmm_impl_cpu_")
+    _check_input(input, (batch1.shape[1], batch2.shape[2]))
+    return addbmm_p(input, batch1, batch2, *_scalars(batch1.dtype, beta, alpha))
 
 
 def _cross_kernel(xp, a, b, dim):
-    return xp.cross(a, b, axis=dim)
+    return np.ascontiguousarray(xp.cross(a, b, axis=dim))
 
 
 linalg_cross_p = primitive(
@@ -452,6 +467,8 @@ linalg_cross_p = primitive(
 def linalg_cross(input, other, *, dim=-1):
     if input.ndim != other.ndim:
         raise RuntimeError("linalg.cross: inputs must have the same number of dimensions.")
+    if input.dtype is _dt.bool_:
+        raise NotImplementedError("\"cross\" not implemented for 'Bool'")
     if input.dtype is not other.dtype:
         raise RuntimeError(f"expected scalar type {input.dtype._legacy} but found "
                            f"{other.dtype._legacy}")
@@ -464,8 +481,6 @@ def linalg_cross(input, other, *, dim=-1):
         raise RuntimeError(f"linalg.cross: inputs dimension {dim} must have length 3. Got "
                            f"{input.shape[d]} and {other.shape[d]}")
     broadcast_shapes(tuple(input.shape), tuple(other.shape))
-    if input.dtype is _dt.bool_:
-        raise NotImplementedError("\"linalg_cross\" not implemented for 'Bool'")
     return linalg_cross_p(input, other, d)
 
 

@@ -3,13 +3,12 @@ svd, pinv (primitives on batched np.linalg kernels, with PyTorch's node names, e
 gradients written in Tensor ops so that they differentiate again), and the composites on
 top of them (matrix_power, matrix_rank, logdet, eigvalsh, svdvals).
 
-Each output of a multi-output decomposition (Q and R, eigenvalues and eigenvectors, U, S
-and Vh, sign and logabsdet) is its own single-output primitive whose node carries the
-name of PyTorch's shared node: a VJP is linear in the output gradients, so the nodes'
-contributions add up to the shared node's gradient."""
+The decompositions with several outputs (Q and R, eigenvalues and eigenvectors, U, S and
+Vh, sign and logabsdet) are ``nout`` primitives: one node shared by the outputs, as in
+PyTorch."""
 import numpy as np
 
-from .primitive import primitive, LINEAR
+from .primitive import primitive
 from .linalg import matmul
 from ..tensor import Tensor
 from .. import dtypes as _dt
@@ -36,11 +35,10 @@ def _eye(x, n):
     return _const(x, np.eye(n))
 
 
-def _batch_prefix(a, idx):
-    """'(Batch element i): ' for a batched input, as PyTorch words batched failures."""
-    if a.ndim <= 2:
-        return ""
-    return f"(Batch element {int(np.ravel_multi_index(idx, a.shape[:-2]))}): "
+def _colmajor(x):
+    """x with each matrix stored column by column (LAPACK's layout, which PyTorch's
+    results keep: their strides are those of a transposed contiguous tensor)."""
+    return np.swapaxes(np.ascontiguousarray(np.swapaxes(x, -1, -2)), -1, -2)
 
 
 def _check_matrix(A, fn, square=True, low=None, kernel=None, name="A"):
@@ -93,7 +91,7 @@ def _singular_error(a, fn, what):
 
 def _inv_kernel(xp, a):
     try:
-        return xp.linalg.inv(a)
+        return _colmajor(xp.linalg.inv(a))
     except np.linalg.LinAlgError:
         raise _singular_error(a, "linalg.inv", "The diagonal element {} is zero, the inversion "
                               "could not be completed because the input matrix is singular.") \
@@ -141,20 +139,16 @@ def det(A, *, out=None):
     return det_p(A)
 
 
-def _slogdet_kernel(xp, a, which):
+def _slogdet_kernel(xp, a):
     sign, logabs = xp.linalg.slogdet(a)
-    return (sign if which == 0 else logabs).astype(a.dtype, copy=False)
+    return sign.astype(a.dtype, copy=False), logabs.astype(a.dtype, copy=False)
 
 
-# the sign is piecewise constant: zero gradient, but (as in PyTorch) it carries the node
-slogdet_sign_p = primitive(
-    "linalg_slogdet_sign", "LinalgSlogdetBackward0", forward=_slogdet_kernel,
-    vjp=(lambda g, a, out, which: _unsq2(g) * _const(a, np.zeros(a.shape[-2:])),),
-    jvp=lambda t, a, out, which: out * 0)
-slogdet_logabs_p = primitive(
-    "linalg_slogdet", "LinalgSlogdetBackward0", forward=_slogdet_kernel,
-    vjp=(lambda g, a, out, which: _unsq2(g) * _mT(inv_p(a)),),
-    jvp=lambda t, a, out, which: _trace_prod(inv_p(a), t))
+# the sign is piecewise constant: only logabsdet's gradient reaches A
+slogdet_p = primitive(
+    "linalg_slogdet", "LinalgSlogdetBackward0", forward=_slogdet_kernel, nout=2,
+    vjp=(lambda grads, a, outs: _unsq2(grads[1]) * _mT(inv_p(a)),),
+    jvp=lambda t, a, outs: (outs[0] * 0, _trace_prod(inv_p(a), t)))
 
 
 class _ReturnType(tuple):
@@ -187,19 +181,19 @@ linalg_slogdet_result = _return_type("linalg_slogdet", ("sign", "logabsdet"))
 
 def linalg_slogdet(A, *, out=None):
     _check_matrix(A, "linalg.slogdet", low="linalg.slogdet")
-    return linalg_slogdet_result((slogdet_sign_p(A, 0), slogdet_logabs_p(A, 1)))
+    return linalg_slogdet_result(slogdet_p(A))
 
 
 def slogdet(input):
     _check_matrix(input, "linalg.slogdet", low="linalg.slogdet")
-    return slogdet_result((slogdet_sign_p(input, 0), slogdet_logabs_p(input, 1)))
+    return slogdet_result(slogdet_p(input))
 
 
 def logdet(input):
     _check_matrix(input, "logdet", low="logdet")
     from .pointwise import where
-    sign = slogdet_sign_p(input.detach(), 0)
-    return where(sign < 0, float("nan"), slogdet_logabs_p(input, 1))
+    sign, logabsdet = slogdet_p(input)
+    return where(sign < 0, float("nan"), logabsdet)
 
 
 # ----- solve
@@ -214,9 +208,10 @@ def _solve_kernel(xp, a, b, left, vector):
     except np.linalg.LinAlgError:
         raise _LinAlgError("torch.linalg.solve: The solver failed because the input matrix "
                            "is singular.") from None
-    if vector:
+    if vector:  # a batch of vectors comes back as PyTorch's: the batch as the columns
         x = x[..., 0]
-    return x if left else np.swapaxes(x, -1, -2)
+        return _colmajor(x) if x.ndim > 1 else x
+    return _colmajor(x) if left else np.ascontiguousarray(np.swapaxes(x, -1, -2))
 
 
 def _solve_grad_b(g, a, left, vector):
@@ -294,7 +289,7 @@ def _cholesky_kernel(xp, a, upper):
         L = xp.linalg.cholesky(a)
     except np.linalg.LinAlgError:
         raise _not_pd_error(a, "linalg.cholesky") from None
-    return np.swapaxes(L, -1, -2).copy() if upper else L
+    return _colmajor(np.swapaxes(L, -1, -2) if upper else L)
 
 
 def _phi_mask(x, n):
@@ -311,7 +306,14 @@ def _cholesky_vjp(g, a, out, upper):
     return (S + _mT(S)) * 0.5
 
 
+def _sym(t):
+    """The symmetric part: the decompositions of symmetric matrices see (and their
+    gradients, like PyTorch's, are) symmetric perturbations only."""
+    return (t + _mT(t)) * 0.5
+
+
 def _cholesky_jvp(t, a, out, upper):
+    t = _sym(t)
     L = _mT(out) if upper else out
     n = L.shape[-1]
     Y = solve_p(L, t, True, False)                 # L^-1 dA
@@ -343,14 +345,20 @@ def cholesky(input, upper=False, *, out=None):
     return cholesky_old_p(input, upper)
 
 
+def _live(g):
+    """None for a gradient the engine filled in for an output that got none (a constant
+    zero): the formulas then take PyTorch's branch for an undefined gradient."""
+    if g is None or (g.grad_fn is None and not g.requires_grad and not g._data.any()):
+        return None
+    return g
+
+
 # ----- qr
 
-def _qr_kernel(xp, a, mode, which):
+def _qr_kernel(xp, a, mode):
     if mode == "r":
-        r = xp.linalg.qr(a, mode="r")
-        return np.empty((0,), a.dtype) if which == 0 else r
-    q, r = xp.linalg.qr(a, mode=mode)
-    return q if which == 0 else r
+        return np.empty((0,), a.dtype), _colmajor(xp.linalg.qr(a, mode="r"))
+    return tuple(map(_colmajor, xp.linalg.qr(a, mode=mode)))
 
 
 def _copyltu(M):
@@ -368,13 +376,15 @@ def _qr_backward_square(gQ, gR, Q, R):
     if gQ is not None:
         t = matmul(_mT(gQ), Q)
         M = -t if M is None else M - t
+    if M is None:
+        return None
     b = matmul(Q, _copyltu(M))
     if gQ is not None:
         b = b + gQ
     return _mT(solve_p(R, _mT(b), True, False))
 
 
-def _qr_backward(gQ, gR, a, mode):
+def _qr_backward(grads, a, outs, mode):
     m, n = a.shape[-2:]
     if mode == "r":
         raise RuntimeError("The derivative of linalg.qr depends on Q, which is not computed when "
@@ -383,9 +393,11 @@ def _qr_backward(gQ, gR, a, mode):
     if mode == "complete" and m > n:
         raise RuntimeError("The QR decomposition is not differentiable when mode='complete' and "
                            "nrows > ncols.")
-    Q, R = qr_q_p(a, mode, 0), qr_r_p(a, mode, 1)
+    gQ, gR = _live(grads[0]), _live(grads[1])
+    Q, R = outs
     if m >= n:
-        return _qr_backward_square(gQ, gR, Q, R)
+        gA = _qr_backward_square(gQ, gR, Q, R)
+        return a * 0 if gA is None else gA
     # m < n: A = [X | Y] with X = Q U square, and V = Q^T Y
     Y = a[..., m:]
     gU = None if gR is None else gR[..., :m]
@@ -395,19 +407,20 @@ def _qr_backward(gQ, gR, a, mode):
         t = matmul(Y, _mT(gV))
         gQ2 = t if gQ2 is None else gQ2 + t
     gX = _qr_backward_square(gQ2, gU, Q, R[..., :m])
-    gA = matmul(gX, _const(a, np.eye(m, n)))
+    gA = None if gX is None else matmul(gX, _const(a, np.eye(m, n)))
     if gV is not None:
-        gA = gA + matmul(matmul(Q, gV), _const(a, np.eye(n)[m:]))
-    return gA
+        t = matmul(matmul(Q, gV), _const(a, np.eye(n)[m:]))
+        gA = t if gA is None else gA + t
+    return a * 0 if gA is None else gA
 
 
-def _qr_jvp(t, a, out, mode, which):
+def _qr_jvp(t, a, outs, mode):
     """dA = dQ R + Q dR, Q^T dQ skew, dR upper (m >= n, reduced or square)."""
     m, n = a.shape[-2:]
     if m < n or mode == "r" or (mode == "complete" and m > n):
         raise RuntimeError("retrograd: the forward-mode derivative of linalg.qr is implemented "
                            "for mode='reduced' with nrows >= ncols only")
-    Q, R = qr_q_p(a, mode, 0), qr_r_p(a, mode, 1)
+    Q, R = outs
 
     def right_inv(x):  # x R^-1
         return _mT(solve_p(_mT(R), _mT(x), True, False))
@@ -415,15 +428,12 @@ def _qr_jvp(t, a, out, mode, which):
     C = right_inv(matmul(_mT(Q), t))
     low = C * _const(C, np.tril(np.ones((n, n)), -1))
     dR = matmul(C - (low - _mT(low)), R)
-    return dR if which == 1 else right_inv(t - matmul(Q, dR))
+    return right_inv(t - matmul(Q, dR)), dR
 
 
-qr_q_p = primitive("linalg_qr_q", "LinalgQrBackward0", forward=_qr_kernel,
-                   vjp=(lambda g, a, out, mode, which: _qr_backward(g, None, a, mode),),
-                   jvp=_qr_jvp)
-qr_r_p = primitive("linalg_qr_r", "LinalgQrBackward0", forward=_qr_kernel,
-                   vjp=(lambda g, a, out, mode, which: _qr_backward(None, g, a, mode),),
-                   jvp=_qr_jvp)
+qr_p = primitive("linalg_qr", "LinalgQrBackward0", forward=_qr_kernel, nout=2,
+                 vjp=(lambda grads, a, outs, mode: _qr_backward(grads, a, outs, mode),),
+                 jvp=_qr_jvp)
 qr_result = _return_type("linalg_qr", ("Q", "R"))
 
 
@@ -432,47 +442,53 @@ def qr(A, mode="reduced", *, out=None):
     if mode not in ("reduced", "complete", "r"):
         raise RuntimeError(f"qr received unrecognized mode '{mode}' but expected one of "
                            "'reduced' (default), 'r', or 'complete'")
-    return qr_result((qr_q_p(A, mode, 0), qr_r_p(A, mode, 1)))
+    return qr_result(qr_p(A, mode))
 
 
 # ----- eigh
 
-def _eigh_kernel(xp, a, uplo, which):
+def _eigh_kernel(xp, a, uplo):
     w, v = xp.linalg.eigh(a, UPLO=uplo)
-    return w if which == 0 else v
+    return w, _colmajor(v)
 
 
-def _eigh_vjp_v(gV, a, uplo):
-    L, V = eigh_l_p(a, uplo, 0), eigh_v_p(a, uplo, 1)
+def _eigh_backward(gL, gV, L, V):
+    """V (diag(gL) + skew(V^T gV) / E) V^T, E_ij = L_j - L_i (PyTorch's formula)."""
     n = L.shape[-1]
-    VhgV = matmul(_mT(V), gV)
-    skew = (VhgV - _mT(VhgV)) * 0.5
-    E = L.unsqueeze(-2) - L.unsqueeze(-1) + _eye(L, n)
-    return matmul(V, matmul(skew / E, _mT(V)))
+    inner = None
+    if gV is not None:
+        VhgV = matmul(_mT(V), gV)
+        E = L.unsqueeze(-2) - L.unsqueeze(-1) + _eye(L, n)
+        inner = (VhgV - _mT(VhgV)) * 0.5 / E
+    if gL is not None:
+        if inner is None:
+            return matmul(V * gL.unsqueeze(-2), _mT(V))
+        inner = inner + gL.unsqueeze(-1) * _eye(L, n)
+    if inner is None:
+        return V * 0
+    return matmul(V, matmul(inner, _mT(V)))
 
 
-def _eigh_vjp_l(gL, a, uplo):
-    V = eigh_v_p(a, uplo, 1)
-    return matmul(V * gL.unsqueeze(-2), _mT(V))
-
-
-def _eigh_jvp(t, a, out, uplo, which):
-    L, V = eigh_l_p(a, uplo, 0), eigh_v_p(a, uplo, 1)
+def _eigh_jvp(t, a, outs, uplo):
+    t = _sym(t)
+    L, V = outs
     n = L.shape[-1]
     VtV = matmul(_mT(V), matmul(t, V))
-    if which == 0:
-        return (VtV * _eye(VtV, n)).sum(-1)
     E = L.unsqueeze(-2) - L.unsqueeze(-1) + _eye(L, n)
-    F = VtV * _const(VtV, 1 - np.eye(n)) / E
-    return matmul(V, F)
+    return (VtV * _eye(VtV, n)).sum(-1), matmul(V, VtV * _const(VtV, 1 - np.eye(n)) / E)
 
 
-eigh_l_p = primitive("linalg_eigh_l", "LinalgEighBackward0", forward=_eigh_kernel,
-                     vjp=(lambda g, a, out, uplo, which: _eigh_vjp_l(g, a, uplo),),
-                     jvp=_eigh_jvp)
-eigh_v_p = primitive("linalg_eigh_v", "LinalgEighBackward0", forward=_eigh_kernel,
-                     vjp=(lambda g, a, out, uplo, which: _eigh_vjp_v(g, a, uplo),),
-                     jvp=_eigh_jvp)
+eigh_p = primitive("linalg_eigh", "LinalgEighBackward0", forward=_eigh_kernel, nout=2,
+                   vjp=(lambda grads, a, outs, uplo:
+                        _eigh_backward(_live(grads[0]), _live(grads[1]), *outs),),
+                   jvp=_eigh_jvp)
+# eigvalsh: the eigenvalues alone (its gradient recomputes the eigenvectors), so that a
+# repeated eigenvalue does not meet the 1 / (L_j - L_i) of the eigenvectors' formula
+eigvalsh_p = primitive(
+    "linalg_eigvalsh", "LinalgEighBackward0",
+    forward=lambda xp, a, uplo: xp.linalg.eigvalsh(a, UPLO=uplo),
+    vjp=(lambda g, a, out, uplo: _eigh_backward(g, None, out, eigh_p(a, uplo)[1]),),
+    jvp=lambda t, a, out, uplo: _eigh_jvp(t, a, eigh_p(a, uplo), uplo)[0])
 eigh_result = _return_type("linalg_eigh", ("eigenvalues", "eigenvectors"))
 
 
@@ -484,33 +500,34 @@ def _check_uplo(UPLO):
 def eigh(A, UPLO="L", *, out=None):
     _check_matrix(A, "linalg.eigh", kernel=("linalg_eigh_cpu", True))
     _check_uplo(UPLO)
-    return eigh_result((eigh_l_p(A, UPLO, 0), eigh_v_p(A, UPLO, 1)))
+    return eigh_result(eigh_p(A, UPLO))
 
 
 def eigvalsh(A, UPLO="L", *, out=None):
     _check_matrix(A, "linalg.eigh", kernel=("linalg_eigh_cpu", True))
     _check_uplo(UPLO)
-    return eigh_l_p(A, UPLO, 0)
+    return eigvalsh_p(A, UPLO)
 
 
 # ----- svd
 
-def _svd_kernel(xp, a, full, which):
-    if which == 1:
-        return xp.linalg.svd(a, compute_uv=False)
+def _svd_kernel(xp, a, full):
     u, s, vh = xp.linalg.svd(a, full_matrices=full)
-    return u if which == 0 else vh
+    return _colmajor(u), s, _colmajor(vh)
 
 
-def _svd_backward(gU, gS, gVh, a, full):
+def _svd_backward(gU, gS, gVh, a, U, S, Vh, full):
+    """PyTorch's svd_backward (real case): gauge-invariant losses, distinct singular
+    values; U and Vh narrowed to k = min(m, n) when full_matrices."""
     m, n = a.shape[-2:]
     k = min(m, n)
-    U, S, Vh = svd_u_p(a, full, 0), svd_s_p(a, full, 1), svd_vh_p(a, full, 2)
     if full:
         U, Vh = U[..., :k], Vh[..., :k, :]
         gU = None if gU is None else gU[..., :k]
         gVh = None if gVh is None else gVh[..., :k, :]
     if gU is None and gVh is None:
+        if gS is None:
+            return a * 0
         return matmul(U * gS.unsqueeze(-2), Vh)
     S2 = S * S
     E = S2.unsqueeze(-2) - S2.unsqueeze(-1) + _eye(S, k)
@@ -538,53 +555,50 @@ def _svd_backward(gU, gS, gVh, a, full):
     return matmul(U, matmul(core, Vh))
 
 
-def _svd_jvp(t, a, out, full, which):
+def _svd_jvp(t, a, outs, full):
     m, n = a.shape[-2:]
     k = min(m, n)
-    U, S, Vh = svd_u_p(a, False, 0), svd_s_p(a, False, 1), svd_vh_p(a, False, 2)
+    if full and m != n:
+        raise RuntimeError("retrograd: the forward-mode derivative of linalg.svd with "
+                           "full_matrices=True on a non-square matrix is not implemented")
+    U, S, Vh = outs
     dP = matmul(_mT(U), matmul(t, _mT(Vh)))  # U^T dA V
     eye = _eye(S, k)
-    if which == 1:
-        return (dP * eye).sum(-1)
-    if full and m != n:
-        raise RuntimeError("retrograd: the forward-mode derivative of U or Vh with "
-                           "full_matrices=True on a non-square matrix is not implemented")
+    dS = (dP * eye).sum(-1)
     S2 = S * S
     E = S2.unsqueeze(-2) - S2.unsqueeze(-1) + eye
     off = _const(S, 1 - np.eye(k))
-    if which == 0:
-        dU = matmul(U, (dP * S.unsqueeze(-2) + S.unsqueeze(-1) * _mT(dP)) * off / E)
-        if m > k:
-            dU = dU + matmul(t - matmul(U, matmul(_mT(U), t)), _mT(Vh)) / S.unsqueeze(-2)
-        return dU
+    dU = matmul(U, (dP * S.unsqueeze(-2) + S.unsqueeze(-1) * _mT(dP)) * off / E)
+    if m > k:
+        dU = dU + matmul(t - matmul(U, matmul(_mT(U), t)), _mT(Vh)) / S.unsqueeze(-2)
     dV = matmul(_mT(Vh), (S.unsqueeze(-1) * dP + _mT(dP) * S.unsqueeze(-2)) * off / E)
     if n > k:
         dV = dV + matmul(_mT(t) - matmul(_mT(Vh), matmul(Vh, _mT(t))), U) / S.unsqueeze(-2)
-    return _mT(dV)
+    return dU, dS, _mT(dV)
 
 
-svd_u_p = primitive("linalg_svd_u", "LinalgSvdBackward0", forward=_svd_kernel,
-                    vjp=(lambda g, a, out, full, which: _svd_backward(g, None, None, a, full),),
-                    jvp=_svd_jvp)
-svd_s_p = primitive("linalg_svd_s", "LinalgSvdBackward0", forward=_svd_kernel,
-                    vjp=(lambda g, a, out, full, which: _svd_backward(None, g, None, a, full),),
-                    jvp=_svd_jvp)
-svd_vh_p = primitive("linalg_svd_vh", "LinalgSvdBackward0", forward=_svd_kernel,
-                     vjp=(lambda g, a, out, full, which: _svd_backward(None, None, g, a, full),),
-                     jvp=_svd_jvp)
+svd_p = primitive("linalg_svd", "LinalgSvdBackward0", forward=_svd_kernel, nout=3,
+                  vjp=(lambda grads, a, outs, full: _svd_backward(
+                      _live(grads[0]), _live(grads[1]), _live(grads[2]), a, *outs, full),),
+                  jvp=_svd_jvp)
+# svdvals: the singular values alone (its gradient recomputes U and Vh)
+svdvals_p = primitive(
+    "linalg_svdvals", "LinalgSvdBackward0",
+    forward=lambda xp, a: xp.linalg.svd(a, compute_uv=False),
+    vjp=(lambda g, a, out: _svd_backward(None, g, None, a, *svd_p(a, False), False),),
+    jvp=lambda t, a, out: _svd_jvp(t, a, svd_p(a, False), False)[1])
 svd_result = _return_type("linalg_svd", ("U", "S", "Vh"))
 torch_svd_result = _return_type("svd", ("U", "S", "V"))
 
 
 def svd(A, full_matrices=True, *, driver=None, out=None):
     _check_matrix(A, "linalg.svd", square=False, kernel=("linalg_svd_cpu", False))
-    return svd_result((svd_u_p(A, full_matrices, 0), svd_s_p(A, full_matrices, 1),
-                       svd_vh_p(A, full_matrices, 2)))
+    return svd_result(svd_p(A, full_matrices))
 
 
 def svdvals(A, *, driver=None, out=None):
     _check_matrix(A, "linalg.svd", square=False, kernel=("linalg_svd_cpu", False))
-    return svd_s_p(A, False, 1)
+    return svdvals_p(A)
 
 
 def torch_svd(input, some=True, compute_uv=True, *, out=None):
@@ -667,10 +681,12 @@ def matrix_rank(A, *, atol=None, rtol=None, hermitian=False, out=None):
 
 # ----- matrix_power (PyTorch's binary exponentiation, so the graph is PyTorch's)
 
-identity_copy_p = primitive(
+identity_copy_p = primitive(  # PyTorch: clone(A).copy_(I), whose node is CopyBackwards
     "matrix_power_identity", "CopyBackwards",
     forward=lambda xp, a: np.broadcast_to(np.eye(a.shape[-1], dtype=a.dtype), a.shape).copy(),
-    vjp=(lambda g, a, out: g * 0,), jvp=LINEAR)
+    vjp=(lambda g, a, out: g * 0,), jvp=lambda t, a, out: out * 0)
+# PyTorch's CopyBackwards is a C++ node whose name() is namespaced, as AccumulateGrad's is
+identity_copy_p.node_cls.name = lambda self: "torch::autograd::CopyBackwards"
 
 
 def matrix_power(A, n, *, out=None):
@@ -684,10 +700,12 @@ def matrix_power(A, n, *, out=None):
         from .pointwise import clone
         return identity_copy_p(clone(A, memory_format="contiguous"))
     a = inv(A) if n < 0 else A
-    n = abs(n)
     if n == 1:
         from .pointwise import clone
         return clone(a)
+    n = abs(n)
+    if n == 1:
+        return a
     if n == 2:
         return matmul(a, a)
     if n == 3:

@@ -22,9 +22,17 @@ def _diag_backward(g, in_shape, d1, d2):
 
 # A private main-diagonal view for einsum's repeated labels (the shape family owns the
 # public diagonal); its node carries PyTorch's name.
+def _diagonal_view(xp, a, d1, d2, in_shape):
+    """The (d1, d2) main diagonal as a writeable view, appended as the last dim."""
+    rest = [i for i in range(a.ndim) if i not in (d1, d2)]
+    n = min(a.shape[d1], a.shape[d2])
+    return np.lib.stride_tricks.as_strided(
+        a, [a.shape[i] for i in rest] + [n],
+        [a.strides[i] for i in rest] + [a.strides[d1] + a.strides[d2]])
+
+
 einsum_diagonal_p = primitive(
-    "einsum_diagonal", "DiagonalBackward0",
-    forward=lambda xp, a, d1, d2, in_shape: xp.diagonal(a, 0, d1, d2).copy(),
+    "einsum_diagonal", "DiagonalBackward0", view=True, forward=_diagonal_view,
     vjp=(lambda g, a, out, d1, d2, in_shape: _diag_backward(g, in_shape, d1, d2),),
     jvp=LINEAR)
 
@@ -317,9 +325,9 @@ def tensordot(a, b, dims=2, out=None):
     for d1, d2 in zip(dims_a, dims_b):
         s1, s2 = a.shape[d1], b.shape[d2]
         if s2 == 1:
-            t1 = t1.sum(d1, True)
+            t1 = _sum_keep(t1, d1)
         elif s1 == 1:
-            t2 = t2.sum(d2, True)
+            t2 = _sum_keep(t2, d2)
         else:
             if s1 != s2:
                 raise RuntimeError(f"contracted dimensions need to match, but first has size "
@@ -341,4 +349,14 @@ def tensordot(a, b, dims=2, out=None):
     t1, t2 = t1.permute(p1), t2.permute(p2)
     if t1.is_contiguous() and t2.is_contiguous():
         return dot(t1.flatten(), t2.flatten()).reshape(rsizes)
-    return (t1.squeeze() * t2.squeeze()).sum(dtype=t1.dtype).reshape(rsizes)
+    prod = t1.squeeze() * t2.squeeze()
+    return _keep_dtype(prod.sum(), prod.dtype).reshape(rsizes)
+
+
+def _keep_dtype(r, dtype):
+    # a sum in the input's dtype, as PyTorch's sum(dtype=...) of integers is
+    return r if r.dtype is dtype else r.to(dtype)
+
+
+def _sum_keep(t, d):
+    return _keep_dtype(t.sum(d, True), t.dtype)
