@@ -378,14 +378,21 @@ def _check_dtypes(c, m1, m2, kernel):
 
 
 def _check_input(c, shape):
-    try:
-        ok = broadcast_shapes(tuple(c.shape), shape) == tuple(shape)
-    except RuntimeError:
-        ok = False
-    if not ok:
-        c.expand(shape)  # PyTorch's words for it (expand_size)
-        raise RuntimeError(f"The expanded size of the tensor must match: {list(c.shape)} to "
-                           f"{list(shape)}")
+    """input must expand to the product's shape; PyTorch's expand_size words a failure,
+    naming the last mismatching dim."""
+    cs = (1,) * (len(shape) - c.ndim) + tuple(c.shape)
+    bad = [i for i in range(len(shape)) if cs[i] not in (1, shape[i])]
+    if c.ndim > len(shape) or bad:
+        if c.ndim > len(shape):
+            raise RuntimeError(
+                f"expand({c.type()}{{[{', '.join(map(str, c.shape))}]}}, size=[{', '.join(map(str, shape))}]): "
+                f"the number of sizes provided ({len(shape)}) must be greater or equal to the "
+                f"number of dimensions in the tensor ({c.ndim})")
+        i = bad[-1]
+        raise RuntimeError(
+            f"The expanded size of the tensor ({shape[i]}) must match the existing size "
+            f"({cs[i]}) at non-singleton dimension {i}.  Target sizes: "
+            f"[{', '.join(map(str, shape))}].  Tensor sizes: [{', '.join(map(str, c.shape))}]")
 
 
 def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
@@ -417,17 +424,21 @@ def addmv(input, mat, vec, *, beta=1, alpha=1, out=None):
     return addmv_p(input, mat, vec, *_scalars(mat.dtype, beta, alpha))
 
 
-def _check_batches(a, b):
+def _check_batches(a, b, bmm_words=True):
     if a.ndim != 3:
         raise RuntimeError("batch1 must be a 3D tensor")
     if b.ndim != 3:
         raise RuntimeError("batch2 must be a 3D tensor")
-    if a.shape[0] != b.shape[0]:
-        raise RuntimeError(f"batch1 and batch2 must have same number of batches, got "
-                           f"{a.shape[0]} and {b.shape[0]}")
-    if a.shape[2] != b.shape[1]:
-        raise RuntimeError(f"Incompatible matrix sizes for bmm ({a.shape[1]}x{a.shape[2]} and "
-                           f"{b.shape[1]}x{b.shape[2]})")
+    if not bmm_words:  # addbmm's own words
+        if a.shape[0] != b.shape[0]:
+            raise RuntimeError(f"batch1 and batch2 must have same number of batches, got "
+                               f"{a.shape[0]} and {b.shape[0]}")
+        if a.shape[2] != b.shape[1]:
+            raise RuntimeError(f"Incompatible matrix sizes for bmm ({a.shape[1]}x{a.shape[2]} "
+                               f"and {b.shape[1]}x{b.shape[2]})")
+    if a.shape[0] != b.shape[0] or a.shape[2] != b.shape[1]:
+        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
+                           f"[{a.shape[0]}, {a.shape[2]}] but got: [{b.shape[0]}, {b.shape[1]}].")
 
 
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
@@ -445,7 +456,7 @@ def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
 
 
 def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
-    _check_batches(batch1, batch2)
+    _check_batches(batch1, batch2, bmm_words=False)
     _check_dtypes(input, batch1, batch2, "addmm_impl_cpu_")
     _check_input(input, (batch1.shape[1], batch2.shape[2]))
     return addbmm_p(input, batch1, batch2, *_scalars(batch1.dtype, beta, alpha))

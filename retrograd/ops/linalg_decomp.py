@@ -60,6 +60,14 @@ def _check_matrix(A, fn, square=True, low=None, kernel=None, name="A"):
             raise RuntimeError(f"{low}: Low precision dtypes not supported. Got Half")
 
 
+def _live(g):
+    """None for a gradient the engine filled in for an output that got none (a constant
+    zero): the formulas then take PyTorch's branch for an undefined gradient."""
+    if g is None or (g.grad_fn is None and not g.requires_grad and not g._data.any()):
+        return None
+    return g
+
+
 # ----- inv
 
 def _first_zero_pivot(a):
@@ -144,10 +152,14 @@ def _slogdet_kernel(xp, a):
     return sign.astype(a.dtype, copy=False), logabs.astype(a.dtype, copy=False)
 
 
-# the sign is piecewise constant: only logabsdet's gradient reaches A
+def _slogdet_vjp(grads, a, outs):
+    g = _live(grads[1])  # the sign is piecewise constant: with it alone, A gets no gradient
+    return None if g is None else _unsq2(g) * _mT(inv_p(a))
+
+
 slogdet_p = primitive(
     "linalg_slogdet", "LinalgSlogdetBackward0", forward=_slogdet_kernel, nout=2,
-    vjp=(lambda grads, a, outs: _unsq2(grads[1]) * _mT(inv_p(a)),),
+    vjp=(_slogdet_vjp,),
     jvp=lambda t, a, outs: (outs[0] * 0, _trace_prod(inv_p(a), t)))
 
 
@@ -249,17 +261,18 @@ def solve(A, B, *, left=True, out=None):
         raise RuntimeError(f"linalg.solve: Expected A and B to have the same dtype, but found A "
                            f"of type {A.dtype._legacy} and B of type {B.dtype._legacy} instead")
     vector = B.ndim == 1 or (A.ndim - 1 == B.ndim and tuple(B.shape) == tuple(A.shape[:-1]))
+    n = A.shape[-1]
+    bshape = (B.shape[-1], 1) if vector else tuple(B.shape[-2:])  # a vector is a column
+    if bshape[0 if left else 1] != n:
+        eq = "AX = B" if left else "XA = B"
+        raise RuntimeError(f"linalg.solve: Incompatible shapes of A and B for the equation {eq} "
+                           f"({n}x{n} and {bshape[0]}x{bshape[1]})")
     if vector and not left:
         raise RuntimeError("linalg.solve: Vector broadcasting of the left hand side is not "
                            "supported for left=False. In this case linalg.solve is equivalent "
                            "to B / A.squeeze(-1)")
-    n = A.shape[-1]
-    bn = B.shape[-1] if vector else (B.shape[-2] if left else B.shape[-1])
-    if bn != n:
-        bshape = (B.shape[-1], 1) if vector else tuple(B.shape[-2:])
-        eq = "AX = B" if left else "XA = B"
-        raise RuntimeError(f"linalg.solve: Incompatible shapes of A and B for the equation {eq} "
-                           f"({n}x{n} and {bshape[0]}x{bshape[1]})")
+    from .primitive import broadcast_shapes
+    broadcast_shapes(tuple(B.shape[:-1] if vector else B.shape[:-2]), tuple(A.shape[:-2]))
     return solve_p(A, B, left, vector)
 
 
@@ -343,14 +356,6 @@ def cholesky(input, upper=False, *, out=None):
         UserWarning, stacklevel=2)
     _check_matrix(input, "linalg.cholesky", kernel=("cholesky_cpu", False))
     return cholesky_old_p(input, upper)
-
-
-def _live(g):
-    """None for a gradient the engine filled in for an output that got none (a constant
-    zero): the formulas then take PyTorch's branch for an undefined gradient."""
-    if g is None or (g.grad_fn is None and not g.requires_grad and not g._data.any()):
-        return None
-    return g
 
 
 # ----- qr

@@ -1,0 +1,403 @@
+"""Linear algebra beyond the op table: error types and texts (singular matrices, shapes,
+dtypes), einsum's grammar, named-tuple results, gradients of each decomposition output
+against PyTorch's, and what PyTorch refuses to differentiate."""
+import warnings
+
+import numpy as np
+import pytest
+
+import retrograd as rt
+from retrograd.autograd import gradcheck, gradgradcheck
+
+from conftest import REAL_TORCH as _TORCH
+
+
+@pytest.fixture
+def torch():
+    if _TORCH is None:
+        pytest.skip("PyTorch (the oracle) is not installed")
+    return _TORCH
+
+
+def _mat(m, *shape, seed=0, shift=None, dtype=None):
+    a = np.random.default_rng(seed).uniform(-1, 1, shape)
+    if shift is not None:
+        a = a + shift * np.eye(shape[-1])
+    return m.tensor(a, dtype=dtype or m.float64)
+
+
+SINGULAR = [[1.0, 2.0], [2.0, 4.0]]
+
+ERRORS = {
+    "inv_singular": lambda m: m.linalg.inv(m.tensor(SINGULAR)),
+    "inv_zeros": lambda m: m.linalg.inv(m.zeros(3, 3)),
+    "inv_batch_singular": lambda m: m.linalg.inv(m.stack([m.eye(2), m.tensor(SINGULAR)]))
+    if hasattr(m, "stack") else m.linalg.inv(m.tensor([np.eye(2), SINGULAR], dtype=m.float32)),
+    "inv_nonsquare": lambda m: m.linalg.inv(m.zeros(2, 3)),
+    "inv_1d": lambda m: m.linalg.inv(m.zeros(3)),
+    "inv_long": lambda m: m.linalg.inv(m.eye(3, dtype=m.int64)),
+    "inv_half": lambda m: m.linalg.inv(m.eye(3, dtype=m.float16)),
+    "inverse_nonsquare": lambda m: m.inverse(m.zeros(2, 3)),
+    "det_nonsquare": lambda m: m.linalg.det(m.zeros(2, 3)),
+    "det_long": lambda m: m.det(m.eye(2, dtype=m.int64)),
+    "det_half": lambda m: m.linalg.det(m.eye(2, dtype=m.float16)),
+    "slogdet_1d": lambda m: m.linalg.slogdet(m.zeros(3)),
+    "logdet_long": lambda m: m.logdet(m.eye(2, dtype=m.int64)),
+    "solve_singular": lambda m: m.linalg.solve(m.tensor(SINGULAR), m.ones(2)),
+    "solve_shapes_vector": lambda m: m.linalg.solve(m.eye(2), m.ones(3)),
+    "solve_shapes_matrix": lambda m: m.linalg.solve(m.eye(2), m.ones(3, 2)),
+    "solve_shapes_right": lambda m: m.linalg.solve(m.eye(2), m.ones(2, 3), left=False),
+    "solve_dtypes": lambda m: m.linalg.solve(m.eye(2), m.ones(2, dtype=m.float64)),
+    "solve_vector_right": lambda m: m.linalg.solve(m.eye(2), m.ones(2), left=False),
+    "solve_nonsquare": lambda m: m.linalg.solve(m.ones(2, 3), m.ones(2)),
+    "solve_batch_broadcast": lambda m: m.linalg.solve(m.eye(3).expand(2, 3, 3), m.ones(4, 3, 1)),
+    "cholesky_not_pd": lambda m: m.linalg.cholesky(-m.eye(3)),
+    "cholesky_minor_3": lambda m: m.linalg.cholesky(m.tensor(np.diag([1.0, 1.0, -1.0]))),
+    "cholesky_batch": lambda m: m.linalg.cholesky(m.tensor(np.stack([np.eye(2), -np.eye(2)]))),
+    "cholesky_long": lambda m: m.linalg.cholesky(m.eye(2, dtype=m.int64)),
+    "cholesky_half": lambda m: m.linalg.cholesky(m.eye(2, dtype=m.float16)),
+    "qr_mode": lambda m: m.linalg.qr(m.ones(3, 2), mode="x"),
+    "qr_1d": lambda m: m.linalg.qr(m.ones(3)),
+    "eigh_nonsquare": lambda m: m.linalg.eigh(m.ones(3, 2)),
+    "eigh_uplo": lambda m: m.linalg.eigh(m.eye(3), UPLO="X"),
+    "eigh_long": lambda m: m.linalg.eigh(m.eye(3, dtype=m.int64)),
+    "eigvalsh_half": lambda m: m.linalg.eigvalsh(m.eye(3, dtype=m.float16)),
+    "svd_1d": lambda m: m.linalg.svd(m.ones(3)),
+    "svd_long": lambda m: m.linalg.svd(m.ones(3, 3, dtype=m.int64)),
+    "svdvals_half": lambda m: m.linalg.svdvals(m.ones(3, 3, dtype=m.float16)),
+    "pinv_long": lambda m: m.linalg.pinv(m.ones(3, 3, dtype=m.int64)),
+    "pinv_1d": lambda m: m.linalg.pinv(m.ones(3)),
+    "matrix_power_nonsquare": lambda m: m.linalg.matrix_power(m.ones(2, 3), 2),
+    "matrix_power_singular": lambda m: m.linalg.matrix_power(m.tensor(SINGULAR), -1),
+    "matrix_power_long_negative": lambda m: m.linalg.matrix_power(m.ones(2, 2, dtype=m.int64), -1),
+    "matrix_power_bool": lambda m: m.linalg.matrix_power(m.ones(2, 2, dtype=m.bool), 2),
+    "matrix_rank_long": lambda m: m.linalg.matrix_rank(m.ones(2, 2, dtype=m.int64)),
+    "matrix_rank_1d": lambda m: m.linalg.matrix_rank(m.ones(2)),
+    "outer_2d": lambda m: m.outer(m.ones(2, 2), m.ones(2)),
+    "outer_2d_vec2": lambda m: m.outer(m.ones(2), m.ones(2, 2)),
+    "inner_shapes": lambda m: m.inner(m.ones(2), m.ones(3)),
+    "tensordot_sizes": lambda m: m.tensordot(m.ones(2), m.ones(3), dims=1),
+    "tensordot_negative": lambda m: m.tensordot(m.ones(2), m.ones(2), dims=-1),
+    "tensordot_too_many": lambda m: m.tensordot(m.ones(2), m.ones(2), dims=2),
+    "tensordot_lengths": lambda m: m.tensordot(m.ones(2, 2), m.ones(2, 2), dims=([0, 1], [0])),
+    "tensordot_dtypes": lambda m: m.tensordot(m.ones(2), m.ones(2, dtype=m.float64), dims=1),
+    "cross_no_dim3": lambda m: m.cross(m.ones(2, 2), m.ones(2, 2)),
+    "linalg_cross_length": lambda m: m.linalg.cross(m.ones(3, 2), m.ones(3, 2)),
+    "linalg_cross_ndim": lambda m: m.linalg.cross(m.ones(3), m.ones(2, 3)),
+    "linalg_cross_dtypes": lambda m: m.linalg.cross(m.ones(3), m.ones(3, dtype=m.float64)),
+    "linalg_cross_broadcast": lambda m: m.linalg.cross(m.ones(2, 3), m.ones(4, 3)),
+    "addmm_shapes": lambda m: m.addmm(m.ones(2, 2), m.ones(2, 3), m.ones(2, 2)),
+    "addmm_input": lambda m: m.addmm(m.ones(3), m.ones(2, 2), m.ones(2, 2)),
+    "addmm_1d": lambda m: m.addmm(m.ones(2), m.ones(2), m.ones(2, 2)),
+    "addmm_dtypes": lambda m: m.addmm(m.ones(2), m.ones(2, 2), m.ones(2, 2, dtype=m.float64)),
+    "addmv_shapes": lambda m: m.addmv(m.ones(2), m.ones(2, 3), m.ones(2)),
+    "baddbmm_batches": lambda m: m.baddbmm(m.ones(1), m.ones(2, 2, 3), m.ones(3, 3, 2)),
+    "baddbmm_sizes": lambda m: m.baddbmm(m.ones(1), m.ones(2, 2, 3), m.ones(2, 2, 2)),
+    "baddbmm_2d": lambda m: m.baddbmm(m.ones(1), m.ones(2, 3), m.ones(2, 3, 2)),
+    "addbmm_input": lambda m: m.addbmm(m.ones(3, 3), m.ones(2, 2, 3), m.ones(2, 3, 2)),
+    "addbmm_sizes": lambda m: m.addbmm(m.ones(1), m.ones(2, 2, 3), m.ones(2, 2, 2)),
+    "addbmm_batches": lambda m: m.addbmm(m.ones(1), m.ones(2, 2, 3), m.ones(3, 3, 2)),
+    "addmm_input_2d": lambda m: m.addmm(m.ones(3, 3), m.ones(2, 2), m.ones(2, 2)),
+    "addmm_input_3d": lambda m: m.addmm(m.ones(1, 2, 2), m.ones(2, 2), m.ones(2, 2)),
+    "multi_dot_one": lambda m: m.linalg.multi_dot([m.ones(2, 2)]),
+    "multi_dot_3d": lambda m: m.linalg.multi_dot([m.ones(2, 2, 2), m.ones(2, 2)]),
+    "multi_dot_middle_1d": lambda m: m.linalg.multi_dot([m.ones(2, 2), m.ones(2), m.ones(2, 2)]),
+    "multi_dot_shapes": lambda m: m.linalg.multi_dot([m.ones(2, 3), m.ones(2, 2)]),
+    "vecdot_long": lambda m: m.linalg.vecdot(m.ones(2, dtype=m.int64), m.ones(2)),
+    "einsum_no_operands": lambda m: m.einsum("ij"),
+    "einsum_too_few": lambda m: m.einsum("ij,jk", m.ones(2, 2)),
+    "einsum_too_many": lambda m: m.einsum("ij", m.ones(2, 2), m.ones(2, 2)),
+    "einsum_subscripts": lambda m: m.einsum("i", m.ones(2, 2)),
+    "einsum_ellipsis_subscripts": lambda m: m.einsum("...ijk", m.ones(2, 2)),
+    "einsum_bad_char": lambda m: m.einsum("i1", m.ones(2, 2)),
+    "einsum_bad_output_char": lambda m: m.einsum("ij->i1", m.ones(2, 2)),
+    "einsum_two_ellipses": lambda m: m.einsum("......", m.ones(2, 2)),
+    "einsum_bad_dot": lambda m: m.einsum("i.j", m.ones(2, 2)),
+    "einsum_output_twice": lambda m: m.einsum("ij->ii", m.ones(2, 2)),
+    "einsum_output_unknown": lambda m: m.einsum("ij->k", m.ones(2, 2)),
+    "einsum_output_ellipsis_twice": lambda m: m.einsum("...i->......", m.ones(2, 2)),
+    "einsum_sizes": lambda m: m.einsum("ij,jk", m.ones(2, 3), m.ones(2, 2)),
+    "einsum_repeated_sizes": lambda m: m.einsum("ii", m.ones(2, 3)),
+    "einsum_ellipsis_broadcast": lambda m: m.einsum("...i,...i", m.ones(2, 3), m.ones(4, 3)),
+}
+
+
+@pytest.mark.parametrize("case", list(ERRORS))
+def test_error_matches_torch(case, torch):
+    results = []
+    for m in (rt, torch):
+        with pytest.raises(Exception) as info, warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ERRORS[case](m)
+        results.append((type(info.value).__name__, str(info.value).splitlines()[0]))
+    assert results[0] == results[1]
+
+
+def test_linalg_error_is_a_runtime_error():
+    assert issubclass(rt.linalg.LinAlgError, RuntimeError)
+    with pytest.raises(rt.linalg.LinAlgError):
+        rt.linalg.inv(rt.zeros(2, 2))
+
+
+# ----- einsum: every grammar case against PyTorch (values, graph, gradients)
+
+EINSUM_CASES = [
+    ("ij,jk->ik", [(3, 4), (4, 2)]), ("ij,jk", [(3, 4), (4, 2)]), ("ji", [(3, 4)]),
+    ("ij->", [(3, 4)]), ("ii", [(3, 3)]), ("ii->i", [(3, 3)]), ("iji->j", [(2, 3, 2)]),
+    ("i,i->", [(4,), (4,)]), ("i,j", [(3,), (4,)]), ("j,i", [(3,), (4,)]),
+    ("...,...", [(2, 3), (2, 3)]), ("...ij->...ji", [(2, 3, 4)]), ("i...->...", [(2, 3, 4)]),
+    ("b...ij,b...jk->b...ik", [(2, 1, 3, 4), (2, 5, 4, 2)]), ("...ij,jk", [(2, 3, 4), (4, 5)]),
+    ("ij,jk,kl->il", [(2, 3), (3, 4), (4, 5)]), ("ij,jk,kl", [(2, 3), (3, 4), (4, 5)]),
+    ("abc,cd,da->b", [(2, 3, 4), (4, 5), (5, 2)]), ("ij,ij->", [(3, 4), (3, 4)]),
+    ("i,i,i->i", [(3,), (3,), (3,)]), ("ij,j->i", [(3, 4), (4,)]), ("Ab,bC->AC", [(2, 3), (3, 4)]),
+    ("i j , j k", [(3, 4), (4, 2)]), ("ij,kl->ijkl", [(2, 3), (1, 2)]), ("ij,1j->i", None),
+    ("bn,anm,bm->ba", [(2, 3), (4, 3, 5), (2, 5)]), ("ij,ij->i", [(3, 1), (1, 4)]),
+    ("i,i", [(0,), (0,)]), ("ij,jk->ik", [(0, 3), (3, 2)]),
+]
+
+
+@pytest.mark.parametrize("eq,shapes", [c for c in EINSUM_CASES if c[1]], ids=lambda x: str(x))
+def test_einsum_matches_torch(eq, shapes, torch):
+    arrays = [np.random.default_rng(i).standard_normal(s) for i, s in enumerate(shapes)]
+    res = []
+    for m in (rt, torch):
+        ts = [m.tensor(a, requires_grad=True) for a in arrays]
+        out = m.einsum(eq, *ts)
+        g = np.random.default_rng(9).standard_normal(tuple(out.shape))
+        out.backward(m.tensor(g))
+        res.append((out.detach().numpy(), tuple(out.shape), out.grad_fn.name(),
+                    [t.grad.numpy() for t in ts], out.is_contiguous()))
+    np.testing.assert_allclose(res[0][0], res[1][0], rtol=1e-10, atol=1e-12)
+    assert res[0][1:3] == res[1][1:3] and res[0][4] == res[1][4]
+    for a, b in zip(res[0][3], res[1][3]):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+
+
+def test_einsum_gradgradcheck():
+    a, b = _mat(rt, 3, 4).requires_grad_(), _mat(rt, 4, 2, seed=1).requires_grad_()
+    assert gradgradcheck(lambda x, y: rt.einsum("ij,jk->ik", x, y) ** 2, (a, b))
+    c = _mat(rt, 3, 3, seed=2).requires_grad_()
+    assert gradgradcheck(lambda x: rt.einsum("ii->i", x) ** 3, (c,))
+
+
+def test_einsum_operand_list_and_identity(torch):
+    res = []
+    for m in (rt, torch):
+        y = m.ones(2, 3, requires_grad=True)
+        outs = [m.einsum("ij", [y]), m.einsum("ij->ij", y), m.einsum("ij->ji", y)]
+        res.append([(o is y, o.grad_fn and o.grad_fn.name(), o._base is y) for o in outs])
+    assert res[0] == res[1]
+
+
+# ----- named tuples
+
+def test_named_tuples(torch):
+    A = _mat(rt, 3, 3, shift=3)
+    s = rt.linalg.slogdet(A)
+    assert s.sign is s[0] and s.logabsdet is s[1]
+    assert repr(s).startswith("torch.return_types.linalg_slogdet(\nsign=tensor(")
+    tA = torch.tensor(A.numpy())
+    assert repr(s) == repr(torch.linalg.slogdet(tA))
+    assert repr(rt.slogdet(A)) == repr(torch.slogdet(tA))
+    q = rt.linalg.qr(A)
+    assert q.Q is q[0] and q.R is q[1] and len(q) == 2
+    e = rt.linalg.eigh(A + A.t())
+    assert e.eigenvalues is e[0] and e.eigenvectors is e[1]
+    u = rt.linalg.svd(A)
+    assert u.U is u[0] and u.S is u[1] and u.Vh is u[2]
+    Q, R = rt.linalg.qr(A)  # unpacks as a tuple
+    assert isinstance(rt.linalg.qr(A), tuple)
+
+
+# ----- gradients of each output of the decompositions, against PyTorch
+
+def _grads(m, fn, *arrays):
+    xs = [m.tensor(a, requires_grad=True) for a in arrays]
+    out = fn(m, *xs)
+    out.backward(m.tensor(np.linspace(0.5, 1.5, int(np.prod(tuple(out.shape)))).reshape(
+        tuple(out.shape))))
+    return out.detach().numpy(), [x.grad.numpy() if x.grad is not None else None for x in xs]
+
+
+def _sign_fixed(V, axis):
+    """Eigen/singular vectors with a sign convention (first entry positive) so their
+    gradients compare across libraries."""
+    first = V.select(axis, 0).unsqueeze(axis)
+    return V * (first / first.abs()).detach()
+
+
+GRAD_CASES = {
+    "eigh_V": (lambda m, a: _sign_fixed(m.linalg.eigh(a @ a.t() + 3 * m.eye(3))[1], -2), (3, 3)),
+    "eigh_L": (lambda m, a: m.linalg.eigh(a @ a.t() + 3 * m.eye(3), UPLO="U")[0], (3, 3)),
+    "eigh_both": (lambda m, a: (lambda r: _sign_fixed(r[1], -2) * r[0])(
+        m.linalg.eigh(a + a.t())), (3, 3)),
+    "svd_U_tall": (lambda m, a: _sign_fixed(m.linalg.svd(a, full_matrices=False)[0], -2), (4, 3)),
+    "svd_Vh_tall": (lambda m, a: _sign_fixed(m.linalg.svd(a, full_matrices=False)[2], -1), (4, 3)),
+    "svd_U_wide": (lambda m, a: _sign_fixed(m.linalg.svd(a, full_matrices=False)[0], -2), (3, 5)),
+    "svd_Vh_wide": (lambda m, a: _sign_fixed(m.linalg.svd(a, full_matrices=False)[2], -1), (3, 5)),
+    "svd_full_square": (lambda m, a: (lambda r: _sign_fixed(r[0], -2) * r[1])(
+        m.linalg.svd(a)), (3, 3)),
+    "svd_S": (lambda m, a: m.linalg.svd(a)[1], (4, 3)),
+    "torch_svd": (lambda m, a: (lambda r: _sign_fixed(r[2], -2) * r[1])(m.svd(a)), (4, 3)),
+    "qr_Q": (lambda m, a: m.linalg.qr(a)[0], (4, 3)),
+    "qr_R_wide": (lambda m, a: m.linalg.qr(a)[1], (3, 5)),
+    "qr_Q_wide": (lambda m, a: m.linalg.qr(a)[0], (3, 5)),
+    "qr_both_wide": (lambda m, a: (lambda r: r[0] @ r[1] * r[1])(m.linalg.qr(a)), (3, 5)),
+    "qr_complete_square": (lambda m, a: (lambda r: r[0] * 2 + r[1])(
+        m.linalg.qr(a, mode="complete")), (3, 3)),
+    "cholesky_upper": (lambda m, a: m.linalg.cholesky(a @ a.t() + 3 * m.eye(3), upper=True),
+                       (3, 3)),
+    "cholesky_raw": (lambda m, a: m.linalg.cholesky(a + 4 * m.eye(3)), (3, 3)),
+    "eigh_raw_upper": (lambda m, a: m.linalg.eigvalsh(a + 4 * m.eye(3), UPLO="U"), (3, 3)),
+    "slogdet_sign_only": (lambda m, a: m.linalg.slogdet(a + 3 * m.eye(3))[0], (3, 3)),
+    "pinv_wide_batch": (lambda m, a: m.linalg.pinv(a), (2, 3, 4)),
+    "det_batch": (lambda m, a: m.linalg.det(a + 2 * m.eye(3)), (2, 3, 3)),
+    "solve_left_false": (lambda m, a: m.linalg.solve(a + 3 * m.eye(3), a[:2], left=False),
+                         (3, 3)),
+    "matrix_power_0": (lambda m, a: m.linalg.matrix_power(a, 0), (3, 3)),
+    "torch_cholesky": (lambda m, a: m.cholesky(a @ a.t() + 3 * m.eye(3)), (3, 3)),
+    "pinverse": (lambda m, a: m.pinverse(a), (3, 4)),
+    "eigvalsh_repeated": (lambda m, a: m.linalg.eigvalsh(a * 0 + m.eye(3)), (3, 3)),
+    "svdvals_repeated": (lambda m, a: m.linalg.svdvals(a * 0 + m.eye(3)), (3, 3)),
+}
+
+
+@pytest.mark.parametrize("case", list(GRAD_CASES))
+def test_decomposition_gradients_match_torch(case, torch):
+    fn, shape = GRAD_CASES[case]
+    a = np.random.default_rng(3).uniform(-1, 1, shape)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ours, theirs = _grads(rt, fn, a), _grads(torch, fn, a)
+    np.testing.assert_allclose(ours[0], theirs[0], rtol=1e-9, atol=1e-10)
+    for x, y in zip(ours[1], theirs[1]):
+        assert (x is None) == (y is None)
+        if x is not None:
+            np.testing.assert_allclose(x, y, rtol=1e-8, atol=1e-10)
+
+
+@pytest.mark.parametrize("case", ["eigh_V", "svd_U_tall", "svd_Vh_wide", "qr_both_wide",
+                                  "cholesky_upper", "pinv_wide_batch", "solve_left_false"])
+def test_decomposition_gradgradcheck(case):
+    fn, shape = GRAD_CASES[case]
+    a = rt.tensor(np.random.default_rng(4).uniform(-1, 1, shape), requires_grad=True)
+    assert gradcheck(lambda x: fn(rt, x), (a,))
+    assert gradgradcheck(lambda x: fn(rt, x), (a,))
+
+
+QR_REFUSED = {
+    "qr_r_mode": lambda m, a: m.linalg.qr(a, mode="r")[1].sum().backward(),
+    "qr_complete_tall": lambda m, a: m.linalg.qr(a, mode="complete")[0].sum().backward(),
+}
+
+
+@pytest.mark.parametrize("case", list(QR_REFUSED))
+def test_qr_refuses_to_differentiate_as_torch(case, torch):
+    a = np.random.default_rng(0).uniform(-1, 1, (4, 3))
+    results = []
+    for m in (rt, torch):
+        with pytest.raises(RuntimeError) as info:
+            QR_REFUSED[case](m, m.tensor(a, requires_grad=True))
+        results.append(str(info.value).splitlines()[0])
+    assert results[0] == results[1]
+
+
+def test_qr_mode_r_and_empty_q(torch):
+    a = np.random.default_rng(0).uniform(-1, 1, (4, 3))
+    Q, R = rt.linalg.qr(rt.tensor(a), mode="r")
+    tQ, tR = torch.linalg.qr(torch.tensor(a), mode="r")
+    assert tuple(Q.shape) == tuple(tQ.shape) == (0,)
+    np.testing.assert_allclose(R.numpy(), tR.numpy(), atol=1e-12)
+
+
+def test_slogdet_negative_and_logdet_nan(torch):
+    a = np.diag([-2.0, 1.0, 3.0])
+    for m in (rt, torch):
+        s, l = m.linalg.slogdet(m.tensor(a))
+        assert s.item() == -1.0 and abs(l.item() - np.log(6)) < 1e-12
+        assert np.isnan(m.logdet(m.tensor(a)).item())
+        assert m.linalg.slogdet(m.zeros(2, 2)).logabsdet.item() == -np.inf
+
+
+def test_results_strides_match_torch(torch):
+    a = np.random.default_rng(0).uniform(-1, 1, (2, 4, 3))
+    s = a[0, :3] @ a[0, :3].T + 3 * np.eye(3)
+    fns = [lambda m, x: m.linalg.qr(x)[0], lambda m, x: m.linalg.svd(x)[0],
+           lambda m, x: m.linalg.svd(x, full_matrices=False)[2],
+           lambda m, x: m.linalg.pinv(x), lambda m, x: m.linalg.cholesky(m.tensor(s)),
+           lambda m, x: m.linalg.eigh(m.tensor(s))[1], lambda m, x: m.linalg.inv(m.tensor(s)),
+           lambda m, x: m.linalg.solve(m.tensor(s), m.tensor(a[0].T)),
+           lambda m, x: m.linalg.solve(m.tensor(s), m.tensor(a[0])[:2], left=False)]
+    for fn in fns:
+        ours, theirs = fn(rt, rt.tensor(a)), fn(torch, torch.tensor(a))
+        assert ours.stride() == theirs.stride() and ours.is_contiguous() == theirs.is_contiguous()
+
+
+def test_cross_default_dim_warns(torch):
+    # (PyTorch warns once per process, so only the shape is compared with it)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        out = rt.cross(rt.ones(3, 2), rt.ones(3, 2))
+    assert any("Using torch.cross without specifying the dim" in str(w.message) for w in caught)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert tuple(out.shape) == tuple(torch.cross(torch.ones(3, 2), torch.ones(3, 2)).shape)
+
+
+def test_chain_matmul(torch):
+    a = np.random.default_rng(0).standard_normal((2, 3))
+    b = np.random.default_rng(1).standard_normal((3, 4))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ours = rt.chain_matmul(rt.tensor(a), rt.tensor(b))
+        theirs = torch.chain_matmul(torch.tensor(a), torch.tensor(b))
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy())
+
+
+def test_matrix_rank_tolerances(torch):
+    a = np.diag([1.0, 1e-3, 1e-9, 0.0])
+    for kw in [{}, {"atol": 1e-4}, {"rtol": 1e-2}, {"atol": 1e-12, "rtol": 0.0},
+               {"hermitian": True}]:
+        ours = rt.linalg.matrix_rank(rt.tensor(a), **kw)
+        theirs = torch.linalg.matrix_rank(torch.tensor(a), **kw)
+        assert ours.item() == theirs.item() and str(ours.dtype) == str(theirs.dtype), kw
+
+
+def test_pinv_tolerances(torch):
+    a = np.diag([2.0, 1e-3, 1e-12])
+    for kw in [{}, {"atol": 1e-2}, {"rtol": 1e-2}, {"hermitian": True}]:
+        np.testing.assert_allclose(rt.linalg.pinv(rt.tensor(a), **kw).numpy(),
+                                   torch.linalg.pinv(torch.tensor(a), **kw).numpy(), rtol=1e-12)
+
+
+def test_integer_scalars_truncate_like_torch(torch):
+    args = [np.ones(2, dtype=np.int64), np.ones((2, 2), dtype=np.int64),
+            np.ones((2, 2), dtype=np.int64)]
+    for fn in (lambda m, c, a, b: m.addmm(c, a, b, beta=2.5, alpha=1.5),
+               lambda m, c, a, b: m.addmv(c, a, b[0], beta=2.5, alpha=1.5)):
+        ours = fn(rt, *map(rt.tensor, args))
+        theirs = fn(torch, *map(torch.tensor, args))
+        assert ours.tolist() == theirs.tolist() and str(ours.dtype) == str(theirs.dtype)
+
+
+def test_addmm_beta_zero_ignores_nan(torch):
+    for m in (rt, torch):
+        out = m.addmm(m.full((2, 2), float("nan")), m.ones(2, 2), m.ones(2, 2), beta=0)
+        assert out.tolist() == [[2.0, 2.0], [2.0, 2.0]]
+
+
+LINALG_NAMES = ("inv det slogdet solve cholesky qr eigh eigvalsh svd svdvals pinv matrix_power "
+                "matrix_rank multi_dot vecdot cross matmul LinAlgError").split()
+TORCH_NAMES = ("outer ger inner tensordot einsum addmm addmv baddbmm addbmm cross kron inverse "
+               "det logdet slogdet cholesky svd pinverse matrix_power chain_matmul").split()
+METHOD_NAMES = ("outer ger inner addmm addmv baddbmm addbmm cross kron inverse det logdet "
+                "slogdet cholesky svd pinverse matrix_power").split()
+
+
+def test_namespaces_and_methods(torch):
+    for n in LINALG_NAMES:
+        assert hasattr(rt.linalg, n) and hasattr(torch.linalg, n), n
+    for n in TORCH_NAMES:
+        assert hasattr(rt, n) and hasattr(torch, n), n
+    for n in METHOD_NAMES:
+        assert hasattr(rt.Tensor, n) and hasattr(torch.Tensor, n), n
