@@ -5,6 +5,8 @@ vectors enter only through sign-invariant functions (V * V, U * S @ Vh), since t
 signs are arbitrary."""
 import numpy as np  # noqa: F401
 
+import retrograd
+
 from opinfo_base import (Domain, T, S, OpInfo, REAL, POS, NONZERO, BOOL, TIES, UNARY,  # noqa: F401
                          BINARY, CMP, INT_DOMAIN, unary)
 
@@ -129,6 +131,21 @@ def _ref_tensordot(a, b, dims):
         elif b.shape[db] == 1 and a.shape[da] != 1:
             a = a.sum(da, keepdims=True)
     return np.tensordot(a, b, axes=tuple(tuple(d) for d in dims))
+
+
+def _matrix_norm(m):
+    # retrograd's svd-based orders live in ops.linalg (the reduction family's
+    # linalg.matrix_norm delegates 'nuc' and +-2 there)
+    return retrograd.ops.linalg.matrix_norm if m is retrograd else m.linalg.matrix_norm
+
+
+def _np_lstsq(a, b):
+    return np.linalg.pinv(a) @ b
+
+
+def _np_residuals(a, b):
+    bm = b[..., None] if b.ndim == a.ndim - 1 else b
+    return ((a @ (np.linalg.pinv(a) @ bm) - bm) ** 2).sum(-2)
 
 
 EINSUM = [S("ij,jk->ik", T(3, 4), T(4, 2)), S("ij,jk", T(3, 4), T(4, 2)),
@@ -271,6 +288,24 @@ OPS = [
            check=dict(rtol=1e-4)),
     OpInfo("matrix_power", lambda m, a: _shift(m, a).matrix_power(2),
            lambda a: np.linalg.matrix_power(_np_shift(a), 2), [S(T(3, 3))], ("mm",)),
+    OpInfo("linalg.lstsq", lambda m, a, b: m.linalg.lstsq(a, b).solution, _np_lstsq,
+           [S(T(4, 3), T(4, 2)), S(T(4, 3), T(4)), S(T(2, 4, 3), T(2, 4, 2)), S(T(3, 4), T(3, 2)),
+            S(T(4, 3, nc=True), T(4, 1))],
+           ("linalg_lstsq", "linalg_pinv")),
+    OpInfo("linalg.lstsq_residuals",
+           lambda m, a, b: m.linalg.lstsq(a, b, driver="gelsd").residuals, _np_residuals,
+           [S(T(4, 3), T(4, 2)), S(T(5, 3), T(5)), S(T(2, 4, 2), T(2, 4, 3))], ("linalg_lstsq",)),
+    OpInfo("linalg.matrix_norm_svd",
+           lambda m, a, o, d, k: _matrix_norm(m)(a, o, d, k),
+           lambda a, o, d, k: np.linalg.norm(a, ord=o, axis=d, keepdims=k) if a.ndim == 2 else
+           np.linalg.norm(np.moveaxis(a, d, (-2, -1)), ord=o, axis=(-2, -1)).reshape(
+               [1 if i in [x % a.ndim for x in d] else n for i, n in enumerate(a.shape)]
+               if k else [n for i, n in enumerate(a.shape) if i not in [x % a.ndim for x in d]]),
+           [S(T(3, 4), "nuc", (-2, -1), False), S(T(2, 3, 4), "nuc", (0, 2), True),
+            S(T(2, 3, 4), "nuc", (2, 1), False), S(T(4, 3, nc=True), "nuc", (-2, -1), True)] +
+           ([S(T(3, 4), 2, (-2, -1), False), S(T(2, 3, 4), -2, (0, 2), True)]
+            if hasattr(retrograd, "amax") else []),  # +-2 reduce with the reduction family's amax
+           ("linalg_svdvals", "sum", "permute")),
     OpInfo("linalg.matrix_rank", lambda m, a, h: m.linalg.matrix_rank(a, hermitian=h),
            lambda a, h: np.linalg.matrix_rank(a, hermitian=h),
            [S(T(3, 4), False), S(T(2, 3, 3), False), S(T(4, 1), False)], (),
@@ -303,4 +338,6 @@ PRIM_SAMPLES = {
     "linalg_svdvals": [([T(4, 3)], ())],
     "linalg_pinv": [([T(3, 4)], (0.0, 1e-12, False)), ([T(3, 3, domain=SPD)], (0.0, 1e-12, True))],
     "matrix_power_identity": [([T(3, 3)], ())],
+    "linalg_lstsq": [([T(4, 3), T(4, 2)], (1e-12, "gelsd", False)),
+                     ([T(4, 3), T(4)], (1e-12, "gelsy", True))],
 }

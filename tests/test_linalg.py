@@ -401,3 +401,59 @@ def test_namespaces_and_methods(torch):
         assert hasattr(rt, n) and hasattr(torch, n), n
     for n in METHOD_NAMES:
         assert hasattr(rt.Tensor, n) and hasattr(torch.Tensor, n), n
+
+
+LSTSQ_ERRORS = {
+    "lstsq_1d": lambda m: m.linalg.lstsq(m.ones(3), m.ones(3)),
+    "lstsq_rows": lambda m: m.linalg.lstsq(m.ones(4, 3), m.ones(3, 2)),
+    "lstsq_driver": lambda m: m.linalg.lstsq(m.ones(4, 3), m.ones(4, 2), driver="foo"),
+    "lstsq_dims": lambda m: m.linalg.lstsq(m.ones(2, 4, 3), m.ones(4)),
+    "lstsq_batch": lambda m: m.linalg.lstsq(m.ones(2, 4, 3), m.ones(4, 2)),
+    "matrix_norm_nuc_long": lambda m: (m.linalg.matrix_norm if m is _TORCH else
+                                       rt.ops.linalg.matrix_norm)(m.ones(2, 2, dtype=m.int64),
+                                                                  "nuc"),
+}
+
+
+@pytest.mark.parametrize("case", list(LSTSQ_ERRORS))
+def test_lstsq_and_norm_errors_match_torch(case, torch):
+    results = []
+    for m in (rt, torch):
+        with pytest.raises(Exception) as info:
+            LSTSQ_ERRORS[case](m)
+        results.append((type(info.value).__name__, str(info.value).splitlines()[0]))
+    assert results[0] == results[1]
+
+
+@pytest.mark.parametrize("driver", [None, "gels", "gelsy", "gelsd", "gelss"])
+@pytest.mark.parametrize("shapes", [((4, 3), (4, 2)), ((4, 3), (4,)), ((3, 4), (3, 2)),
+                                    ((2, 4, 3), (2, 4, 2)), ((2, 4, 3), (2, 4))])
+def test_lstsq_matches_torch(driver, shapes, torch):
+    """Every output (values, dtypes, strides, which ones carry a gradient) and the gradients
+    from the solution and the residuals."""
+    a = np.random.default_rng(0).uniform(-1, 1, shapes[0])
+    b = np.random.default_rng(1).uniform(-1, 1, shapes[1])
+    res = []
+    for m in (rt, torch):
+        A, B = m.tensor(a, requires_grad=True), m.tensor(b, requires_grad=True)
+        out = m.linalg.lstsq(A, B, driver=driver)
+        loss = (out.solution ** 2).sum()
+        if out.residuals.numel():
+            loss = loss + (out.residuals * 3).sum()
+        loss.backward()
+        res.append(([x.detach().numpy() for x in out] + [A.grad.numpy(), B.grad.numpy()],
+                    [(str(x.dtype), x.requires_grad) for x in out], out.solution.stride()))
+    for x, y in zip(res[0][0], res[1][0]):
+        assert x.shape == y.shape
+        np.testing.assert_allclose(x, y, rtol=1e-9, atol=1e-10)
+    assert res[0][1:] == res[1][1:]
+
+
+def test_lstsq_gradgradcheck():
+    a = rt.tensor(np.random.default_rng(0).uniform(-1, 1, (4, 3)), requires_grad=True)
+    b = rt.tensor(np.random.default_rng(1).uniform(-1, 1, (4, 2)), requires_grad=True)
+
+    def f(x, y):
+        out = rt.linalg.lstsq(x, y, driver="gelsd")
+        return out.solution * out.residuals.sum()
+    assert gradcheck(f, (a, b)) and gradgradcheck(f, (a, b))

@@ -509,8 +509,8 @@ def cross(input, other, dim=None, *, out=None):
 
 
 from .linalg_einsum import einsum, tensordot  # noqa: E402  (they build on the kernels above)
-from .linalg_decomp import (inverse, det, logdet, slogdet, cholesky, torch_svd,  # noqa: E402
-                            matrix_power, pinv as _pinv)
+from .linalg_decomp import (inverse, det, logdet, slogdet, cholesky, torch_svd,  # noqa: E402,F401
+                            matrix_power, pinv as _pinv, matrix_norm)
 
 
 def pinverse(input, rcond=1e-15):
@@ -519,7 +519,8 @@ def pinverse(input, rcond=1e-15):
 
 # ----- what this family adds to the namespace (``retrograd.X``) and to Tensor's methods;
 # ops/__init__.py merges every family's (the entries in its own _METHODS table came first).
-# The torch.linalg namespace is retrograd/linalg.py.
+# The torch.linalg namespace is retrograd/linalg.py. (matrix_norm above is what the
+# reduction family's linalg.matrix_norm delegates its 'nuc' and +-2 orders to.)
 ger = outer
 svd = torch_svd
 __all__ = ["outer", "ger", "inner", "tensordot", "einsum", "addmm", "addmv", "baddbmm",

@@ -722,3 +722,143 @@ def matrix_power(A, n, *, out=None):
         if bit:
             result = z if result is None else matmul(result, z)
     return result
+
+
+# ----- lstsq (through the pseudo-inverse: full-rank, well-conditioned problems)
+
+_LSTSQ_DRIVERS = ("gels", "gelsy", "gelsd", "gelss")
+
+
+def _lstsq_kernel(xp, a, b, rcond, driver, vector):
+    if vector:
+        b = b[..., None]
+    m, n = a.shape[-2:]
+    u, s, vh = xp.linalg.svd(a, full_matrices=False)
+    smax = s.max(axis=-1, keepdims=True) if s.shape[-1] else np.zeros(s.shape[:-1] + (1,))
+    keep = s > rcond * smax
+    sinv = np.where(keep, 1 / np.where(keep, s, 1), 0).astype(a.dtype)
+    x = np.matmul(np.swapaxes(vh, -1, -2), sinv[..., None] * np.matmul(np.swapaxes(u, -1, -2), b))
+    rank = keep.sum(-1).astype(np.int64)
+    if driver != "gelsy" and m > n and np.all(rank == n):
+        residuals = ((np.matmul(a, x) - b) ** 2).sum(-2)  # a vector keeps its column
+    else:
+        residuals = np.empty((0,), a.dtype)
+    sv = s if driver in ("gelsd", "gelss") else np.empty((0,), a.dtype)
+    if driver == "gels":
+        rank = np.empty((0,), np.int64)
+    # LAPACK leaves the solution in the first n rows of the column-major (m, k) B
+    buf = np.swapaxes(np.zeros(x.shape[:-2] + (x.shape[-1], max(m, n)), x.dtype), -1, -2)
+    buf[..., :n, :] = x
+    x = buf[..., :n, 0] if vector else buf[..., :n, :]
+    return x, residuals, rank, sv
+
+
+def _lstsq_grads(grads, a, b, outs, rcond, vector):
+    """(gA, gB): the solution's through pinv(A) B, the residuals' through A X - B (at the
+    optimum, X's own dependence drops out of them)."""
+    gX, gres = _live(grads[0]), _live(grads[1])
+    X = outs[0]
+    Bm, Xm = (b.unsqueeze(-1), X.unsqueeze(-1)) if vector else (b, X)
+    gA = gB = None
+    if gX is not None:
+        gXm = gX.unsqueeze(-1) if vector else gX
+        P = pinv_p(a, 0.0, rcond, False)
+        gA = _pinv_vjp(matmul(gXm, _mT(Bm)), a, P)
+        gB = matmul(_mT(P), gXm)
+    if gres is not None and outs[1].numel():
+        R = (matmul(a, Xm) - Bm) * gres.unsqueeze(-2) * 2
+        tA, tB = matmul(R, _mT(Xm)), -R
+        gA = tA if gA is None else gA + tA
+        gB = tB if gB is None else gB + tB
+    if gB is not None and vector:
+        gB = gB.squeeze(-1)
+    return gA, gB
+
+
+def _lstsq_vjp(k):
+    def vjp(grads, a, b, outs, rcond, driver, vector):
+        return _lstsq_grads(grads, a, b, outs, rcond, vector)[k]
+    return vjp
+
+
+def _lstsq_jvp(ta, tb, a, b, outs, rcond, driver, vector):
+    X = outs[0]
+    Xm = X.unsqueeze(-1) if vector else X
+    P = pinv_p(a, 0.0, rcond, False)
+    d = None
+    if ta is not None:
+        dP = _pinv_jvp(ta, a, P, 0.0, rcond, False)
+        d = matmul(dP, b.unsqueeze(-1) if vector else b)
+    if tb is not None:
+        t = matmul(P, tb.unsqueeze(-1) if vector else tb)
+        d = t if d is None else d + t
+    dres = None
+    if outs[1].numel():
+        R = matmul(a, Xm) - (b.unsqueeze(-1) if vector else b)
+        dR = 0
+        if ta is not None:
+            dR = matmul(ta, Xm)
+        if tb is not None:
+            dR = dR - (tb.unsqueeze(-1) if vector else tb)
+        dres = (R * dR * 2).sum(-2)
+    else:
+        dres = outs[1] * 0
+    return (d.squeeze(-1) if vector else d), dres, None, outs[3] * 0
+
+
+lstsq_p = primitive("linalg_lstsq", "LinalgLstsqBackward0", forward=_lstsq_kernel, nout=4,
+                    vjp=(_lstsq_vjp(0), _lstsq_vjp(1)), jvp=_lstsq_jvp)
+lstsq_result = _return_type("linalg_lstsq", ("solution", "residuals", "rank",
+                                             "singular_values"))
+
+
+def lstsq(A, B, rcond=None, *, driver=None):
+    if A.ndim < 2:
+        raise RuntimeError("torch.linalg.lstsq: input must have at least 2 dimensions.")
+    if A.dtype is not B.dtype:
+        raise RuntimeError(f"torch.linalg.lstsq: Expected input and other to have the same "
+                           f"dtype, but got input's dtype {A.dtype._legacy} and other's dtype "
+                           f"{B.dtype._legacy}")
+    if A.dtype not in (_dt.float32, _dt.float64):
+        raise RuntimeError("This function doesn't handle types other than float and double")
+    if not 0 <= A.ndim - B.ndim <= 1:
+        raise RuntimeError("torch.linalg.lstsq: input.dim() must be greater or equal to "
+                           "other.dim() and (input.dim() - other.dim()) <= 1")
+    vector = B.ndim == A.ndim - 1
+    from .primitive import broadcast_shapes
+    broadcast_shapes(tuple(A.shape[:-2]), tuple(B.shape[:-1] if vector else B.shape[:-2]))
+    if A.shape[-2] != (B.shape[-1] if vector else B.shape[-2]):
+        raise RuntimeError("torch.linalg.lstsq: input.size(-2) should match other.size(-2)")
+    driver = "gelsy" if driver is None else driver
+    if driver not in _LSTSQ_DRIVERS:
+        raise RuntimeError(f"torch.linalg.lstsq: parameter `driver` should be one of "
+                           f"(gels, gelsy, gelsd, gelss)")
+    if rcond is None:
+        rcond = float(np.finfo(A._data.dtype).eps) * max(A.shape[-2:])
+    x, res, rank, sv = lstsq_p(A, B, float(rcond), driver, vector)
+    return lstsq_result((x, res, rank, Tensor._make(sv._data)))
+
+
+# ----- the singular-value matrix norms ('nuc', 2, -2) that linalg.matrix_norm delegates
+
+def matrix_norm(A, ord="nuc", dim=(-2, -1), keepdim=False, *, dtype=None):
+    """'nuc' (the sum of the singular values), 2 (the largest), -2 (the smallest), over
+    the matrices in dims ``dim``, as PyTorch builds them: the two dims moved last, the
+    singular values reduced, and with keepdim the unit dims moved back."""
+    if ord not in ("nuc", 2, -2):
+        raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
+    _check_matrix(A, "linalg.matrix_norm", square=False, low="linalg.matrix_norm")
+    if dtype is not None:
+        A = A.to(dtype)
+    nd = A.ndim
+    d0, d1 = (d + nd if d < 0 else d for d in dim)
+    perm = [i for i in range(nd) if i not in (d0, d1)] + [d0, d1]
+    s = svdvals(A.permute(perm))
+    if ord == "nuc":
+        r = s.sum(-1, keepdim)
+    else:
+        from . import reduction
+        r = (reduction.amax if ord == 2 else reduction.amin)(s, -1, keepdim)
+    if keepdim:
+        r = r.unsqueeze(-1).permute([perm.index(i) for i in range(nd)])
+    return r
