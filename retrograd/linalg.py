@@ -2,8 +2,11 @@
 from .ops.linalg import multi_dot, vecdot, linalg_cross as cross, matmul  # noqa: F401
 from .ops.linalg_decomp import (inv, det, linalg_slogdet as slogdet, solve,  # noqa: F401
                                 linalg_cholesky as cholesky, qr, eigh, eigvalsh, svd, svdvals,
-                                pinv, matrix_power, matrix_rank, lstsq, LinAlgError)
+                                LinAlgError)
+from .ops.linalg_matrix import (pinv, matrix_power, matrix_rank, lstsq, matrix_exp,  # noqa: F401
+                                solve_triangular, cond, tensorinv, tensorsolve)
 
 __all__ = ["multi_dot", "vecdot", "cross", "matmul", "inv", "det", "slogdet", "solve",
            "cholesky", "qr", "eigh", "eigvalsh", "svd", "svdvals", "pinv", "matrix_power",
-           "matrix_rank", "lstsq", "LinAlgError"]
+           "matrix_rank", "lstsq", "matrix_exp", "solve_triangular", "cond", "tensorinv",
+           "tensorsolve", "LinAlgError"]

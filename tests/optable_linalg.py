@@ -148,6 +148,44 @@ def _np_residuals(a, b):
     return ((a @ (np.linalg.pinv(a) @ bm) - bm) ** 2).sum(-2)
 
 
+def _np_expm(a):
+    """exp(a) by eigendecomposition of a general matrix (the reference only)."""
+    w, v = np.linalg.eig(a)
+    return np.real(v @ (np.exp(w)[..., None] * np.linalg.inv(v)))
+
+
+def _tri(m, a, upper):
+    """a as a well-conditioned triangular-ish matrix (the solver reads one triangle)."""
+    return _shift(m, a)
+
+
+def _np_trsolve(a, b, upper, left, unit):
+    a = _np_shift(a)
+    t = np.triu(a) if upper else np.tril(a)
+    if unit:
+        n = a.shape[-1]
+        t = t - t * np.eye(n) + np.eye(n)
+    if left:
+        return np.linalg.solve(t, b)
+    return _np_mT(np.linalg.solve(_np_mT(t), _np_mT(b)))
+
+
+def _tshift(m, a):
+    """a + 4 I, I the identity of the square matrix that a's elements form."""
+    n = int(round(np.sqrt(np.prod(a.shape))))
+    return a + 4 * m.eye(n, dtype=a.dtype).reshape(tuple(a.shape))
+
+
+def _np_tshift(a):
+    n = int(round(np.sqrt(a.size)))
+    return a + 4 * np.eye(n).reshape(a.shape)
+
+
+def _np_cond(a, p):
+    s = np.linalg.svd(a, compute_uv=False)
+    return s[..., -1] / s[..., 0] if p == -2 else s[..., 0] / s[..., -1]
+
+
 EINSUM = [S("ij,jk->ik", T(3, 4), T(4, 2)), S("ij,jk", T(3, 4), T(4, 2)),
           S("ij->ji", T(3, 4)), S("ii->i", T(3, 3)), S("ii", T(3, 3)), S("ijk->", T(2, 3, 4)),
           S("bij,bjk->bik", T(2, 3, 4), T(2, 4, 2)), S("i,j->ij", T(3), T(4)),
@@ -306,6 +344,29 @@ OPS = [
            ([S(T(3, 4), 2, (-2, -1), False), S(T(2, 3, 4), -2, (0, 2), True)]
             if hasattr(retrograd, "amax") else []),  # +-2 reduce with the reduction family's amax
            ("linalg_svdvals", "sum", "permute")),
+    OpInfo("linalg.matrix_exp", lambda m, a: m.linalg.matrix_exp(a), _np_expm,
+           [S(T(3, 3)), S(T(2, 3, 3)), S(T(3, 3, nc=True)), S(T(1, 1)),
+            S(T(2, 2, domain=Domain(-4.0, 4.0)))],
+           ("linalg_matrix_exp", "mm", "bmm"), grid=("float32", "float64", "int64"),
+           check=dict(rtol=1e-4)),
+    OpInfo("matrix_exp", lambda m, a: a.matrix_exp(), _np_expm, [S(T(3, 3))],
+           ("linalg_matrix_exp",), grid=("float32", "float64", "int64")),
+    OpInfo("linalg.solve_triangular",
+           lambda m, a, b, up, left, unit: m.linalg.solve_triangular(
+               _shift(m, a), b, upper=up, left=left, unitriangular=unit), _np_trsolve,
+           [S(T(3, 3), T(3, 2), True, True, False), S(T(3, 3), T(3, 2), False, True, True),
+            S(T(2, 3, 3), T(2, 4, 3), True, False, False), S(T(3, 3), T(2, 3, 2), False, True, False),
+            S(T(3, 3, nc=True), T(2, 3), False, False, True)],
+           ("linalg_solve_triangular",)),
+    OpInfo("linalg.cond", lambda m, a, p: m.linalg.cond(a, p), _np_cond,
+           [S(T(3, 3), None), S(T(2, 3, 4), 2), S(T(4, 3), -2)],
+           ("linalg_svdvals", "slice", "div", "squeeze")),
+    OpInfo("linalg.tensorinv", lambda m, a, ind: m.linalg.tensorinv(_tshift(m, a), ind),
+           lambda a, ind: np.linalg.tensorinv(_np_tshift(a), ind),
+           [S(T(4, 2, 2), 1), S(T(2, 3, 6), 2)], ("linalg_inv", "view")),
+    OpInfo("linalg.tensorsolve", lambda m, a, b: m.linalg.tensorsolve(_tshift(m, a), b),
+           lambda a, b: np.linalg.tensorsolve(_np_tshift(a), b),
+           [S(T(6, 2, 3), T(6)), S(T(2, 3, 6), T(2, 3))], ("linalg_solve", "view")),
     OpInfo("linalg.matrix_rank", lambda m, a, h: m.linalg.matrix_rank(a, hermitian=h),
            lambda a, h: np.linalg.matrix_rank(a, hermitian=h),
            [S(T(3, 4), False), S(T(2, 3, 3), False), S(T(4, 1), False)], (),
@@ -338,6 +399,9 @@ PRIM_SAMPLES = {
     "linalg_svdvals": [([T(4, 3)], ())],
     "linalg_pinv": [([T(3, 4)], (0.0, 1e-12, False)), ([T(3, 3, domain=SPD)], (0.0, 1e-12, True))],
     "matrix_power_identity": [([T(3, 3)], ())],
+    "linalg_matrix_exp": [([T(3, 3)], ()), ([T(2, 2, 2)], ())],
+    "linalg_solve_triangular": [([T(3, 3, domain=WELL), T(3, 2)], (True, True, False)),
+                                ([T(2, 3, 3, domain=WELL), T(2, 3)], (False, False, True))],
     "linalg_lstsq": [([T(4, 3), T(4, 2)], (1e-12, "gelsd", False)),
                      ([T(4, 3), T(4)], (1e-12, "gelsy", True))],
 }

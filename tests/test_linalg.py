@@ -387,11 +387,14 @@ def test_addmm_beta_zero_ignores_nan(torch):
 
 
 LINALG_NAMES = ("inv det slogdet solve cholesky qr eigh eigvalsh svd svdvals pinv matrix_power "
-                "matrix_rank multi_dot vecdot cross matmul LinAlgError").split()
+                "matrix_rank multi_dot vecdot cross matmul lstsq matrix_exp solve_triangular "
+                "cond tensorinv tensorsolve LinAlgError").split()
 TORCH_NAMES = ("outer ger inner tensordot einsum addmm addmv baddbmm addbmm cross kron inverse "
-               "det logdet slogdet cholesky svd pinverse matrix_power chain_matmul").split()
+               "det logdet slogdet cholesky svd qr pinverse matrix_power matrix_exp vdot "
+               "chain_matmul").split()
 METHOD_NAMES = ("outer ger inner addmm addmv baddbmm addbmm cross kron inverse det logdet "
-                "slogdet cholesky svd pinverse matrix_power").split()
+                "slogdet cholesky svd qr pinverse matrix_power matrix_exp vdot addmm_ addmv_ "
+                "baddbmm_ addbmm_").split()
 
 
 def test_namespaces_and_methods(torch):
@@ -457,3 +460,108 @@ def test_lstsq_gradgradcheck():
         out = rt.linalg.lstsq(x, y, driver="gelsd")
         return out.solution * out.residuals.sum()
     assert gradcheck(f, (a, b)) and gradgradcheck(f, (a, b))
+
+
+MORE_ERRORS = {
+    "solve_long_nonsquare": lambda m: m.linalg.solve(m.ones(2, 3, dtype=m.int64), m.ones(2)),
+    "solve_1d_dtypes": lambda m: m.linalg.solve(m.ones(3), m.ones(2, dtype=m.int64)),
+    "trsolve_shapes": lambda m: m.linalg.solve_triangular(m.eye(3), m.ones(2, 2), upper=True),
+    "trsolve_shapes_right": lambda m: m.linalg.solve_triangular(m.eye(3), m.ones(2, 2),
+                                                                upper=True, left=False),
+    "trsolve_1d": lambda m: m.linalg.solve_triangular(m.eye(3), m.ones(3), upper=True),
+    "trsolve_nonsquare": lambda m: m.linalg.solve_triangular(m.ones(2, 3), m.ones(2, 2),
+                                                             upper=True),
+    "trsolve_long": lambda m: m.linalg.solve_triangular(m.eye(3, dtype=m.int64),
+                                                        m.ones(3, 2, dtype=m.int64), upper=True),
+    "matrix_exp_nonsquare": lambda m: m.linalg.matrix_exp(m.ones(2, 3)),
+    "matrix_exp_long": lambda m: m.linalg.matrix_exp(m.ones(2, 2, dtype=m.int64)),
+    "matrix_exp_1d": lambda m: m.linalg.matrix_exp(m.ones(2)),
+    "cond_1d": lambda m: m.linalg.cond(m.ones(2)),
+    "tensorinv_ind": lambda m: m.linalg.tensorinv(m.ones(4, 2, 2), ind=0),
+    "tensorinv_shape": lambda m: m.linalg.tensorinv(m.ones(4, 2, 3), ind=1),
+    "vdot_2d": lambda m: m.vdot(m.ones(2, 2), m.ones(2)),
+    "vdot_sizes": lambda m: m.vdot(m.ones(2), m.ones(3)),
+    "vdot_dtypes": lambda m: m.vdot(m.ones(2), m.ones(2, dtype=m.float64)),
+}
+
+
+@pytest.mark.parametrize("case", list(MORE_ERRORS))
+def test_more_errors_match_torch(case, torch):
+    results = []
+    for m in (rt, torch):
+        with pytest.raises(Exception) as info:
+            MORE_ERRORS[case](m)
+        results.append((type(info.value).__name__, str(info.value).splitlines()[0]))
+    assert results[0] == results[1]
+
+
+def test_solve_triangular_singular_gives_infinities_as_torch(torch):
+    a = np.triu(np.random.default_rng(0).uniform(-1, 1, (3, 3)) + 3 * np.eye(3))
+    a[1, 1] = 0
+    ours = rt.linalg.solve_triangular(rt.tensor(a), rt.ones(3, 2, dtype=rt.float64), upper=True)
+    theirs = torch.linalg.solve_triangular(torch.tensor(a), torch.ones(3, 2, dtype=torch.float64),
+                                           upper=True)
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+def test_solve_triangular_reads_one_triangle(torch):
+    a = np.random.default_rng(0).uniform(-1, 1, (3, 3)) + 3 * np.eye(3)
+    b = np.random.default_rng(1).uniform(-1, 1, (3, 2))
+    for kw in [dict(upper=True), dict(upper=False, unitriangular=True),
+               dict(upper=True, left=False)]:
+        bb = b.T if kw.get("left") is False else b
+        ours = rt.linalg.solve_triangular(rt.tensor(a), rt.tensor(bb), **kw)
+        theirs = torch.linalg.solve_triangular(torch.tensor(a), torch.tensor(bb), **kw)
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-12)
+        assert ours.stride() == theirs.stride()
+    mixed = rt.linalg.solve_triangular(rt.tensor(a, dtype=rt.float32), rt.tensor(b), upper=True)
+    assert mixed.dtype == rt.float32  # PyTorch solves in A's dtype
+
+
+def test_deprecated_svd_and_qr(torch):
+    a = np.random.default_rng(0).uniform(-1, 1, (4, 3))
+    res = []
+    for m in (rt, torch):
+        x = m.tensor(a, requires_grad=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            U, S, V = m.svd(x, compute_uv=False)
+            Q, R = x.qr(some=False)
+            U2, S2, V2 = x.svd()
+            kind = type(m.qr(x.detach())).__name__
+        res.append((tuple(U.shape), tuple(V.shape), U.requires_grad, float(U.abs().sum()),
+                    tuple(Q.shape), Q.grad_fn.name(), V2.grad_fn.name(), V2.stride(), kind))
+        np.testing.assert_allclose(S.detach().numpy(), np.linalg.svd(a, compute_uv=False))
+    assert res[0] == res[1]
+
+
+def test_inplace_products(torch):
+    a = np.random.default_rng(0).uniform(-1, 1, (3, 4))
+    res = []
+    for m in (rt, torch):
+        x = m.tensor(a, requires_grad=True)
+        c = m.ones(3, 3, dtype=m.float64, requires_grad=True)
+        d = c * 1
+        v0 = d._version
+        d.addmm_(x, x.t(), beta=0.5, alpha=2)
+        e = m.ones(3, dtype=m.float64) * 1
+        e.addmv_(x, x[0].detach())
+        f = m.zeros(2, 3, 3, dtype=m.float64)
+        f.baddbmm_(x.detach()[None].expand(2, 3, 4), x.detach().t()[None].expand(2, 4, 3))
+        h = m.zeros(3, 3, dtype=m.float64)
+        h.addbmm_(x.detach()[None].expand(2, 3, 4), x.detach().t()[None].expand(2, 4, 3))
+        (d.sum() + e.sum()).backward()
+        res.append((d.grad_fn.name(), d._version - v0, d.detach().numpy(), e.detach().numpy(),
+                    f.numpy(), h.numpy(), x.grad.numpy(), c.grad.numpy()))
+    assert res[0][:2] == res[1][:2]
+    for x, y in zip(res[0][2:], res[1][2:]):
+        np.testing.assert_allclose(x, y, rtol=1e-12)
+
+
+def test_matrix_exp_half_is_finite():
+    # PyTorch 2.13's CPU float16 matrix_exp overflows to inf on [[1, 1], [1, 1]]; we keep the
+    # exact value (computed in float32), see the report
+    out = rt.linalg.matrix_exp(rt.ones(2, 2, dtype=rt.float16))
+    assert out.dtype == rt.float16
+    np.testing.assert_allclose(out.numpy().astype(float), [[4.1945, 3.1945], [3.1945, 4.1945]],
+                               rtol=1e-3)

@@ -44,6 +44,11 @@ def _add_tangents(x, y):
 
 
 def dot(a, b):
+    _check_dot(a, b)
+    return dot_p(a, b)
+
+
+def _check_dot(a, b):
     if a.ndim != 1 or b.ndim != 1:
         raise RuntimeError(f"1D tensors expected, but got {a.ndim}D and {b.ndim}D tensors")
     if a.dtype is not b.dtype:
@@ -55,7 +60,6 @@ def dot(a, b):
                            f"have the same number of elements, but got {n} and {m} elements "
                            "respectively")
     _no_bool(a, "dot")
-    return dot_p(a, b)
 
 
 def mv(m, v):
@@ -509,8 +513,17 @@ def cross(input, other, dim=None, *, out=None):
 
 
 from .linalg_einsum import einsum, tensordot  # noqa: E402  (they build on the kernels above)
-from .linalg_decomp import (inverse, det, logdet, slogdet, cholesky, torch_svd,  # noqa: E402,F401
-                            matrix_power, pinv as _pinv, matrix_norm)
+from .linalg_decomp import (inverse, det, logdet, slogdet, cholesky, torch_svd,  # noqa: E402
+                            torch_qr)
+from .linalg_matrix import (matrix_power, pinv as _pinv, matrix_norm,  # noqa: E402,F401
+                            matrix_exp)
+from .inplace import inplace_method as _inplace  # noqa: E402
+
+
+def vdot(input, other, *, out=None):
+    """vdot: dot with the first vector conjugated (the same for real tensors), its own node."""
+    _check_dot(input, other)
+    return vdot_p(input, other)
 
 
 def pinverse(input, rcond=1e-15):
@@ -523,9 +536,10 @@ def pinverse(input, rcond=1e-15):
 # reduction family's linalg.matrix_norm delegates its 'nuc' and +-2 orders to.)
 ger = outer
 svd = torch_svd
+qr = torch_qr
 __all__ = ["outer", "ger", "inner", "tensordot", "einsum", "addmm", "addmv", "baddbmm",
            "addbmm", "cross", "kron", "chain_matmul", "inverse", "det", "logdet", "slogdet",
-           "cholesky", "svd", "pinverse", "matrix_power"]
+           "cholesky", "svd", "qr", "pinverse", "matrix_power", "matrix_exp", "vdot"]
 
 
 def chain_matmul(*matrices):
@@ -542,5 +556,8 @@ METHODS = {
     "outer": outer, "ger": outer, "inner": inner, "addmm": addmm, "addmv": addmv,
     "baddbmm": baddbmm, "addbmm": addbmm, "cross": cross, "kron": kron, "inverse": inverse,
     "det": det, "logdet": logdet, "slogdet": slogdet, "cholesky": cholesky, "svd": torch_svd,
-    "pinverse": pinverse, "matrix_power": matrix_power,
+    "pinverse": pinverse, "matrix_power": matrix_power, "qr": torch_qr,
+    "matrix_exp": matrix_exp, "vdot": vdot,
+    "addmm_": _inplace(addmm), "addmv_": _inplace(addmv), "baddbmm_": _inplace(baddbmm),
+    "addbmm_": _inplace(addbmm),
 }

@@ -256,10 +256,13 @@ solve_p = primitive(
 
 
 def solve(A, B, *, left=True, out=None):
-    _check_matrix(A, "linalg.solve", kernel=("lu_cpu", False))
+    if not A.dtype.is_floating_point:  # PyTorch checks the dtypes before the shapes
+        raise RuntimeError(f"linalg.solve: Expected a floating point or complex tensor as "
+                           f"input. Got {A.dtype._legacy}")
     if A.dtype is not B.dtype:
         raise RuntimeError(f"linalg.solve: Expected A and B to have the same dtype, but found A "
                            f"of type {A.dtype._legacy} and B of type {B.dtype._legacy} instead")
+    _check_matrix(A, "linalg.solve", kernel=("lu_cpu", False))
     vector = B.ndim == 1 or (A.ndim - 1 == B.ndim and tuple(B.shape) == tuple(A.shape[:-1]))
     n = A.shape[-1]
     bshape = (B.shape[-1], 1) if vector else tuple(B.shape[-2:])  # a vector is a column
@@ -607,258 +610,23 @@ def svdvals(A, *, driver=None, out=None):
 
 
 def torch_svd(input, some=True, compute_uv=True, *, out=None):
-    """torch.svd (deprecated): V rather than Vh, reduced unless some=False."""
+    """torch.svd (deprecated): V rather than Vh, reduced unless some=False; without
+    compute_uv, U and V are zero-filled (m, m) and (n, n) matrices."""
+    if not compute_uv:
+        m, n = input.shape[-2:]
+        batch = tuple(input.shape[:-2])
+        zeros = [Tensor._make(np.zeros(batch + (k, k), input._data.dtype)) for k in (m, n)]
+        return torch_svd_result((zeros[0], svdvals(input), zeros[1]))
     U, S, Vh = svd(input, full_matrices=not some)
     return torch_svd_result((U, S, _mT(Vh)))
 
 
-# ----- pinv
-
-def _pinv_kernel(xp, a, atol, rtol, hermitian):
-    if hermitian:
-        w, v = xp.linalg.eigh(a)
-        s = np.abs(w)
-    else:
-        u, s, vh = xp.linalg.svd(a, full_matrices=False)
-    smax = s.max(axis=-1, keepdims=True) if s.shape[-1] else np.zeros(s.shape[:-1] + (1,))
-    tol = np.maximum(atol, rtol * smax)
-    with np.errstate(divide="ignore"):
-        sinv = np.where(s > tol, 1 / np.where(s > tol, s, 1), 0).astype(a.dtype)
-    if hermitian:
-        return np.matmul(v * (np.sign(w) * sinv)[..., None, :], np.swapaxes(v, -1, -2))
-    return np.matmul(np.swapaxes(vh, -1, -2) * sinv[..., None, :], np.swapaxes(u, -1, -2))
-
-
-def _pinv_vjp(g, a, X):
-    Xt, gt = _mT(X), _mT(g)
-    t1 = -matmul(Xt, matmul(g, Xt))
-    XXt = matmul(X, Xt)
-    t2 = matmul(gt, XXt) - matmul(a, matmul(X, matmul(gt, XXt)))
-    XtX = matmul(Xt, X)
-    t3 = matmul(XtX, gt) - matmul(matmul(XtX, gt), matmul(X, a))
-    return t1 + t2 + t3
-
-
-def _pinv_jvp(t, a, X, atol, rtol, hermitian):
-    m, n = a.shape[-2:]
-    dX = -matmul(X, matmul(t, X))
-    XXt = matmul(X, _mT(X))
-    dX = dX + matmul(XXt, _mT(t)) - matmul(XXt, matmul(_mT(t), matmul(a, X)))
-    XtX = matmul(_mT(X), X)
-    dX = dX + matmul(_mT(t), XtX) - matmul(matmul(X, a), matmul(_mT(t), XtX))
-    return dX
-
-
-pinv_p = primitive("linalg_pinv", "LinalgPinvBackward0", forward=_pinv_kernel,
-                   vjp=(lambda g, a, out, atol, rtol, hermitian: _pinv_vjp(g, a, out),),
-                   jvp=_pinv_jvp)
-
-
-def _tolerances(A, atol, rtol):
-    eps = float(np.finfo(A._data.dtype).eps)
-    if rtol is None:
-        rtol = 0.0 if atol is not None and atol > 0 else eps * max(A.shape[-2:])
-    return (0.0 if atol is None else float(atol)), float(rtol)
-
-
-def pinv(A, *, atol=None, rtol=None, hermitian=False, out=None):
-    if A.ndim < 2 or A.dtype not in (_dt.float32, _dt.float64):
-        raise RuntimeError(f"linalg.pinv({A.dtype._legacy}{{[{', '.join(map(str, A.shape))}]}}): "
-                           "expected a tensor with 2 or more dimensions of float, double, cfloat "
-                           "or cdouble types")
-    atol, rtol = _tolerances(A, atol, rtol)
-    return pinv_p(A, atol, rtol, hermitian)
-
-
-def matrix_rank(A, *, atol=None, rtol=None, hermitian=False, out=None):
-    if A.ndim < 2:
-        raise RuntimeError("torch.linalg.matrix_rank: The input tensor input must have at least "
-                           "2 dimensions.")
-    if A.dtype not in (_dt.float32, _dt.float64):
-        raise RuntimeError("This function doesn't handle types other than float and double")
-    atol, rtol = _tolerances(A, atol, rtol)
-    a = A._data
-    s = np.abs(np.linalg.eigvalsh(a)) if hermitian else np.linalg.svd(a, compute_uv=False)
-    smax = s.max(axis=-1, keepdims=True) if s.shape[-1] else np.zeros(s.shape[:-1] + (1,))
-    tol = np.maximum(atol, rtol * smax)
-    return Tensor._make((s > tol).sum(-1).astype(np.int64))
-
-
-# ----- matrix_power (PyTorch's binary exponentiation, so the graph is PyTorch's)
-
-identity_copy_p = primitive(  # PyTorch: clone(A).copy_(I), whose node is CopyBackwards
-    "matrix_power_identity", "CopyBackwards",
-    forward=lambda xp, a: np.broadcast_to(np.eye(a.shape[-1], dtype=a.dtype), a.shape).copy(),
-    vjp=(lambda g, a, out: g * 0,), jvp=lambda t, a, out: out * 0)
-# PyTorch's CopyBackwards is a C++ node whose name() is namespaced, as AccumulateGrad's is
-identity_copy_p.node_cls.name = lambda self: "torch::autograd::CopyBackwards"
-
-
-def matrix_power(A, n, *, out=None):
-    if A.ndim < 2:
-        raise RuntimeError("linalg.matrix_power: The input tensor A must have at least 2 "
-                           "dimensions.")
-    if A.shape[-1] != A.shape[-2]:
-        raise RuntimeError(f"linalg.matrix_power: A must be batches of square matrices, but they "
-                           f"are {A.shape[-2]} by {A.shape[-1]} matrices")
-    if n == 0:
-        from .pointwise import clone
-        return identity_copy_p(clone(A, memory_format="contiguous"))
-    a = inv(A) if n < 0 else A
-    if n == 1:
-        from .pointwise import clone
-        return clone(a)
-    n = abs(n)
-    if n == 1:
-        return a
-    if n == 2:
-        return matmul(a, a)
-    if n == 3:
-        return matmul(matmul(a, a), a)
-    z = result = None
-    while n > 0:
-        bit, n = n % 2, n // 2
-        z = a if z is None else matmul(z, z)
-        if bit:
-            result = z if result is None else matmul(result, z)
-    return result
-
-
-# ----- lstsq (through the pseudo-inverse: full-rank, well-conditioned problems)
-
-_LSTSQ_DRIVERS = ("gels", "gelsy", "gelsd", "gelss")
-
-
-def _lstsq_kernel(xp, a, b, rcond, driver, vector):
-    if vector:
-        b = b[..., None]
-    m, n = a.shape[-2:]
-    u, s, vh = xp.linalg.svd(a, full_matrices=False)
-    smax = s.max(axis=-1, keepdims=True) if s.shape[-1] else np.zeros(s.shape[:-1] + (1,))
-    keep = s > rcond * smax
-    sinv = np.where(keep, 1 / np.where(keep, s, 1), 0).astype(a.dtype)
-    x = np.matmul(np.swapaxes(vh, -1, -2), sinv[..., None] * np.matmul(np.swapaxes(u, -1, -2), b))
-    rank = keep.sum(-1).astype(np.int64)
-    if driver != "gelsy" and m > n and np.all(rank == n):
-        residuals = ((np.matmul(a, x) - b) ** 2).sum(-2)  # a vector keeps its column
-    else:
-        residuals = np.empty((0,), a.dtype)
-    sv = s if driver in ("gelsd", "gelss") else np.empty((0,), a.dtype)
-    if driver == "gels":
-        rank = np.empty((0,), np.int64)
-    # LAPACK leaves the solution in the first n rows of the column-major (m, k) B
-    buf = np.swapaxes(np.zeros(x.shape[:-2] + (x.shape[-1], max(m, n)), x.dtype), -1, -2)
-    buf[..., :n, :] = x
-    x = buf[..., :n, 0] if vector else buf[..., :n, :]
-    return x, residuals, rank, sv
-
-
-def _lstsq_grads(grads, a, b, outs, rcond, vector):
-    """(gA, gB): the solution's through pinv(A) B, the residuals' through A X - B (at the
-    optimum, X's own dependence drops out of them)."""
-    gX, gres = _live(grads[0]), _live(grads[1])
-    X = outs[0]
-    Bm, Xm = (b.unsqueeze(-1), X.unsqueeze(-1)) if vector else (b, X)
-    gA = gB = None
-    if gX is not None:
-        gXm = gX.unsqueeze(-1) if vector else gX
-        P = pinv_p(a, 0.0, rcond, False)
-        gA = _pinv_vjp(matmul(gXm, _mT(Bm)), a, P)
-        gB = matmul(_mT(P), gXm)
-    if gres is not None and outs[1].numel():
-        R = (matmul(a, Xm) - Bm) * gres.unsqueeze(-2) * 2
-        tA, tB = matmul(R, _mT(Xm)), -R
-        gA = tA if gA is None else gA + tA
-        gB = tB if gB is None else gB + tB
-    if gB is not None and vector:
-        gB = gB.squeeze(-1)
-    return gA, gB
-
-
-def _lstsq_vjp(k):
-    def vjp(grads, a, b, outs, rcond, driver, vector):
-        return _lstsq_grads(grads, a, b, outs, rcond, vector)[k]
-    return vjp
-
-
-def _lstsq_jvp(ta, tb, a, b, outs, rcond, driver, vector):
-    X = outs[0]
-    Xm = X.unsqueeze(-1) if vector else X
-    P = pinv_p(a, 0.0, rcond, False)
-    d = None
-    if ta is not None:
-        dP = _pinv_jvp(ta, a, P, 0.0, rcond, False)
-        d = matmul(dP, b.unsqueeze(-1) if vector else b)
-    if tb is not None:
-        t = matmul(P, tb.unsqueeze(-1) if vector else tb)
-        d = t if d is None else d + t
-    dres = None
-    if outs[1].numel():
-        R = matmul(a, Xm) - (b.unsqueeze(-1) if vector else b)
-        dR = 0
-        if ta is not None:
-            dR = matmul(ta, Xm)
-        if tb is not None:
-            dR = dR - (tb.unsqueeze(-1) if vector else tb)
-        dres = (R * dR * 2).sum(-2)
-    else:
-        dres = outs[1] * 0
-    return (d.squeeze(-1) if vector else d), dres, None, outs[3] * 0
-
-
-lstsq_p = primitive("linalg_lstsq", "LinalgLstsqBackward0", forward=_lstsq_kernel, nout=4,
-                    vjp=(_lstsq_vjp(0), _lstsq_vjp(1)), jvp=_lstsq_jvp)
-lstsq_result = _return_type("linalg_lstsq", ("solution", "residuals", "rank",
-                                             "singular_values"))
-
-
-def lstsq(A, B, rcond=None, *, driver=None):
-    if A.ndim < 2:
-        raise RuntimeError("torch.linalg.lstsq: input must have at least 2 dimensions.")
-    if A.dtype is not B.dtype:
-        raise RuntimeError(f"torch.linalg.lstsq: Expected input and other to have the same "
-                           f"dtype, but got input's dtype {A.dtype._legacy} and other's dtype "
-                           f"{B.dtype._legacy}")
-    if A.dtype not in (_dt.float32, _dt.float64):
-        raise RuntimeError("This function doesn't handle types other than float and double")
-    if not 0 <= A.ndim - B.ndim <= 1:
-        raise RuntimeError("torch.linalg.lstsq: input.dim() must be greater or equal to "
-                           "other.dim() and (input.dim() - other.dim()) <= 1")
-    vector = B.ndim == A.ndim - 1
-    from .primitive import broadcast_shapes
-    broadcast_shapes(tuple(A.shape[:-2]), tuple(B.shape[:-1] if vector else B.shape[:-2]))
-    if A.shape[-2] != (B.shape[-1] if vector else B.shape[-2]):
-        raise RuntimeError("torch.linalg.lstsq: input.size(-2) should match other.size(-2)")
-    driver = "gelsy" if driver is None else driver
-    if driver not in _LSTSQ_DRIVERS:
-        raise RuntimeError(f"torch.linalg.lstsq: parameter `driver` should be one of "
-                           f"(gels, gelsy, gelsd, gelss)")
-    if rcond is None:
-        rcond = float(np.finfo(A._data.dtype).eps) * max(A.shape[-2:])
-    x, res, rank, sv = lstsq_p(A, B, float(rcond), driver, vector)
-    return lstsq_result((x, res, rank, Tensor._make(sv._data)))
-
-
-# ----- the singular-value matrix norms ('nuc', 2, -2) that linalg.matrix_norm delegates
-
-def matrix_norm(A, ord="nuc", dim=(-2, -1), keepdim=False, *, dtype=None):
-    """'nuc' (the sum of the singular values), 2 (the largest), -2 (the smallest), over
-    the matrices in dims ``dim``, as PyTorch builds them: the two dims moved last, the
-    singular values reduced, and with keepdim the unit dims moved back."""
-    if ord not in ("nuc", 2, -2):
-        raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
-    _check_matrix(A, "linalg.matrix_norm", square=False, low="linalg.matrix_norm")
-    if dtype is not None:
-        A = A.to(dtype)
-    nd = A.ndim
-    d0, d1 = (d + nd if d < 0 else d for d in dim)
-    perm = [i for i in range(nd) if i not in (d0, d1)] + [d0, d1]
-    s = svdvals(A.permute(perm))
-    if ord == "nuc":
-        r = s.sum(-1, keepdim)
-    else:
-        from . import reduction
-        r = (reduction.amax if ord == 2 else reduction.amin)(s, -1, keepdim)
-    if keepdim:
-        r = r.unsqueeze(-1).permute([perm.index(i) for i in range(nd)])
-    return r
+def torch_qr(input, some=True, *, out=None):
+    """torch.qr (deprecated): linalg.qr with mode 'reduced' or 'complete'."""
+    import warnings
+    warnings.warn("The boolean parameter 'some' has been replaced with a string parameter "
+                  "'mode'.\nQ, R = torch.qr(A, some)\nshould be replaced with\nQ, R = "
+                  "torch.linalg.qr(A, 'reduced' if some else 'complete')", UserWarning,
+                  stacklevel=2)
+    Q, R = qr(input, "reduced" if some else "complete")
+    return _return_type("qr", ("Q", "R"))((Q, R))
