@@ -17,19 +17,20 @@ class Matrices(Domain):
     """Batches of well-conditioned matrices for the JVP/VJP samples: uniform entries plus
     n I, or symmetric positive definite ones (A A^T + n I) when ``spd``."""
 
-    def __init__(self, spd=False):
+    def __init__(self, spd=False, factor=False):
         super().__init__(-1.0, 1.0)
-        self.spd = spd
+        self.spd, self.factor = spd or factor, factor
 
     def sample(self, rng, shape, dtype):
         a = rng.uniform(-1.0, 1.0, size=shape)
         n = shape[-1]
         if self.spd:
             a = a @ np.swapaxes(a, -1, -2)
-        return (a + n * np.eye(n)).astype(dtype)
+        a = a + n * np.eye(n)
+        return (np.linalg.cholesky(a) if self.factor else a).astype(dtype)
 
 
-WELL, SPD = Matrices(), Matrices(spd=True)
+WELL, SPD, FACTOR = Matrices(), Matrices(spd=True), Matrices(factor=True)
 
 
 def _mT(x):
@@ -367,6 +368,17 @@ OPS = [
     OpInfo("linalg.tensorsolve", lambda m, a, b: m.linalg.tensorsolve(_tshift(m, a), b),
            lambda a, b: np.linalg.tensorsolve(_np_tshift(a), b),
            [S(T(6, 2, 3), T(6)), S(T(2, 3, 6), T(2, 3))], ("linalg_solve", "view")),
+    OpInfo("cholesky_solve",
+           lambda m, a, b, u: m.cholesky_solve(b, m.linalg.cholesky(_spd(m, a), upper=u), u),
+           lambda a, b, u: np.linalg.solve(_np_spd(a), b),
+           [S(T(3, 3), T(3, 2), False), S(T(2, 3, 3), T(3, 2), True),
+            S(T(3, 3), T(2, 3, 1), False), S(T(3, 3, nc=True), T(3, 2, nc=True), True)],
+           ("cholesky_solve", "linalg_cholesky")),
+    OpInfo("cholesky_inverse",
+           lambda m, a, u: m.linalg.cholesky(_spd(m, a), upper=u).cholesky_inverse(u),
+           lambda a, u: np.linalg.inv(_np_spd(a)),
+           [S(T(3, 3), False), S(T(2, 3, 3), True), S(T(1, 1), False)],
+           ("cholesky_inverse", "linalg_cholesky")),
     OpInfo("linalg.matrix_rank", lambda m, a, h: m.linalg.matrix_rank(a, hermitian=h),
            lambda a, h: np.linalg.matrix_rank(a, hermitian=h),
            [S(T(3, 4), False), S(T(2, 3, 3), False), S(T(4, 1), False)], (),
@@ -399,6 +411,9 @@ PRIM_SAMPLES = {
     "linalg_svdvals": [([T(4, 3)], ())],
     "linalg_pinv": [([T(3, 4)], (0.0, 1e-12, False)), ([T(3, 3, domain=SPD)], (0.0, 1e-12, True))],
     "matrix_power_identity": [([T(3, 3)], ())],
+    "cholesky_solve": [([T(3, 2), T(3, 3, domain=FACTOR)], (False,)),
+                       ([T(2, 3, 2), T(3, 3, domain=FACTOR)], (True,))],
+    "cholesky_inverse": [([T(3, 3, domain=FACTOR)], (False,)), ([T(2, 3, 3, domain=FACTOR)], (True,))],
     "linalg_matrix_exp": [([T(3, 3)], ()), ([T(2, 2, 2)], ())],
     "linalg_solve_triangular": [([T(3, 3, domain=WELL), T(3, 2)], (True, True, False)),
                                 ([T(2, 3, 3, domain=WELL), T(2, 3)], (False, False, True))],

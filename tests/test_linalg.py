@@ -391,10 +391,10 @@ LINALG_NAMES = ("inv det slogdet solve cholesky qr eigh eigvalsh svd svdvals pin
                 "cond tensorinv tensorsolve LinAlgError").split()
 TORCH_NAMES = ("outer ger inner tensordot einsum addmm addmv baddbmm addbmm cross kron inverse "
                "det logdet slogdet cholesky svd qr pinverse matrix_power matrix_exp vdot "
-               "chain_matmul").split()
+               "chain_matmul cholesky_solve cholesky_inverse").split()
 METHOD_NAMES = ("outer ger inner addmm addmv baddbmm addbmm cross kron inverse det logdet "
                 "slogdet cholesky svd qr pinverse matrix_power matrix_exp vdot addmm_ addmv_ "
-                "baddbmm_ addbmm_").split()
+                "baddbmm_ addbmm_ cholesky_solve cholesky_inverse").split()
 
 
 def test_namespaces_and_methods(torch):
@@ -479,6 +479,15 @@ MORE_ERRORS = {
     "cond_1d": lambda m: m.linalg.cond(m.ones(2)),
     "tensorinv_ind": lambda m: m.linalg.tensorinv(m.ones(4, 2, 2), ind=0),
     "tensorinv_shape": lambda m: m.linalg.tensorinv(m.ones(4, 2, 3), ind=1),
+    "cholesky_solve_sizes": lambda m: m.cholesky_solve(m.ones(3, 2), m.eye(2)),
+    "cholesky_solve_1d": lambda m: m.cholesky_solve(m.ones(3), m.eye(3)),
+    "cholesky_solve_dtypes": lambda m: m.cholesky_solve(m.ones(3, 2), m.eye(3, dtype=m.float64)),
+    "cholesky_solve_long": lambda m: m.cholesky_solve(m.ones(3, 2, dtype=m.int64),
+                                                      m.eye(3, dtype=m.int64)),
+    "cholesky_inverse_nonsquare": lambda m: m.cholesky_inverse(m.ones(2, 3)),
+    "cholesky_inverse_long": lambda m: m.cholesky_inverse(m.eye(2, dtype=m.int64)),
+    "cholesky_inverse_1d": lambda m: m.cholesky_inverse(m.ones(3)),
+    "cholesky_inverse_singular": lambda m: m.cholesky_inverse(m.tensor(np.diag([1.0, 0.0, 2.0]))),
     "vdot_2d": lambda m: m.vdot(m.ones(2, 2), m.ones(2)),
     "vdot_sizes": lambda m: m.vdot(m.ones(2), m.ones(3)),
     "vdot_dtypes": lambda m: m.vdot(m.ones(2), m.ones(2, dtype=m.float64)),

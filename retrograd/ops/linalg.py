@@ -514,7 +514,7 @@ def cross(input, other, dim=None, *, out=None):
 
 from .linalg_einsum import einsum, tensordot  # noqa: E402  (they build on the kernels above)
 from .linalg_decomp import (inverse, det, logdet, slogdet, cholesky, torch_svd,  # noqa: E402
-                            torch_qr)
+                            torch_qr, cholesky_solve, cholesky_inverse)
 from .linalg_matrix import (matrix_power, pinv as _pinv, matrix_norm,  # noqa: E402,F401
                             matrix_exp)
 from .inplace import inplace_method as _inplace  # noqa: E402
@@ -539,7 +539,8 @@ svd = torch_svd
 qr = torch_qr
 __all__ = ["outer", "ger", "inner", "tensordot", "einsum", "addmm", "addmv", "baddbmm",
            "addbmm", "cross", "kron", "chain_matmul", "inverse", "det", "logdet", "slogdet",
-           "cholesky", "svd", "qr", "pinverse", "matrix_power", "matrix_exp", "vdot"]
+           "cholesky", "svd", "qr", "pinverse", "matrix_power", "matrix_exp", "vdot", "cholesky_solve",
+           "cholesky_inverse"]
 
 
 def chain_matmul(*matrices):
@@ -557,7 +558,8 @@ METHODS = {
     "baddbmm": baddbmm, "addbmm": addbmm, "cross": cross, "kron": kron, "inverse": inverse,
     "det": det, "logdet": logdet, "slogdet": slogdet, "cholesky": cholesky, "svd": torch_svd,
     "pinverse": pinverse, "matrix_power": matrix_power, "qr": torch_qr,
-    "matrix_exp": matrix_exp, "vdot": vdot,
+    "matrix_exp": matrix_exp, "vdot": vdot, "cholesky_solve": cholesky_solve,
+    "cholesky_inverse": cholesky_inverse,
     "addmm_": _inplace(addmm), "addmv_": _inplace(addmv), "baddbmm_": _inplace(baddbmm),
     "addbmm_": _inplace(addbmm),
 }

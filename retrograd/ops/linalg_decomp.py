@@ -630,3 +630,104 @@ def torch_qr(input, some=True, *, out=None):
                   stacklevel=2)
     Q, R = qr(input, "reduced" if some else "complete")
     return _return_type("qr", ("Q", "R"))((Q, R))
+
+
+# ----- cholesky_solve, cholesky_inverse (from a Cholesky factor; PyTorch's gradients,
+# which like its kernels' inputs treat the factor as a full matrix)
+
+def _factor(l, upper):
+    """The lower factor L of A = L L^T, from the triangle LAPACK reads."""
+    return np.swapaxes(np.triu(l), -1, -2) if upper else np.tril(l)
+
+
+def _cholesky_solve_kernel(xp, b, l, upper):
+    low = _factor(l, upper)
+    y = xp.linalg.solve(low, b)
+    return _colmajor(xp.linalg.solve(np.swapaxes(low, -1, -2), y))
+
+
+def _cholesky_solve_grads(g, l, out, upper):
+    gB = cholesky_solve_p(g, l, upper)
+    common = matmul(gB, _mT(out))
+    common = common + _mT(common)
+    return gB, -(matmul(l, common) if upper else matmul(common, l))
+
+
+def _cholesky_solve_jvp(tb, tl, b, l, out, upper):
+    rhs = tb
+    if tl is not None:  # A = L L^T (or U^T U): dA X subtracted from dB
+        dA = matmul(tl, _mT(l)) + matmul(l, _mT(tl))
+        if upper:
+            dA = matmul(_mT(tl), l) + matmul(_mT(l), tl)
+        rhs = -matmul(dA, out) if rhs is None else rhs - matmul(dA, out)
+    return cholesky_solve_p(rhs, l, upper)
+
+
+cholesky_solve_p = primitive(
+    "cholesky_solve", "CholeskySolveBackward0", forward=_cholesky_solve_kernel,
+    vjp=(lambda g, b, l, out, upper: _cholesky_solve_grads(g, l, out, upper)[0],
+         lambda g, b, l, out, upper: _cholesky_solve_grads(g, l, out, upper)[1]),
+    jvp=_cholesky_solve_jvp)
+
+
+def cholesky_solve(B, L, upper=False, *, out=None):
+    if B.ndim < 2:
+        raise RuntimeError(f"b should have at least 2 dimensions, but has {B.ndim} dimensions "
+                           "instead")
+    if L.ndim < 2:
+        raise RuntimeError(f"u should have at least 2 dimensions, but has {L.ndim} dimensions "
+                           "instead")
+    if B.dtype is not L.dtype:
+        raise RuntimeError(f"Expected b and A to have the same dtype, but found b of type "
+                           f"{B.dtype._legacy} and A of type {L.dtype._legacy} instead.")
+    if L.shape[-1] != L.shape[-2] or L.shape[-1] != B.shape[-2]:
+        raise RuntimeError(f"Incompatible matrix sizes for cholesky_solve: each A matrix is "
+                           f"{L.shape[-2]} by {L.shape[-1]} but each b matrix is {B.shape[-2]} "
+                           f"by {B.shape[-1]}")
+    if B.dtype not in (_dt.float32, _dt.float64):
+        raise NotImplementedError(f"\"cholesky_solve_cpu\" not implemented for "
+                                  f"'{B.dtype._legacy}'")
+    return cholesky_solve_p(B, L, bool(upper))
+
+
+def _cholesky_inverse_kernel(xp, l, upper):
+    low = _factor(l, upper)
+    diag = np.diagonal(low, 0, -2, -1)
+    if np.any(diag == 0):
+        flat = diag.reshape(-1, diag.shape[-1]) == 0
+        bad = int(np.argmax(flat.any(-1)))
+        prefix = "" if l.ndim <= 2 else f"(Batch element {bad}): "
+        raise _LinAlgError(f"cholesky_inverse: {prefix}The diagonal element "
+                           f"{int(np.argmax(flat[bad])) + 1} is zero, the inversion could not be "
+                           "completed because the input matrix is singular.")
+    linv = xp.linalg.inv(low)
+    return _colmajor(np.matmul(np.swapaxes(linv, -1, -2), linv))
+
+
+def _cholesky_inverse_vjp(g, l, out, upper):
+    common = matmul(out, matmul(g + _mT(g), out))
+    return -(matmul(l, common) if upper else matmul(common, l))
+
+
+def _cholesky_inverse_jvp(t, l, out, upper):
+    dA = matmul(_mT(t), l) + matmul(_mT(l), t) if upper else \
+        matmul(t, _mT(l)) + matmul(l, _mT(t))
+    return -matmul(out, matmul(dA, out))
+
+
+cholesky_inverse_p = primitive(
+    "cholesky_inverse", "CholeskyInverseBackward0", forward=_cholesky_inverse_kernel,
+    vjp=(_cholesky_inverse_vjp,), jvp=_cholesky_inverse_jvp)
+
+
+def cholesky_inverse(L, upper=False, *, out=None):
+    if L.ndim < 2:
+        raise RuntimeError("cholesky_inverse: The input tensor A must have at least 2 "
+                           "dimensions.")
+    if L.shape[-1] != L.shape[-2]:
+        raise RuntimeError(f"cholesky_inverse: A must be batches of square matrices, but they "
+                           f"are {L.shape[-2]} by {L.shape[-1]} matrices")
+    if L.dtype not in (_dt.float32, _dt.float64):
+        raise NotImplementedError(f"\"cholesky_inverse_out_cpu\" not implemented for "
+                                  f"'{L.dtype._legacy}'")
+    return cholesky_inverse_p(L, bool(upper))
