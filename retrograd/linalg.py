@@ -1,8 +1,8 @@
 """torch.linalg: linear algebra functions (re-exports only; the ops live in ops/linalg*.py)."""
 from .ops.linalg import multi_dot, vecdot, linalg_cross as cross, matmul  # noqa: F401
 from .ops.linalg_decomp import (inv, det, linalg_slogdet as slogdet, solve,  # noqa: F401
-                                linalg_cholesky as cholesky, qr, eigh, eigvalsh, svd, svdvals,
-                                LinAlgError)
+                                linalg_cholesky as cholesky, LinAlgError)
+from .ops.linalg_spectral import qr, eigh, eigvalsh, svd, svdvals  # noqa: F401
 from .ops.linalg_matrix import (pinv, matrix_power, matrix_rank, lstsq, matrix_exp,  # noqa: F401
                                 solve_triangular, cond, tensorinv, tensorsolve)
 

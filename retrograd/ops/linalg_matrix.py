@@ -6,8 +6,8 @@ import numpy as np
 
 from .primitive import primitive
 from .linalg import matmul
-from .linalg_decomp import (_mT, _const, _colmajor, _check_matrix, _live, _return_type,
-                            inv, svdvals)
+from .linalg_decomp import _mT, _const, _colmajor, _check_matrix, _live, _return_type, inv
+from .linalg_spectral import svdvals
 from ..tensor import Tensor
 from .. import dtypes as _dt
 
