@@ -233,6 +233,8 @@ def _indexed_shape(vshape, adv):
 def setitem(x, index, value):
     if index is False:
         return  # PyTorch writes nothing (and bumps no version)
+    if index is True:
+        index = None  # PyTorch copies into x.unsqueeze(0): a basic write
     if isinstance(value, Tensor):
         v = value
     elif isinstance(value, (bool, int, float, np.number)):

@@ -161,9 +161,10 @@ scatter_legacy_p = primitive(
         _scatter_kernel(xp, a, src, dim, index, how) if isinstance(src, np.ndarray)
         else _scatter_value_kernel(xp, a, dim, index, src, how)), nin=2)
 
+_REDUCES = ("sum", "prod", "mean", "amax", "amin")
 _IDENTITY = {"sum": 0, "mean": 0, "prod": 1}
 _UFUNC = {"sum": np.add, "mean": np.add, "prod": np.multiply, "amax": np.maximum,
-          "amin": np.minimum}
+          "amin": np.minimum, "max": np.maximum, "min": np.minimum}
 
 
 def _scatter_reduce_kernel(xp, a, src, dim, index, reduce, include_self):
@@ -172,12 +173,12 @@ def _scatter_reduce_kernel(xp, a, src, dim, index, reduce, include_self):
         if reduce in _IDENTITY:
             ident = _IDENTITY[reduce]
         elif out.dtype.kind == "f":
-            ident = -np.inf if reduce == "amax" else np.inf
+            ident = -np.inf if reduce in ("amax", "max") else np.inf
         elif out.dtype.kind == "b":
-            ident = reduce == "amin"
+            ident = reduce in ("amin", "min")
         else:
             info = np.iinfo(out.dtype)
-            ident = info.min if reduce == "amax" else info.max
+            ident = info.min if reduce in ("amax", "max") else info.max
         _scatter_into(out, dim, index, ident, None)
     _scatter_into(out, dim, index, src, _UFUNC[reduce])
     if reduce == "mean":
@@ -190,6 +191,9 @@ def _scatter_reduce_kernel(xp, a, src, dim, index, reduce, include_self):
 
 def _scatter_reduce_vjp(g, a, src, out, dim, index, reduce, include_self, which):
     """PyTorch's scatter_reduce_backward, in Tensor ops (FunctionsManual.cpp)."""
+    if reduce not in _REDUCES:
+        raise RuntimeError("Expected 'reduce' to be one of 'sum', 'prod', 'mean', 'amax', "
+                           f"'amin' but got {reduce}.")
     if reduce == "sum":
         gx, gs = g, None
     elif reduce == "mean":
@@ -387,8 +391,10 @@ def _check_gather_index(fn, a, dim, index, src=None):
     """gather/scatter's rules: int64 index, as many dims as the input, no larger than it
     outside ``dim`` (and no larger than src anywhere), every index in range."""
     idx = _index_array(index, fn)
-    if idx.dtype != np.int64:
-        raise RuntimeError(f"{fn}(): Expected dtype int64 for index")
+    if idx.dtype not in (np.int64, np.int32):
+        raise RuntimeError(f"{'gather' if fn == 'gather' else 'scatter'}(): Expected dtype "
+                           "int32/int64 for index")
+    idx = idx.astype(np.int64)
     nd = a._data.ndim
     dim = _wrap_dim(dim, nd)
     if max(idx.ndim, 1) != max(nd, 1):
@@ -457,11 +463,8 @@ def scatter_add(input, dim, index, src):
     return scatter_add_p(input, src, dim, idx)
 
 
-_REDUCES = ("sum", "prod", "mean", "amax", "amin")
-
-
 def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
-    if reduce not in _REDUCES:
+    if reduce not in _UFUNC:
         raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, "
                            f"got {reduce}")
     dim, idx = _check_gather_index("scatter_reduce", input, dim, index, src)
@@ -472,20 +475,24 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
     return scatter_reduce_p(input, src, dim, idx, reduce, bool(include_self))
 
 
-def _check_index_vector(fn, a, dim, index):
-    """index_select & co.: an int32/int64 vector (or one number), each entry in range."""
+def _legacy_name(idx):
+    return _dt._FROM_NP[idx.dtype]._legacy
+
+
+def _vector(fn, a, dim, index):
     idx = _index_array(index, fn)
-    if idx.dtype not in (np.int64, np.int32):
-        raise RuntimeError(f"{fn}(): Expected dtype int32 or int64 for index")
-    if idx.ndim > 1:
-        raise IndexError(f"{fn}(): Index is supposed to be a vector")
     nd = a._data.ndim
     dim = _wrap_dim(dim, nd)
-    return dim, idx.reshape(-1).astype(np.int64), (a._data.shape[dim] if nd else 1)
+    return dim, idx, (a._data.shape[dim] if nd else 1)
 
 
 def index_select(input, dim, index):
-    dim, idx, size = _check_index_vector("index_select", input, dim, index)
+    dim, idx, size = _vector("index_select", input, dim, index)
+    if idx.dtype not in (np.int64, np.int32):
+        raise RuntimeError("index_select(): Expected dtype int32 or int64 for index")
+    if idx.ndim > 1:
+        raise IndexError("index_select(): Index is supposed to be a vector")
+    idx = idx.reshape(-1).astype(np.int64)
     if idx.size and (idx.min() < 0 or idx.max() >= size):
         raise IndexError("index out of range in self")
     if input._data.ndim == 0 and idx.size != 1:
@@ -494,34 +501,48 @@ def index_select(input, dim, index):
     return index_select_p(input, dim, idx, input._data.shape)
 
 
-def _check_in_range(idx, dim, size, error=RuntimeError):
+def _check_in_range(idx, dim, size, error=RuntimeError, prefix=""):
     if idx.size:
         bad = (idx < 0) | (idx >= size)
         if bad.any():
-            raise error(f"index {idx[bad.argmax()]} is out of bounds for dimension {dim} with "
-                        f"size {size}")
+            raise error(f"{prefix}index {idx[bad.argmax()]} is out of bounds for dimension "
+                        f"{dim} with size {size}")
 
 
 def index_add(input, dim, index, source, *, alpha=1):
-    dim, idx, size = _check_index_vector("index_add", input, dim, index)
+    dim, idx, size = _vector("index_add", input, dim, index)
+    if idx.dtype not in (np.int64, np.int32):
+        raise RuntimeError("index_add_(): Expected dtype int32/int64 for index but got: "
+                           f"{_legacy_name(idx)}")
+    if idx.ndim > 1:
+        raise IndexError(f"index_add_(): Index is supposed to be a vector, but got dim: "
+                         f"{idx.ndim} with type: {_legacy_name(idx)} and size: {_sz(idx.shape)}")
+    idx = idx.reshape(-1).astype(np.int64)
     if source._data.dtype != input._data.dtype:
         raise RuntimeError(f"index_add_(): self ({input.dtype._legacy}) and source "
                            f"({source.dtype._legacy}) must have the same scalar type")
     shp, ss = input._data.shape, source._data.shape
-    if input._data.ndim and (len(ss) != len(shp) or any(
-            s != t for d, (s, t) in enumerate(zip(shp, ss)) if d != dim) or ss[dim] != idx.size):
-        if len(ss) == len(shp) and all(s == t for d, (s, t) in enumerate(zip(shp, ss)) if d != dim):
+    if input._data.ndim:
+        n = ss[dim] if len(ss) > dim else 1
+        if n != idx.size:
             raise RuntimeError(f"index_add_(): Number of indices ({idx.size}) should be equal "
-                               f"to source.size(dim) ({ss[dim]})")
-        raise RuntimeError("source tensor shape must match self tensor shape, excluding the "
-                           f"specified dimension. Got self.shape = {_sz(shp)} source.shape = "
-                           f"{_sz(ss)}")
+                               f"to source.size(dim): ({n}), for dim: {dim}")
+        if len(ss) != len(shp) or any(s != t for d, (s, t) in enumerate(zip(shp, ss))
+                                      if d != dim):
+            raise RuntimeError(
+                "source tensor shape must match self tensor shape, excluding the specified "
+                f"dimension. Got self.shape = {_sz(shp)} source.shape = {_sz(ss)}")
     _check_in_range(idx, dim, size)
     return index_add_p(input, source, dim, idx, alpha)
 
 
 def index_fill(input, dim, index, value):
-    dim, idx, size = _check_index_vector("index_fill", input, dim, index)
+    dim, idx, size = _vector("index_fill", input, dim, index)
+    if idx.dtype != np.int64:
+        raise IndexError("index_fill_(): Expected dtype int64 for index.")
+    if idx.ndim > 1:
+        raise RuntimeError("Index has to be a vector/scalar")
+    idx = idx.reshape(-1)
     _check_in_range(idx, dim, size, IndexError)
     if isinstance(value, Tensor):
         if value._data.ndim:
@@ -532,19 +553,44 @@ def index_fill(input, dim, index, value):
 
 
 def index_copy(input, dim, index, source):
-    dim, idx, size = _check_index_vector("index_copy", input, dim, index)
+    dim, idx, size = _vector("index_copy", input, dim, index)
+    if idx.ndim > 1:
+        raise IndexError(f"index_copy_(): Index should have dimension 1 or 0 (got {idx.ndim})")
+    if idx.dtype != np.int64:
+        raise RuntimeError("index_copy_(): Expected a long tensor for index, but got "
+                           f"{_legacy_name(idx)}")
     if source._data.dtype != input._data.dtype:
         raise RuntimeError(f"index_copy_(): self and source expected to have the same dtype, "
                            f"but got (self) {input.dtype._legacy} and (source) "
                            f"{source.dtype._legacy}")
-    _check_in_range(idx, dim, size, IndexError)
+    shp, ss = input._data.shape, source._data.shape
+    idx = idx.reshape(-1)
+    if len(ss) != len(shp) and len(ss) and len(shp):
+        raise IndexError("index_copy_(): When source and destination are not scalars, their "
+                         f"dimensionality must match. Source dimensionality ({len(ss)}), "
+                         f"destination dimensionality ({len(shp)})")
+    if len(ss) == len(shp) and len(shp):
+        for d in range(len(shp)):
+            if d != dim and ss[d] != shp[d]:
+                raise RuntimeError(
+                    "index_copy_(): Source/destination tensor must have same slice shapes. "
+                    f"Destination slice shape: {_slice_str(shp, dim)} at dimension {dim} and "
+                    f"source slice shape: {_slice_str(ss, dim)} at dimension 0.")
+        if ss[dim] != idx.size:
+            raise IndexError(f"index_copy_(): Number of indices ({idx.size}) should be equal to "
+                             f"source.size(dim) ({ss[dim]})")
+    _check_in_range(idx, dim, size, IndexError, "index_copy_(): ")
     return index_copy_p(input, source, dim, idx)
+
+
+def _slice_str(shape, dim):
+    return " ".join(str(s) for d, s in enumerate(shape) if d != dim)
 
 
 def masked_select(input, mask):
     if not isinstance(mask, Tensor) or mask._data.dtype != np.bool_:
         raise RuntimeError("masked_select: expected BoolTensor for mask")
-    bshape = broadcast_shapes(input._data.shape, mask._data.shape)
+    bshape = broadcast_shapes(mask._data.shape, input._data.shape)
     return masked_select_p(input, mask._data, bshape)
 
 
