@@ -9,11 +9,10 @@ import numpy as np
 from ..tensor import Tensor
 from ..autograd.grad_mode import STATE
 from . import shape as _shape
-from .indexing import index_p, put_p, copy_slices_p, copy_p, fill_p, _sz
+from .indexing_prims import index_p, put_p, copy_slices_p, copy_p, fill_p, _sz
 from .inplace import (_check_inplace, apply_inplace, _LEAF_INPLACE, _VIEW_OF_LEAF_INPLACE,
                       inplace_method)
 
-_BASIC = (int, slice, type(None), type(Ellipsis))
 _SEQ_WARNING = (
     "Using a non-tuple sequence for multidimensional indexing is deprecated and will be "
     "changed in pytorch 2.9; use x[tuple(seq)] instead of x[seq]. In pytorch 2.9 this will "
@@ -93,12 +92,6 @@ def _as_items(index):
         warnings.warn(_SEQ_WARNING, UserWarning, stacklevel=4)
         return tuple(index)
     return (index,)
-
-
-def _is_basic(index):
-    if isinstance(index, tuple):
-        return all(isinstance(i, _BASIC) and not isinstance(i, bool) for i in index)
-    return isinstance(index, _BASIC) and not isinstance(index, bool)
 
 
 class _Plan:
@@ -207,9 +200,14 @@ def _basic_items(index):
                  for i in _as_items(index))
 
 
+_BASIC_TYPES = frozenset({int, slice, type(None), type(Ellipsis)})  # (bool is not int here)
+_basic_getitem = _shape.getitem
+
+
 def getitem(x, index):
-    if _is_basic(index):
-        return _shape.getitem(x, index)
+    t = type(index)
+    if t in _BASIC_TYPES or t is tuple and all(type(i) in _BASIC_TYPES for i in index):
+        return _basic_getitem(x, index)
     plan = _plan(x, index)
     if not plan.any_adv:
         return _shape.getitem(x, _basic_items(index))
