@@ -94,8 +94,8 @@ def _ix(m, index):
 
 
 def _no_grad(m, fn):
-    """(PyTorch records scatter(reduce=) with a node whose backward raises; retrograd
-    records nothing: compared without grad)"""
+    """(scatter(reduce=) records a node whose backward raises, in both libraries: the table
+    compares its values without grad; tests/test_indexing.py checks the node)"""
     with m.no_grad():
         return fn()
 

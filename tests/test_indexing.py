@@ -74,6 +74,12 @@ GETITEM = {
     "all_false_mask": lambda m: _t(m, np.zeros(3, bool), "bool"),
     "repeated": lambda m: ([1, 1, 1], slice(None), [2, 2, 2]),
     "nested_list_as_tuple": lambda m: [[0, 1], [1, 2]],
+    "numpy_0d_int": lambda m: np.array(1),
+    "numpy_0d_bool": lambda m: np.array(True),
+    "numpy_ints_in_list": lambda m: [np.int64(1), 2],
+    "range": lambda m: range(2),
+    "floats_in_list": lambda m: [0, 1.7],
+    "mask_after_int_1d": lambda m: (1, _t(m, [True, False, True, True], "bool")),
 }
 
 
@@ -384,6 +390,19 @@ def test_scatter_legacy_reduce(m):
         z = x.scatter(1, m.tensor([[0, 0], [2, 1]]), 3.0, reduce="add")
     assert y.tolist() == [[4.0, 1.0, 1.0], [1.0, 2.0, 2.0]]
     assert z.tolist() == [[7.0, 1.0, 1.0], [1.0, 4.0, 4.0]]
+
+
+def test_scatter_legacy_reduce_has_no_derivative(m):
+    x = m.ones(2, 3, requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        y = x.scatter(1, m.tensor([[0]]), 2.0, reduce="add")
+        z = (x * 1).scatter(1, m.tensor([[0]]), x * 1, reduce="multiply")
+    assert y.requires_grad and y.grad_fn.name() == "torch::autograd::NotImplemented"
+    assert [type(n).__name__ for n, _ in y.grad_fn.next_functions] == ["AccumulateGrad"]
+    assert [type(n).__name__ for n, _ in z.grad_fn.next_functions] == ["MulBackward0"] * 2
+    with raises_exact(RuntimeError, "derivative for aten::scatter is not implemented"):
+        y.sum().backward()
 
 
 def test_scatter_reduce_ties_share_the_gradient(m):

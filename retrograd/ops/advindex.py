@@ -76,6 +76,8 @@ def _classify(item):
         return "bool", bool(item)
     if isinstance(item, (list, range, np.ndarray)):
         a = _array_of(item)
+        if a.ndim == 0 and isinstance(item, np.ndarray):  # as a 0-d tensor would be
+            return ("bool", bool(a)) if a.dtype == np.bool_ else ("int", int(a))
         return ("mask", a) if a.dtype == np.bool_ else ("index", a)
     if isinstance(item, tuple):
         return _classify(list(item))

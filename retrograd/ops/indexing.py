@@ -13,7 +13,8 @@ from .. import dtypes as _dt
 from . import shape as _shape
 from .inplace import inplace_method
 from .indexing_prims import (_sz, _UFUNC, gather_p, scatter_p, scatter_value_p,
-                             scatter_add_p, scatter_legacy_p, scatter_reduce_p, index_select_p,
+                             scatter_add_p, scatter_legacy_p, scatter_legacy_value_p,
+                             scatter_reduce_p, index_select_p,
                              index_add_p, index_fill_p, index_fill_tensor_p, index_copy_p,
                              masked_select_p, take_p)
 
@@ -88,8 +89,8 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None):
                 "The reduce argument of torch.scatter with Tensor src is deprecated and will be "
                 "removed in a future PyTorch release. Use torch.scatter_reduce instead for more "
                 "reduction options.", UserWarning, stacklevel=2)
-        return scatter_legacy_p(input, src, dim, idx,
-                                _LEGACY[reduce])
+            return scatter_legacy_p(input, src, dim, idx, _LEGACY[reduce])
+        return scatter_legacy_value_p(input, dim, idx, src, _LEGACY[reduce])
     if isinstance(src, Tensor):
         return scatter_p(input, src, dim, idx)
     return scatter_value_p(input, dim, idx, src)

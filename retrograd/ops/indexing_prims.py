@@ -151,13 +151,21 @@ scatter_value_p = primitive(
     "scatter_value", "ScatterBackward1", forward=_scatter_value_kernel,
     vjp=(lambda g, a, out, dim, index, value: scatter_value_p(g, dim, index, 0),),
     jvp=lambda ta, a, out, dim, index, value: scatter_value_p(ta, dim, index, 0))
-# scatter(..., reduce='add'/'multiply'): PyTorch has no derivative for it either
-scatter_legacy_p = primitive(
-    "scatter_legacy_reduce", None,
-    forward=lambda xp, a, src, dim, index, how: (
-        _scatter_kernel(xp, a, src, dim, index, how) if isinstance(src, np.ndarray)
-        else _scatter_value_kernel(xp, a, dim, index, src, how)), nin=2)
+# scatter(..., reduce='add'/'multiply'): PyTorch records it under a node whose backward
+# raises; so do we (unregistered: there is no derivative for the table to check)
+node_class("NotImplemented").name = lambda self: "torch::autograd::NotImplemented"
 
+
+def _no_derivative(*args):
+    raise RuntimeError("derivative for aten::scatter is not implemented")
+
+
+scatter_legacy_p = primitive(
+    "scatter_legacy_reduce", "NotImplemented", forward=_scatter_kernel,
+    vjp=(_no_derivative, _no_derivative), jvp=_no_derivative, register=False)
+scatter_legacy_value_p = primitive(
+    "scatter_legacy_reduce", "NotImplemented", forward=_scatter_value_kernel,
+    vjp=(_no_derivative,), jvp=_no_derivative, register=False)
 _REDUCES = ("sum", "prod", "mean", "amax", "amin")
 _IDENTITY = {"sum": 0, "mean": 0, "prod": 1}
 _UFUNC = {"sum": np.add, "mean": np.add, "prod": np.multiply, "amax": np.maximum,
