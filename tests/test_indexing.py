@@ -298,6 +298,14 @@ def test_setitem_false_writes_nothing(m):
     assert x.tolist() == [1.0] * 3 and x._version == 1
 
 
+def test_augmented_assignment_through_an_index(m):
+    x = m.zeros(2, 3)
+    x[0, :2] += 1  # a view, changed in place, then written back
+    x[[1, 1]] += 1  # a copy, changed, then written once (no accumulation)
+    x[0, 2] = np.float64(2.5)
+    assert x.tolist() == [[1.0, 1.0, 2.5], [1.0, 1.0, 1.0]]
+
+
 def test_setitem_repeated_indices_last_write_wins(m):
     x = m.zeros(3)
     x[[0, 0]] = m.tensor([1.0, 2.0])
@@ -316,6 +324,9 @@ SETITEM_ERRORS = {
     "int_out_of_range": lambda m, x: x.__setitem__(5, 1.0),
     "list_value": lambda m, x: x.__setitem__(0, [1.0]),
     "str_value": lambda m, x: x.__setitem__([0], "a"),
+    "numpy_value": lambda m, x: x.__setitem__(0, np.ones(4)),
+    "numpy_float32_value": lambda m, x: x.__setitem__([0], np.float32(3)),
+    "none_value": lambda m, x: x.__setitem__(0, None),
 }
 
 

@@ -237,11 +237,13 @@ def setitem(x, index, value):
         index = None  # PyTorch copies into x.unsqueeze(0): a basic write
     if isinstance(value, Tensor):
         v = value
-    elif isinstance(value, (bool, int, float, np.number)):
-        v = value.item() if isinstance(value, np.number) else value
+    elif isinstance(value, (int, float)):  # (np.float64 is a float; np.float32 is not)
+        v = value
     else:
-        raise TypeError(f"can't assign a {type(value).__name__} to a "
-                        f"torch.{x.dtype._legacy}Tensor")
+        tp = type(value)
+        name = tp.__qualname__ if tp.__module__ == "builtins" else \
+            f"{tp.__module__.split('.')[0]}.{tp.__qualname__}"
+        raise TypeError(f"can't assign a {name} to a torch.{x.dtype._legacy}Tensor")
     plan = _plan(x, index)
     recording = STATE.enabled and (x._requires_grad or
                                    (isinstance(v, Tensor) and v._requires_grad))
