@@ -246,6 +246,12 @@ def test_setitem_value_requires_grad_into_plain_tensor(m):
     assert v.grad.tolist() == [2.0, 3.0, 4.0]
 
 
+def test_setitem_grad_value_into_integer_tensor_records_nothing(m):
+    x = m.zeros(3, dtype=m.int64)
+    x[0] = m.tensor(1.5, requires_grad=True)
+    assert x.tolist() == [1, 0, 0] and not x.requires_grad and x.grad_fn is None
+
+
 def test_setitem_on_a_leaf_requires_grad_raises_before_writing(m):
     w = m.ones(2, 3, requires_grad=True)
     view_msg = ("a view of a leaf Variable that requires grad is being used in an in-place "

@@ -245,8 +245,9 @@ def setitem(x, index, value):
             f"{tp.__module__.split('.')[0]}.{tp.__qualname__}"
         raise TypeError(f"can't assign a {name} to a torch.{x.dtype._legacy}Tensor")
     plan = _plan(x, index)
-    recording = STATE.enabled and (x._requires_grad or
-                                   (isinstance(v, Tensor) and v._requires_grad))
+    # (an integer tensor cannot take a history: a float value is just cast into it)
+    recording = STATE.enabled and (x._requires_grad or (
+        isinstance(v, Tensor) and v._requires_grad and x._data.dtype.kind == "f"))
     if STATE.enabled and x._requires_grad and x.grad_fn is None:
         raise RuntimeError(_LEAF_INPLACE if plan.trivial else _VIEW_OF_LEAF_INPLACE)
     _check_inplace(x)
