@@ -3,6 +3,7 @@ Index tensors are parameters: samples hold them as lists or NumPy arrays, and ea
 builds the tensor with ``m.tensor(...)``, so one entry runs on retrograd and on torch.
 The NumPy references loop over index positions (plain, independent of the kernels)."""
 import itertools
+import warnings
 
 import numpy as np
 
@@ -96,7 +97,8 @@ def _ix(m, index):
 def _no_grad(m, fn):
     """(scatter(reduce=) records a node whose backward raises, in both libraries: the table
     compares its values without grad; tests/test_indexing.py checks the node)"""
-    with m.no_grad():
+    with m.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # (PyTorch deprecates reduce= with a tensor src)
         return fn()
 
 

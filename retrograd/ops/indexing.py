@@ -274,17 +274,12 @@ def take_along_dim(input, indices, dim=None):
 from .advindex import getitem, setitem, index_put, index_put_, nonzero, argwhere  # noqa: E402
 
 
-def _method(fn):
-    """Tensor methods take ``dim`` etc. after self, as the functions do."""
-    return lambda self, *args, **kwargs: fn(self, *args, **kwargs)
-
-
 __all__ = ["gather", "scatter", "scatter_add", "scatter_reduce", "index_select", "index_add",
            "index_fill", "index_copy", "masked_select", "take", "take_along_dim", "nonzero",
            "argwhere", "index_put"]
 METHODS = {
     "__getitem__": getitem, "__setitem__": setitem,
-    **{n: _method(globals()[n]) for n in __all__},
+    **{n: globals()[n] for n in __all__},  # (input first: each binds as the method)
     **{n + "_": inplace_method(globals()[n]) for n in
        ("scatter", "scatter_add", "scatter_reduce", "index_add", "index_fill", "index_copy")},
     "index_put_": index_put_,
