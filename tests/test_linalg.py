@@ -574,3 +574,21 @@ def test_matrix_exp_half_is_finite():
     assert out.dtype == rt.float16
     np.testing.assert_allclose(out.numpy().astype(float), [[4.1945, 3.1945], [3.1945, 4.1945]],
                                rtol=1e-3)
+
+
+@pytest.mark.parametrize("args", [
+    ([(2, 3), [0, 1], (3, 4), [1, 2], [0, 2]]), ([(2, 3), [Ellipsis, 1], (3, 4), [1, 2]]),
+    ([(2, 3), [0, 27]]), ([(3, 3), [5, 5]]), ([(2, 3), [0, 52]]), ([(2, 3), [-1, 0]])],
+    ids=str)
+def test_einsum_sublist_format(args, torch):
+    res = []
+    for m in (rt, torch):
+        ops = [m.tensor(np.arange(float(np.prod(a))).reshape(a)) if isinstance(a, tuple) and
+               all(isinstance(d, int) for d in a) and i % 2 == 0 else a
+               for i, a in enumerate(args)]
+        try:
+            out = m.einsum(*ops)
+            res.append((tuple(out.shape), out.numpy().tolist()))
+        except Exception as e:  # noqa: BLE001  (the error is the outcome)
+            res.append((type(e).__name__, str(e).splitlines()[0]))
+    assert res[0] == res[1]

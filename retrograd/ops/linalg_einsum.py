@@ -103,16 +103,33 @@ def _label(s):
     return chr(s + ord("A")) if s < _NUM_LETTERS else chr(s - _NUM_LETTERS + ord("a"))
 
 
+def _sublist_label(n):
+    if n is Ellipsis:
+        return "..."
+    if 0 <= n < 26:
+        return chr(ord("A") + n)
+    if 26 <= n < 52:
+        return chr(ord("a") + n - 26)
+    raise ValueError("einsum(): subscript in subscript list is not within the valid range "
+                     "[0, 52)")
+
+
 def einsum(*args):
-    """torch.einsum(equation, *operands) or einsum(equation, [operands]); sublist format
-    is not supported. Contracts left to right, as PyTorch does without opt_einsum."""
+    """torch.einsum(equation, *operands), einsum(equation, [operands]), or the sublist
+    format einsum(op1, [0, 1], op2, [1, 2], [0, 2]). Contracts left to right, as PyTorch
+    does without opt_einsum."""
     if len(args) < 2:
         raise ValueError("einsum(): must specify the equation string and at least one operand, "
                          "or at least one operand and its subscripts list")
-    equation, operands = args[0], args[1:]
-    if not isinstance(equation, str):
-        raise TypeError("einsum(): the sublist format (operand, subscripts, ...) is not "
-                        "supported by retrograd; pass the equation string")
+    if not isinstance(args[0], str):  # the sublist format: labels as integers in [0, 52)
+        equation = ",".join("".join(map(_sublist_label, sub)) for sub in args[1::2])
+        if len(args) % 2:
+            equation += "->" + "".join(map(_sublist_label, args[-1]))
+            operands = args[:-1:2]
+        else:
+            operands = args[::2]
+    else:
+        equation, operands = args[0], args[1:]
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     num_ops = len(operands)

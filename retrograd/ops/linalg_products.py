@@ -39,6 +39,8 @@ def kron(input, other):
     rb = tuple(x for s in sb for x in (1, s))
     a = _shape.unsafe_view_p(input, ra, input._data.shape)
     b = _shape.unsafe_view_p(other, rb, other._data.shape)
+    # (PyTorch's last view fails when its TensorIterator gives the product a non-contiguous
+    # layout, for some non-contiguous operands; retrograd computes those products)
     prod = a * b
     return _shape.unsafe_view_p(prod, tuple(x * y for x, y in zip(sa, sb)), prod._data.shape)
 
