@@ -592,3 +592,17 @@ def test_einsum_sublist_format(args, torch):
         except Exception as e:  # noqa: BLE001  (the error is the outcome)
             res.append((type(e).__name__, str(e).splitlines()[0]))
     assert res[0] == res[1]
+
+
+def test_det_of_singular_matrices_has_torch_gradient(torch):
+    """PyTorch's first derivative of det at an exactly singular matrix is 0 (its LU solve
+    with a zero right-hand side); a batch mixes singular and regular matrices."""
+    mats = np.array([[[1.0, 2.0], [2.0, 4.0]], [[2.0, 1.0], [0.5, 3.0]], [[0.0, 0.0], [0.0, 0.0]]])
+    res = []
+    for m in (rt, torch):
+        a = m.tensor(mats, requires_grad=True)
+        d = m.linalg.det(a)
+        d.backward(m.tensor([1.0, 2.0, 3.0], dtype=m.float64))
+        res.append((d.detach().numpy(), a.grad.numpy()))
+    np.testing.assert_allclose(res[0][0], res[1][0])
+    np.testing.assert_allclose(res[0][1], res[1][1], atol=1e-12)

@@ -133,10 +133,22 @@ def _det_kernel(xp, a):
     return xp.linalg.det(a)
 
 
+def _safe_inv(a, out):
+    """inv(A), with the identity standing in for the singular matrices of the batch (their
+    det is exactly 0, so they contribute g * det * A^-T = 0, as PyTorch's LU solve gives)."""
+    singular = out._data == 0
+    if not singular.any():
+        return inv_p(a)
+    n = a.shape[-1]
+    mask = _const(a, singular[..., None, None] * np.eye(n))
+    keep = _const(a, ~singular[..., None, None] * np.ones((n, n)))
+    return inv_p(a * keep + mask)
+
+
 det_p = primitive(
     "linalg_det", "LinalgDetBackward0", forward=_det_kernel,
-    vjp=(lambda g, a, out: _unsq2(g * out) * _mT(inv_p(a)),),
-    jvp=lambda t, a, out: out * _trace_prod(inv_p(a), t))
+    vjp=(lambda g, a, out: _unsq2(g * out) * _mT(_safe_inv(a, out)),),
+    jvp=lambda t, a, out: out * _trace_prod(_safe_inv(a, out), t))
 
 
 def det(A, *, out=None):
