@@ -38,17 +38,18 @@ def _colmajor(x):
     return np.swapaxes(np.ascontiguousarray(np.swapaxes(x, -1, -2)), -1, -2)
 
 
-def _check_matrix(A, fn, square=True, low=None, kernel=None, name="A"):
-    """PyTorch's input checks for a linalg function: at least 2-D, square, floating."""
+def _check_matrix(A, fn, square=True, low=None, kernel=None, ints_too=False, name="A"):
+    """PyTorch's input checks for a linalg function ``fn``: at least 2-D, square, floating.
+    Half is refused either as "``low``: Low precision dtypes not supported" or by the
+    missing CPU ``kernel`` (which some functions also name for integers: ``ints_too``)."""
     if A.ndim < 2:
         raise RuntimeError(f"{fn}: The input tensor {name} must have at least 2 dimensions.")
     if square and A.shape[-1] != A.shape[-2]:
         raise RuntimeError(f"{fn}: A must be batches of square matrices, but they are "
                            f"{A.shape[-2]} by {A.shape[-1]} matrices")
     dt = A.dtype
-    if kernel is not None and (dt is _dt.float16 or kernel[1]):
-        if not dt.is_floating_point or dt is _dt.float16:
-            raise NotImplementedError(f"\"{kernel[0]}\" not implemented for '{dt._legacy}'")
+    if kernel is not None and (dt is _dt.float16 or (ints_too and not dt.is_floating_point)):
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{dt._legacy}'")
     if not dt.is_floating_point:
         raise RuntimeError(f"{fn}: Expected a floating point or complex tensor as input. "
                            f"Got {dt._legacy}")
@@ -152,7 +153,7 @@ det_p = primitive(
 
 
 def det(A, *, out=None):
-    _check_matrix(A, "linalg.det", kernel=("lu_cpu", False))
+    _check_matrix(A, "linalg.det", kernel="lu_cpu")
     return det_p(A)
 
 
@@ -271,7 +272,7 @@ def solve(A, B, *, left=True, out=None):
     if A.dtype is not B.dtype:
         raise RuntimeError(f"linalg.solve: Expected A and B to have the same dtype, but found A "
                            f"of type {A.dtype._legacy} and B of type {B.dtype._legacy} instead")
-    _check_matrix(A, "linalg.solve", kernel=("lu_cpu", False))
+    _check_matrix(A, "linalg.solve", kernel="lu_cpu")
     vector = B.ndim == 1 or (A.ndim - 1 == B.ndim and tuple(B.shape) == tuple(A.shape[:-1]))
     n = A.shape[-1]
     bshape = (B.shape[-1], 1) if vector else tuple(B.shape[-2:])  # a vector is a column
@@ -353,7 +354,7 @@ cholesky_old_p = cholesky_p.variant("CholeskyBackward0")
 
 
 def linalg_cholesky(A, *, upper=False, out=None):
-    _check_matrix(A, "linalg.cholesky", kernel=("cholesky_cpu", False))
+    _check_matrix(A, "linalg.cholesky", kernel="cholesky_cpu")
     return cholesky_p(A, upper)
 
 
@@ -366,7 +367,7 @@ def cholesky(input, upper=False, *, out=None):
         "replaced with\nU = torch.linalg.cholesky(A).mH\nThis transform will produce "
         "equivalent results for all valid (symmetric positive definite) inputs.",
         UserWarning, stacklevel=2)
-    _check_matrix(input, "linalg.cholesky", kernel=("cholesky_cpu", False))
+    _check_matrix(input, "linalg.cholesky", kernel="cholesky_cpu")
     return cholesky_old_p(input, upper)
 
 

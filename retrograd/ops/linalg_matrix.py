@@ -392,7 +392,7 @@ def solve_triangular(A, B, *, upper, left=True, unitriangular=False, out=None):
     fn = "linalg.solve_triangular"
     if B.ndim < 2:
         raise RuntimeError(f"{fn}: The input tensor B must have at least 2 dimensions.")
-    _check_matrix(A, fn, kernel=("triangular_solve_cpu", True))
+    _check_matrix(A, fn, kernel="triangular_solve_cpu", ints_too=True)
     n = A.shape[-1]
     if (B.shape[-2] if left else B.shape[-1]) != n:
         raise RuntimeError(f"{fn}: Incompatible shapes of A and B for the equation "

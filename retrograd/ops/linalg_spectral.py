@@ -95,7 +95,7 @@ qr_result = _return_type("linalg_qr", ("Q", "R"))
 
 
 def qr(A, mode="reduced", *, out=None):
-    _check_matrix(A, "linalg.qr", square=False, kernel=("geqrf_cpu", False))
+    _check_matrix(A, "linalg.qr", square=False, kernel="geqrf_cpu")
     if mode not in ("reduced", "complete", "r"):
         raise RuntimeError(f"qr received unrecognized mode '{mode}' but expected one of "
                            "'reduced' (default), 'r', or 'complete'")
@@ -155,13 +155,13 @@ def _check_uplo(UPLO):
 
 
 def eigh(A, UPLO="L", *, out=None):
-    _check_matrix(A, "linalg.eigh", kernel=("linalg_eigh_cpu", True))
+    _check_matrix(A, "linalg.eigh", kernel="linalg_eigh_cpu", ints_too=True)
     _check_uplo(UPLO)
     return eigh_result(eigh_p(A, UPLO))
 
 
 def eigvalsh(A, UPLO="L", *, out=None):
-    _check_matrix(A, "linalg.eigh", kernel=("linalg_eigh_cpu", True))
+    _check_matrix(A, "linalg.eigh", kernel="linalg_eigh_cpu", ints_too=True)
     _check_uplo(UPLO)
     return eigvalsh_p(A, UPLO)
 
@@ -249,12 +249,12 @@ torch_svd_result = _return_type("svd", ("U", "S", "V"))
 
 
 def svd(A, full_matrices=True, *, driver=None, out=None):
-    _check_matrix(A, "linalg.svd", square=False, kernel=("linalg_svd_cpu", False))
+    _check_matrix(A, "linalg.svd", square=False, kernel="linalg_svd_cpu")
     return svd_result(svd_p(A, full_matrices))
 
 
 def svdvals(A, *, driver=None, out=None):
-    _check_matrix(A, "linalg.svd", square=False, kernel=("linalg_svd_cpu", False))
+    _check_matrix(A, "linalg.svd", square=False, kernel="linalg_svd_cpu")
     return svdvals_p(A)
 
 
