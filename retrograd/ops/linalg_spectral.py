@@ -71,13 +71,9 @@ def _qr_backward(grads, a, outs, mode):
     return a * 0 if gA is None else gA
 
 
-def _qr_jvp(t, a, outs, mode):
-    """dA = dQ R + Q dR, Q^T dQ skew, dR upper (m >= n, reduced or square)."""
-    m, n = a.shape[-2:]
-    if m < n or mode == "r" or (mode == "complete" and m > n):
-        raise RuntimeError("retrograd: the forward-mode derivative of linalg.qr is implemented "
-                           "for mode='reduced' with nrows >= ncols only")
-    Q, R = outs
+def _qr_jvp_square(t, Q, R):
+    """dA = dQ R + Q dR with Q^T dQ skew and dR upper (m >= n, reduced or square)."""
+    n = R.shape[-1]
 
     def right_inv(x):  # x R^-1
         return _mT(solve_p(_mT(R), _mT(x), True, False))
@@ -86,6 +82,21 @@ def _qr_jvp(t, a, outs, mode):
     low = C * _const(C, np.tril(np.ones((n, n)), -1))
     dR = matmul(C - (low - _mT(low)), R)
     return right_inv(t - matmul(Q, dR)), dR
+
+
+def _qr_jvp(t, a, outs, mode):
+    m, n = a.shape[-2:]
+    if mode == "r" or (mode == "complete" and m > n):
+        raise RuntimeError("retrograd: linalg.qr has no forward-mode derivative for mode='r' "
+                           "or mode='complete' with nrows > ncols (nor a backward in PyTorch)")
+    Q, R = outs
+    if m >= n:
+        return _qr_jvp_square(t, Q, R)
+    # m < n: A = [X | Y], X = Q U, V = Q^T Y; dR = [dU | dV], dV = dQ^T Y + Q^T dY
+    dQ, dU = _qr_jvp_square(t[..., :m], Q, R[..., :m])
+    dV = matmul(_mT(dQ), a[..., m:]) + matmul(_mT(Q), t[..., m:])
+    dR = matmul(dU, _const(a, np.eye(m, n))) + matmul(dV, _const(a, np.eye(n)[m:]))
+    return dQ, dR
 
 
 qr_p = primitive("linalg_qr", "LinalgQrBackward0", forward=_qr_kernel, nout=2,
