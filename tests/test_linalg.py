@@ -391,10 +391,10 @@ LINALG_NAMES = ("inv det slogdet solve cholesky qr eigh eigvalsh svd svdvals pin
                 "cond tensorinv tensorsolve LinAlgError").split()
 TORCH_NAMES = ("outer ger inner tensordot einsum addmm addmv baddbmm addbmm cross kron inverse "
                "det logdet slogdet cholesky svd qr pinverse matrix_power matrix_exp vdot "
-               "chain_matmul cholesky_solve cholesky_inverse").split()
+               "chain_matmul cholesky_solve cholesky_inverse addr").split()
 METHOD_NAMES = ("outer ger inner addmm addmv baddbmm addbmm cross kron inverse det logdet "
                 "slogdet cholesky svd qr pinverse matrix_power matrix_exp vdot addmm_ addmv_ "
-                "baddbmm_ addbmm_ cholesky_solve cholesky_inverse").split()
+                "baddbmm_ addbmm_ addr addr_ cholesky_solve cholesky_inverse").split()
 
 
 def test_namespaces_and_methods(torch):
@@ -488,6 +488,13 @@ MORE_ERRORS = {
     "cholesky_inverse_long": lambda m: m.cholesky_inverse(m.eye(2, dtype=m.int64)),
     "cholesky_inverse_1d": lambda m: m.cholesky_inverse(m.ones(3)),
     "cholesky_inverse_singular": lambda m: m.cholesky_inverse(m.tensor(np.diag([1.0, 0.0, 2.0]))),
+    "addr_vec1": lambda m: m.addr(m.ones(3, 4), m.ones(3, 2), m.ones(4)),
+    "addr_vec2": lambda m: m.addr(m.ones(3, 4), m.ones(3), m.ones(2, 4)),
+    "addr_input": lambda m: m.addr(m.ones(3), m.ones(3), m.ones(4)),
+    "addr_input_3d": lambda m: m.addr(m.ones(2, 2, 2), m.ones(2), m.ones(2)),
+    "addr_bool_beta": lambda m: m.addr(m.ones(3, 4), m.ones(3), m.ones(4), beta=True),
+    "addr_float_alpha_ints": lambda m: m.addr(m.ones(3, 4, dtype=m.int64), m.ones(3, dtype=m.int64),
+                                              m.ones(4, dtype=m.int64), alpha=0.5),
     "vdot_2d": lambda m: m.vdot(m.ones(2, 2), m.ones(2)),
     "vdot_sizes": lambda m: m.vdot(m.ones(2), m.ones(3)),
     "vdot_dtypes": lambda m: m.vdot(m.ones(2), m.ones(2, dtype=m.float64)),
@@ -606,3 +613,13 @@ def test_det_of_singular_matrices_has_torch_gradient(torch):
         res.append((d.detach().numpy(), a.grad.numpy()))
     np.testing.assert_allclose(res[0][0], res[1][0])
     np.testing.assert_allclose(res[0][1], res[1][1], atol=1e-12)
+
+
+def test_addr_bool_and_promotion(torch):
+    cases = [lambda m: m.addr(m.tensor([[True, False]]), m.tensor([True]), m.tensor([False, True]),
+                              beta=False, alpha=True),
+             lambda m: m.addr(m.ones(3, 4, dtype=m.int32), m.ones(3, dtype=m.int64), m.ones(4)),
+             lambda m: m.addr(m.full((3, 4), float("nan")), m.ones(3), m.ones(4), beta=0)]
+    for case in cases:
+        ours, theirs = case(rt), case(torch)
+        assert ours.tolist() == theirs.tolist() and str(ours.dtype) == str(theirs.dtype)

@@ -177,7 +177,7 @@ def matmul(a, b):
 
 # ----- the rest of the family builds on the kernels above
 from .linalg_products import (outer, inner, kron, multi_dot, vecdot, vdot_p,  # noqa: E402,F401
-                              addmm, addmv, baddbmm, addbmm, cross, linalg_cross)
+                              addmm, addmv, baddbmm, addbmm, addr, cross, linalg_cross)
 from .linalg_einsum import einsum, tensordot  # noqa: E402  (they build on the kernels above)
 from .linalg_decomp import (inverse, det, logdet, slogdet, cholesky,  # noqa: E402
                             cholesky_solve, cholesky_inverse)
@@ -205,7 +205,7 @@ ger = outer
 svd = torch_svd
 qr = torch_qr
 __all__ = ["outer", "ger", "inner", "tensordot", "einsum", "addmm", "addmv", "baddbmm",
-           "addbmm", "cross", "kron", "chain_matmul", "inverse", "det", "logdet", "slogdet",
+           "addbmm", "addr", "cross", "kron", "chain_matmul", "inverse", "det", "logdet", "slogdet",
            "cholesky", "svd", "qr", "pinverse", "matrix_power", "matrix_exp", "vdot", "cholesky_solve",
            "cholesky_inverse"]
 
@@ -228,5 +228,5 @@ METHODS = {
     "matrix_exp": matrix_exp, "vdot": vdot, "cholesky_solve": cholesky_solve,
     "cholesky_inverse": cholesky_inverse,
     "addmm_": _inplace(addmm), "addmv_": _inplace(addmv), "baddbmm_": _inplace(baddbmm),
-    "addbmm_": _inplace(addbmm),
+    "addbmm_": _inplace(addbmm), "addr": addr, "addr_": _inplace(addr),
 }

@@ -3,7 +3,7 @@ vecdot, vdot, the fused "add a product" primitives (addmm, addmv, baddbmm, addbm
 cross, with PyTorch's graphs, dtype checks and error texts."""
 import numpy as np
 
-from .primitive import primitive, broadcast_shapes
+from .primitive import primitive, broadcast_shapes, PROMOTE
 from .linalg import mm, mv, bmm, dot_p, _fmt, _add_tangents
 from . import shape as _shape
 from .. import dtypes as _dt
@@ -300,6 +300,58 @@ def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
     _check_dtypes(input, batch1, batch2, "addmm_impl_cpu_")
     _check_input(input, (batch1.shape[1], batch2.shape[2]))
     return addbmm_p(input, batch1, batch2, *_scalars(batch1.dtype, beta, alpha))
+
+
+# ----- addr: beta * input + alpha * outer(vec1, vec2), with promotion (a TensorIterator op)
+
+def _addr_kernel(xp, c, v1, v2, beta, alpha):
+    outer_ = v1[:, None] * v2
+    if c.dtype == np.bool_:  # logical: (beta and input) or (alpha and vec1 (x) vec2)
+        out = (bool(beta) & c) | (bool(alpha) & outer_)
+    else:
+        out = outer_ * alpha if alpha != 1 else outer_
+        if beta == 0:  # input's nans and infs do not propagate
+            out = np.broadcast_to(out, np.broadcast_shapes(c.shape, out.shape)).copy()
+        else:
+            out = out + (c * beta if beta != 1 else c)
+        out = out.astype(outer_.dtype, copy=False)
+    if c.shape == out.shape and c.strides[0] < c.strides[1] and out.size > 1:
+        out = np.asfortranarray(out)  # PyTorch's result keeps a full-size input's layout
+    return out
+
+
+addr_p = primitive(
+    "addr", "AddrBackward0", forward=_addr_kernel, dtypes=PROMOTE,
+    vjp=(lambda g, c, v1, v2, out, beta, alpha: _scaled(g, beta),
+         lambda g, c, v1, v2, out, beta, alpha: _scaled(mv(g, v2), alpha),
+         lambda g, c, v1, v2, out, beta, alpha: _scaled(mv(g.t(), v1), alpha)),
+    jvp=lambda tc, t1, t2, c, v1, v2, out, beta, alpha: _sum_tangents(
+        None if tc is None else _scaled(tc, beta).expand(out.shape),
+        None if t1 is None else _scaled(outer(t1, v2), alpha),
+        None if t2 is None else _scaled(outer(v1, t2), alpha)))
+
+
+def _sum_tangents(*ts):
+    total = None
+    for t in ts:
+        if t is not None:
+            total = t if total is None else total + t
+    return total
+
+
+def addr(input, vec1, vec2, *, beta=1, alpha=1, out=None):
+    for v, name in ((vec1, "vec1"), (vec2, "vec2")):
+        if v.ndim != 1:
+            raise RuntimeError(f"addr: Expected 1-D argument {name}, but got {v.ndim}-D")
+    _check_input(input, (vec1.shape[0], vec2.shape[0]))
+    dt = _dt.result_type(input, vec1, vec2)
+    for v, name in ((beta, "beta"), (alpha, "alpha")):
+        if isinstance(v, bool) and dt is not _dt.bool_:
+            raise RuntimeError(f"Boolean {name} only supported for Boolean results.")
+        if isinstance(v, float) and not dt.is_floating_point:
+            raise RuntimeError(f"For integral input tensors, argument {name} must not be a "
+                               "floating point number.")
+    return addr_p(input, vec1, vec2, beta, alpha)
 
 
 # ----- cross
