@@ -80,6 +80,7 @@ ERRORS = {
     "tensordot_negative": lambda m: m.tensordot(m.ones(2), m.ones(2), dims=-1),
     "tensordot_too_many": lambda m: m.tensordot(m.ones(2), m.ones(2), dims=2),
     "tensordot_lengths": lambda m: m.tensordot(m.ones(2, 2), m.ones(2, 2), dims=([0, 1], [0])),
+    "tensordot_int_pair": lambda m: m.tensordot(m.ones(2, 3), m.ones(3, 2), dims=(1, 0)),
     "tensordot_dtypes": lambda m: m.tensordot(m.ones(2), m.ones(2, dtype=m.float64), dims=1),
     "cross_no_dim3": lambda m: m.cross(m.ones(2, 2), m.ones(2, 2)),
     "linalg_cross_length": lambda m: m.linalg.cross(m.ones(3, 2), m.ones(3, 2)),

@@ -332,8 +332,12 @@ def tensordot(a, b, dims=2, out=None):
         if dims > min(a.ndim, b.ndim):
             raise RuntimeError(f"tensordot expects dims < ndim_a or ndim_b, but got dims={dims}")
         dims_a, dims_b = list(range(-dims, 0)), list(range(dims))
-    dims_a = [dims_a] if isinstance(dims_a, int) else list(dims_a)
-    dims_b = [dims_b] if isinstance(dims_b, int) else list(dims_b)
+    if not isinstance(dims, int):
+        for k, (d, name) in enumerate(((dims_a, "dims_self"), (dims_b, "dims_other"))):
+            if isinstance(d, int):  # a pair of ints is not a pair of dim lists
+                raise TypeError(f"tensordot(): argument '{name}' (position {3 + k}) must be "
+                                "tuple of ints, not int")
+    dims_a, dims_b = list(dims_a), list(dims_b)
     if len(dims_a) != len(dims_b):
         raise RuntimeError("both dimension lists should have same length")
     if a.dtype is not b.dtype:
