@@ -2,9 +2,11 @@
 broadcast gradients (sum_to), accumulating into .grad, releasing saved tensors.
 Every walk over the graph is a loop with an explicit stack or heap: no recursion."""
 import heapq
+import itertools
+import threading
 
 from .grad_mode import STATE
-from .graph import AccumulateGrad, FREED
+from .graph import AccumulateGrad, FREED, PrimitiveNode
 
 _UNUSED_MSG = ("The differentiated Tensor at index {} appears to not have been used in the "
                "graph. Set allow_unused=True if this is the desired behavior.")
@@ -113,6 +115,10 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None,
     else:
         needed = None
 
+    task = _Task(targets, captured, needed, accumulate, retain_graph, create_graph, deps,
+                 root_nodes)
+    tasks = _task_stack()
+    tasks.append(task)
     buffers = {}
     for (node, nr), grad in zip(roots, root_grads):
         buf = buffers.setdefault(node, [None])
@@ -132,6 +138,25 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None,
             else:
                 node = pop(ready)[1]
             grads = buffers.pop(node, None)  # None: no gradient reached this node
+            if node._hooks is not None:
+                # hooks, retained grads or a node that is not a primitive's: the general path
+                results = _run_hooked(node, grads, task)
+                if results is None:
+                    continue
+                for (nxt, nr), g in zip(node.next_functions, results):
+                    if nxt is None or (needed is not None and nxt not in needed):
+                        continue
+                    if g is not None:
+                        buf = buffers.get(nxt)
+                        if buf is None:
+                            buffers[nxt] = [g] if nr == 0 else [None] * nr + [g]
+                        else:
+                            _add_to_buffer(buf, nr, g)
+                    left = deps[nxt] - 1
+                    deps[nxt] = left
+                    if left == 0:
+                        push(ready, (-nxt._seq, nxt))
+                continue
             if targets is not None:
                 for nr, i in targets.get(node, ()):
                     if grads is not None and nr < len(grads):
@@ -143,11 +168,6 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None,
                     if targets is None or node in targets:
                         _accumulate(node, grads[0], create_graph)
                 continue
-            if node._retained is not None and grads is not None:
-                for nr, ref in node._retained.items():
-                    tensor = ref()
-                    if tensor is not None and nr < len(grads) and grads[nr] is not None:
-                        _store_retained(tensor, grads[nr])
             # The node's VJP formulas, one per input that needs a gradient, each result
             # reduced to its input's shape and dtype, and passed on at once.
             grad = None if grads is None else grads[0]
@@ -187,6 +207,7 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None,
                 node._saved = FREED
     finally:
         STATE.enabled = prev_mode
+        tasks.pop()
     if captured is not None and not accumulate:
         for i, ((node, _), grad) in enumerate(zip(inputs, captured)):
             if grad is None and not allow_unused:
@@ -215,3 +236,182 @@ def _conform(g, meta, node, i):
 def _dtype_of(np_dtype):
     from ..dtypes import from_numpy_dtype
     return from_numpy_dtype(np_dtype)
+
+
+# ----- the general path: hooks, retained grads, nodes that are not a primitive's
+
+
+class _Task:
+    """One backward call, as hooks and the general path see it."""
+    __slots__ = ("id", "targets", "captured", "needed", "accumulate", "retain_graph",
+                 "create_graph", "deps", "roots")
+
+    def __init__(self, targets, captured, needed, accumulate, retain_graph, create_graph,
+                 deps, roots):
+        self.id = _next_task_id()
+        self.targets, self.captured, self.needed = targets, captured, needed
+        self.accumulate, self.retain_graph, self.create_graph = (
+            accumulate, retain_graph, create_graph)
+        self.deps, self.roots = deps, roots
+
+
+_next_task_id = itertools.count().__next__
+_TASKS = threading.local()
+
+
+def _task_stack():
+    try:
+        return _TASKS.stack
+    except AttributeError:
+        _TASKS.stack = []
+        return _TASKS.stack
+
+
+def current_graph_task_id():
+    """The id of the backward call running in this thread (-1 outside backward)."""
+    stack = _task_stack()
+    return stack[-1].id if stack else -1
+
+
+def will_engine_execute_node(node):
+    """Whether the running backward call will reach ``node`` (run it or capture its
+    gradient), as torch._C._will_engine_execute_node."""
+    stack = _task_stack()
+    if not stack:
+        raise RuntimeError("_will_engine_execute_node should only be called during the "
+                           "backward pass")
+    task = stack[-1]
+    if task.needed is not None:
+        return node in task.needed
+    return node in task.deps or node in task.roots
+
+
+def _hook_name(fn):
+    return getattr(fn, "__name__", "<unknown>")
+
+
+def _check_single(original, result, fn):
+    """A tensor hook's replacement gradient, with PyTorch's checks."""
+    if result is None or result is original:
+        return original
+    if not hasattr(result, "_data"):
+        raise TypeError(f"expected Variable, but hook returned '{type(result).__name__}'")
+    if original is None:
+        raise RuntimeError("can't replace a None gradient with a non-None value")
+    if result.dtype is not original.dtype:
+        raise RuntimeError(
+            f"hook '{_hook_name(fn)}' has changed the type of value (was "
+            f"torch.{original.dtype._legacy}Tensor got torch.{result.dtype._legacy}Tensor)")
+    if result.shape != original.shape:
+        raise RuntimeError(f"hook '{_hook_name(fn)}' has changed the size of value")
+    return result
+
+
+def _check_tuple(original, result, fn):
+    """A node hook's replacement gradients, with PyTorch's checks."""
+    if result is None:
+        return original
+    if not isinstance(result, tuple):
+        raise TypeError(f"expected tuple, but hook returned '{type(result).__name__}'")
+    if len(result) != len(original):
+        raise RuntimeError(f"hook '{_hook_name(fn)}' has returned an incorrect number of "
+                           f"values (got {len(result)}, but expected {len(original)})")
+    return [_check_single(o, r, fn) for o, r in zip(original, result)]
+
+
+def _run_tensor_pre_hooks(node, hooks, grads):
+    if type(node) is AccumulateGrad:
+        var = node.variable
+        pre = getattr(var, "_bw_hooks", None)
+        if pre:
+            g = grads[0]
+            for fn in tuple(pre.values()):
+                g = _check_single(g, fn(g), fn)
+            grads[0] = g
+        return
+    if hooks.tensor_pre:
+        for nr, pre in tuple(hooks.tensor_pre.items()):
+            g = grads[nr]
+            for fn in tuple(pre.values()):
+                g = _check_single(g, fn(g), fn)
+            grads[nr] = g
+    if hooks.retained:
+        for nr, ref in hooks.retained.items():
+            tensor = ref()
+            if tensor is not None and grads[nr] is not None:
+                _store_retained(tensor, grads[nr])
+
+
+def _run_hooked(node, grads, task):
+    """Run one node with its hooks in PyTorch's order: tensor pre-hooks (then retained
+    grads), node pre-hooks, the node itself, node post-hooks. Returns the gradients for
+    its next_functions, or None when the node is only visited for autograd.grad."""
+    hooks = node._hooks
+    grads = list(grads) if grads is not None else []
+    n_out = node._num_outputs() if hasattr(node, "_num_outputs") else 1
+    if len(grads) < n_out:
+        grads += [None] * (n_out - len(grads))
+    targets, needed = task.targets, task.needed
+    is_acc = type(node) is AccumulateGrad
+    if needed is None:
+        executes = True
+    elif is_acc:
+        executes = task.accumulate and node in targets
+    else:
+        executes = (task.accumulate and node in targets) or any(
+            n in needed for n, _ in node.next_functions if n is not None)
+    capture = targets is not None and node in targets
+    if capture and executes:  # PyTorch captures before the hooks of a node that runs
+        for nr, i in targets[node]:
+            task.captured[i] = grads[nr]
+    _run_tensor_pre_hooks(node, hooks, grads)
+    if capture and not executes:
+        for nr, i in targets[node]:
+            task.captured[i] = grads[nr]
+    if not executes:
+        return None
+    if hooks.pre:
+        for fn in tuple(hooks.pre.values()):
+            grads = _check_tuple(grads, fn(tuple(grads)), fn)
+    if is_acc:
+        if grads[0] is not None:
+            _accumulate(node, grads[0], task.create_graph)
+            post_acc = getattr(node.variable, "_pa_hooks", None)
+            if post_acc:
+                for fn in tuple(post_acc.values()):
+                    r = fn(node.variable)
+                    if r is not None:
+                        raise TypeError(
+                            f"expected Variable, but hook returned '{type(r).__name__}'")
+        results = []
+    elif isinstance(node, PrimitiveNode):
+        results = _apply_primitive(node, grads, needed)
+    else:
+        results = node._apply(grads)
+    if hooks.post:
+        for fn in tuple(hooks.post.values()):
+            results = _check_tuple(results, fn(tuple(results), tuple(grads)), fn)
+    if not task.retain_graph:
+        node._release()
+    return results
+
+
+def _apply_primitive(node, grads, needed):
+    grad = grads[0]
+    results = [None] * len(node.next_functions)
+    if grad is None:
+        return results
+    if node._saved is None:
+        saved, out = node._prim._nothing_saved, None
+    else:
+        saved, out = node._unpack()
+    params = node._params
+    for i, ((nxt, nr), meta, vjp) in enumerate(zip(node.next_functions, node._meta,
+                                                   node._prim.vjp)):
+        if nxt is None or (needed is not None and nxt not in needed):
+            continue
+        g = vjp(grad, *saved, out, *params)
+        if g is not None and meta is not None:
+            g = _conform(g, meta, node, i)
+        results[i] = g
+    return results

@@ -1,10 +1,13 @@
-"""The graph's nodes: Node (a recorded op's backward), AccumulateGrad (a leaf's sink), and
-the saved-tensor checks (freed after backward, modified in place)."""
+"""The graph's nodes: Node (a recorded op's backward), AccumulateGrad (a leaf's sink), the
+saved-tensor checks (freed after backward, modified in place); node hooks (see hooks.py for
+the hook machinery and saved_tensors_hooks)."""
 import itertools
 import re
 import weakref
 
-__all__ = ["Node", "AccumulateGrad", "node_class"]
+__all__ = ["Node", "AccumulateGrad", "node_class", "saved_tensors_hooks", "save_on_cpu",
+           "disable_saved_tensors_hooks", "register_multi_grad_hook", "GradientEdge",
+           "get_gradient_edge", "increment_version"]
 
 # PyTorch runs ready nodes highest sequence number first; AccumulateGrad goes first of all.
 _next_seq = itertools.count().__next__
@@ -23,10 +26,33 @@ FREED_MSG = (
 class Node:
     """A node of the backward graph: PyTorch's ``grad_fn`` objects are instances of its
     subclasses (``AddBackward0``, ``AccumulateGrad``, ...)."""
-    __slots__ = ("next_functions", "_seq", "__weakref__")
+    # _hooks: None, or a NodeHooks holding the hooks and retained grads of this node (and of
+    # the tensors it made); the engine's one check for "anything beyond the plain formulas"
+    __slots__ = ("next_functions", "_seq", "_hooks", "__weakref__")
 
     def name(self):
         return type(self).__name__
+
+    def register_hook(self, fn):
+        """``fn(grad_inputs, grad_outputs)`` after the node ran; may return new grad_inputs."""
+        return _add_hook(node_hooks(self), "post", fn)
+
+    def register_prehook(self, fn):
+        """``fn(grad_outputs)`` before the node runs; may return new grad_outputs."""
+        return _add_hook(node_hooks(self), "pre", fn)
+
+    def _register_hook_dict(self, tensor):
+        hooks = node_hooks(self)
+        if hooks.tensor_pre is None:
+            hooks.tensor_pre = {}
+        hooks.tensor_pre[tensor._output_nr] = tensor._backward_hooks
+
+    @property
+    def _sequence_nr(self):
+        return self._seq
+
+    def _release(self):
+        """Free what the node saved for backward (nothing, unless a subclass saves)."""
 
     def __repr__(self):
         return f"<{type(self).__name__} object at {hex(id(self))}>"
@@ -44,7 +70,7 @@ class PrimitiveNode(Node):
     """The backward of one call of a primitive: what its VJP formulas need, saved at
     forward time (inputs only when another input's formula uses them, the output as a
     bare array plus its version counter so no reference cycle forms)."""
-    __slots__ = ("_prim", "_saved", "_versions", "_params", "_meta", "_retained")
+    __slots__ = ("_prim", "_saved", "_versions", "_params", "_meta")
 
     def _unpack(self):
         """The saved inputs and output as Tensors, after the version checks."""
@@ -55,6 +81,8 @@ class PrimitiveNode(Node):
             raise RuntimeError(FREED_MSG)
         versions = self._versions
         if versions is not None:
+            if versions is PACKED:
+                return _unpack_packed(saved, self)
             for value, version in zip(saved, versions):
                 if version is not None and value._version != version:
                     raise RuntimeError(_modified_msg(value, value._version, version,
@@ -71,6 +99,9 @@ class PrimitiveNode(Node):
         if self._saved is not None:
             self._saved = FREED
 
+    def _num_outputs(self):
+        return getattr(self._prim, "nout", 1)
+
     @property
     def _saved_tensors_released(self):
         return self._saved is FREED
@@ -85,6 +116,8 @@ class AccumulateGrad(Node):
         self.variable = variable
         self.next_functions = ()
         self._seq = _ACCUMULATE_SEQ + _next_seq()
+        # a leaf's own hooks live on the leaf (this node is only weakly held by it)
+        self._hooks = NodeHooks() if _leaf_has_hooks(variable) else None
 
     def name(self):
         return "torch::autograd::AccumulateGrad"  # PyTorch's name; the repr keeps the class name
@@ -133,3 +166,278 @@ def _modified_msg_array(array, now, expected, node):
             f"inplace operation: {_describe(array.shape, from_numpy_dtype(array.dtype)._legacy)}"
             f", which is output 0 of {_short_name(node)}, is at version {now}; expected "
             f"version {expected} instead. {_hint()}")
+
+
+# ----- hooks
+
+
+class HookDict(dict):
+    """Hooks by handle id, in registration order; weakly referenced by their handles."""
+    __slots__ = ("__weakref__",)
+
+
+class RemovableHandle:
+    """The handle a ``register_*hook`` returns: ``remove()`` takes the hook out."""
+    __module__ = "torch.utils.hooks"  # printed as PyTorch's handle is
+    next_id = 0
+
+    def __init__(self, hooks_dict, *, extra_dict=None):
+        self.hooks_dict_ref = weakref.ref(hooks_dict)
+        self.id = RemovableHandle.next_id
+        RemovableHandle.next_id += 1
+        self.extra_dict_ref = ()
+
+    def remove(self):
+        hooks = self.hooks_dict_ref()
+        if hooks is not None and self.id in hooks:
+            del hooks[self.id]
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *args):
+        self.remove()
+
+
+class NodeHooks:
+    """What the engine runs around one node besides its formulas, in PyTorch's order:
+    tensor pre-hooks (per output), retained grads, node pre-hooks, then post-hooks."""
+    __slots__ = ("tensor_pre", "retained", "pre", "post")
+
+    def __init__(self):
+        self.tensor_pre = self.retained = self.pre = self.post = None
+
+
+def node_hooks(node):
+    hooks = node._hooks
+    if hooks is None:
+        hooks = node._hooks = NodeHooks()
+    return hooks
+
+
+def _add_hook(hooks, field, fn):
+    d = getattr(hooks, field)
+    if d is None:
+        d = HookDict()
+        setattr(hooks, field, d)
+    handle = RemovableHandle(d)
+    d[handle.id] = fn
+    return handle
+
+
+def _leaf_has_hooks(t):
+    return (getattr(t, "_bw_hooks", None) is not None or
+            getattr(t, "_pa_hooks", None) is not None)
+
+
+# ----- saved tensors: pack/unpack hooks
+
+PACKED = object()  # a node's _versions when its _saved holds packed entries
+_SAVED_HOOKS = []  # stack of (pack, unpack); primitives check it once per recorded op
+_DISABLED = [None]  # the error message while saved_tensors_hooks are disabled
+
+
+class _Packed:
+    """A saved tensor as a pack hook returned it, with what unpacking needs to put it back
+    in the graph (its grad_fn, output number, leaf accumulator)."""
+    __slots__ = ("obj", "requires_grad", "grad_fn", "output_nr", "acc", "is_output")
+
+
+def pack(tensor, is_output=False):
+    """Run the innermost pack hook on a tensor being saved for backward."""
+    packed = _Packed()
+    packed.requires_grad = tensor._requires_grad
+    packed.grad_fn = None if is_output else tensor.grad_fn  # an output's is the saver
+    packed.is_output = is_output
+    packed.output_nr = tensor._output_nr
+    packed.acc = tensor._acc
+    version = tensor._version
+    packed.obj = _SAVED_HOOKS[-1][0](tensor)
+    if tensor._version != version:
+        raise RuntimeError(
+            "A saved tensors pack hook is modifying its input in place. Tensors provided as "
+            "input to pack hook can not be modified by in-place operations as this can lead "
+            "to unexpected side-effects. Please open an issue if you need to perform in-place "
+            "operations on the input to a pack hook.")
+    packed_unpack = _SAVED_HOOKS[-1][1]
+    return packed, packed_unpack
+
+
+def unpack(entry, saved_for):
+    packed, unpack_hook = entry
+    value = unpack_hook(packed.obj)
+    Tensor = _tensor_cls[0]
+    if not isinstance(value, Tensor):
+        raise TypeError("Output of saved tensor unpack_hook expected to be a Tensor but got "
+                        f"result of type {type(value).__name__}")
+    grad_fn = packed.grad_fn
+    if packed.is_output and packed.requires_grad:
+        grad_fn = saved_for  # not kept in the entry: that would be a reference cycle
+    t = Tensor._make(value._data, packed.requires_grad, grad_fn)
+    t._output_nr = packed.output_nr
+    t._acc = packed.acc
+    t._vc = value._version_counter()
+    return t
+
+
+def _pack_primitive(node, result):
+    """Replace what a primitive node saved by packed entries (saved_tensors_hooks active)."""
+    Tensor = _tensor_cls[0]
+    saved = node._saved
+    entries = []
+    for value in saved[:-1]:
+        entries.append(pack(value) if isinstance(value, Tensor) else (None, value))
+    entries.append(None if saved[-1] is None else pack(result, is_output=True))
+    node._saved = tuple(entries)
+    node._versions = PACKED
+
+
+def _unpack_packed(saved, node):
+    inputs = tuple(None if e is None else e[1] if e[0] is None else unpack(e, node)
+                   for e in saved[:-1])
+    return inputs, None if saved[-1] is None else unpack(saved[-1], node)
+
+
+class saved_tensors_hooks:
+    """Pack every tensor saved for backward with ``pack_hook`` while the context is
+    active, and unpack it with ``unpack_hook`` when backward needs it."""
+
+    def __init__(self, pack_hook, unpack_hook):
+        self.pack_hook = pack_hook
+        self.unpack_hook = unpack_hook
+
+    def __enter__(self):
+        if _DISABLED[0] is not None:
+            raise RuntimeError(_DISABLED[0])
+        _SAVED_HOOKS.append((self.pack_hook, self.unpack_hook))
+
+    def __exit__(self, *args):
+        _SAVED_HOOKS.pop()
+
+
+class save_on_cpu(saved_tensors_hooks):
+    """Saved tensors are kept on the CPU and moved back to their device for backward
+    (on the CPU: no copy, as in PyTorch)."""
+
+    def __init__(self, pin_memory=False, device_type="cuda"):
+        def pack_to_cpu(tensor):
+            return (tensor.device, tensor.cpu())
+
+        def unpack_from_cpu(packed):
+            device, tensor = packed
+            return tensor.to(device)
+
+        super().__init__(pack_to_cpu, unpack_from_cpu)
+
+
+class disable_saved_tensors_hooks:
+    """While active, entering saved_tensors_hooks raises RuntimeError(error_message)."""
+
+    def __init__(self, error_message):
+        self.error_message = error_message
+
+    def __enter__(self):
+        self.prev = _DISABLED[0]
+        _DISABLED[0] = self.error_message
+
+    def __exit__(self, *args):
+        _DISABLED[0] = self.prev
+
+    def __call__(self, fn):
+        import functools
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with disable_saved_tensors_hooks(self.error_message):
+                return fn(*args, **kwargs)
+        return wrapper
+
+
+# ----- gradient edges and multi-tensor hooks
+
+
+class GradientEdge(tuple):
+    """(node, output_nr): where a tensor's gradient is computed in the graph."""
+    __slots__ = ()
+    __module__ = "torch.autograd.graph"
+
+    def __new__(cls, node, output_nr, ownership_token=None):
+        return tuple.__new__(cls, (node, output_nr, ownership_token))
+
+    node = property(lambda self: self[0])
+    output_nr = property(lambda self: self[1])
+    ownership_token = property(lambda self: self[2])
+
+    def __repr__(self):
+        return (f"GradientEdge(node={self[0]!r}, output_nr={self[1]}, "
+                f"ownership_token={self[2]!r})")
+
+
+def _grad_fn_or_acc(t):
+    if isinstance(t, GradientEdge):
+        return t.node
+    return t.grad_fn if t.grad_fn is not None else t._accumulator()
+
+
+def get_gradient_edge(tensor):
+    if not tensor.requires_grad:
+        raise RuntimeError("It is not possible to get the gradient edge for a Tensor that "
+                           "does not require gradients")
+    return GradientEdge(_grad_fn_or_acc(tensor), tensor._output_nr)
+
+
+def increment_version(tensor):
+    for t in ((tensor,) if isinstance(tensor, _tensor_cls[0]) else tensor):
+        t._bump_version()
+
+
+class _MultiHandle(RemovableHandle):
+    def __init__(self, handles):
+        self.handles = handles
+
+    def remove(self):
+        for handle in self.handles:
+            handle.remove()
+
+
+def register_multi_grad_hook(tensors, fn, *, mode="all"):
+    """``fn(grads)`` once the gradients of all of ``tensors`` that this backward computes
+    are ready (mode "all"), or ``fn(grad)`` for the first of them (mode "any")."""
+    from . import engine
+    supported_modes = ("all", "any")
+    if mode not in supported_modes:
+        raise ValueError(f"Expects mode to be one of {supported_modes} but got {mode}")
+    if mode == "all":
+        count, buffer = {}, {}
+        grad_fns = list(map(_grad_fn_or_acc, tensors))
+        n = len(tensors)
+
+        def inner(idx):
+            def hook(grad):
+                task = engine.current_graph_task_id()
+                if task not in count:
+                    count[task] = 0
+                    buffer[task] = [None] * n
+                    # the number of these tensors whose gradient this backward computes
+                    count[task, "n"] = sum(map(engine.will_engine_execute_node, grad_fns))
+                count[task] += 1
+                buffer[task][idx] = grad
+                if count[task] == count[task, "n"]:
+                    grads = buffer.pop(task)
+                    del count[task], count[task, "n"]
+                    fn(grads)
+            return hook
+
+        handles = tuple(t.register_hook(inner(i)) for i, t in enumerate(tensors))
+    else:
+        ran = [None]  # the backward call that already ran fn
+
+        def wrapped(grad):
+            task = engine.current_graph_task_id()
+            if ran[0] == task:
+                return
+            ran[0] = task
+            fn(grad)
+
+        handles = tuple(t.register_hook(wrapped) for t in tensors if t.requires_grad)
+    return _MultiHandle(handles)

@@ -277,7 +277,7 @@ class Primitive:
         node._seq = _next_seq()
         node._prim = self
         node._params = params
-        node._retained = None
+        node._hooks = None
         result = _make(out, True, node)
         ta, tb = isinstance(a, Tensor), isinstance(b, Tensor)
         ra, rb = ta and a._requires_grad, tb and b._requires_grad
@@ -324,7 +324,7 @@ class Primitive:
         node._seq = _next_seq()
         node._prim = self
         node._params = params
-        node._retained = None
+        node._hooks = None
         result = _make(out, True, node)
         edges = []
         meta = []  # (shape, dtype) of an input the engine must reduce/cast its grad to
