@@ -7,9 +7,12 @@ from . import graph
 from .graph import Node
 from .engine import run_backward
 from .gradcheck import gradcheck, gradgradcheck, GradcheckError
+from . import function
+from .function import Function
 
 __all__ = ["backward", "grad", "no_grad", "enable_grad", "set_grad_enabled",
-           "is_grad_enabled", "inference_mode", "gradcheck", "gradgradcheck", "graph"]
+           "is_grad_enabled", "inference_mode", "gradcheck", "gradgradcheck", "graph",
+           "Function", "function"]
 
 _CYCLE_WARNING = (
     "Using backward() with create_graph=True will create a reference cycle between the "
@@ -17,6 +20,16 @@ _CYCLE_WARNING = (
     "autograd.grad when creating the graph to avoid this. If you have to use this function, "
     "make sure to reset the .grad fields of your parameters to None after use to break the "
     "cycle and avoid the leak.")
+
+
+_warned_cycle = False
+
+
+def _warn_cycle_once():
+    # PyTorch warns once per process (TORCH_WARN_ONCE), whatever the warning filters say
+    global _warned_cycle
+    _warned_cycle = True
+    warnings.warn(_CYCLE_WARNING, UserWarning, stacklevel=4)
 
 
 def _as_tuple(x):
@@ -86,8 +99,8 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
     edges, grads = _root_edges_and_grads(outputs, grad_tensors)
     if retain_graph is None:
         retain_graph = create_graph
-    if create_graph:
-        warnings.warn(_CYCLE_WARNING, UserWarning, stacklevel=3)
+    if create_graph and not _warned_cycle:
+        _warn_cycle_once()
     input_edges = None
     if inputs is not None:
         for t in inputs:

@@ -6,7 +6,7 @@ import dis
 import numpy as np
 
 from ..autograd.grad_mode import STATE
-from ..autograd.graph import node_class, _next_seq
+from ..autograd.graph import node_class, _next_seq, _SAVED_HOOKS, _pack_primitive
 from .. import dtypes as _dt
 
 __all__ = ["primitive", "REGISTRY", "ELEMENTWISE", "LINEAR", "PROMOTE", "FLOAT", "COMPARE"]
@@ -312,6 +312,8 @@ class Primitive:
                                   b._version if sb and tb else None, None)
             else:
                 node._versions = None
+            if _SAVED_HOOKS:  # saved_tensors_hooks active: pack what was saved
+                _pack_primitive(node, result)
         else:
             node._saved = None
             node._versions = None
@@ -361,6 +363,8 @@ class Primitive:
                 saved[-1] = (out, counter, counter[0])
             node._saved = tuple(saved)
             node._versions = None if versions is None else tuple(versions)
+            if _SAVED_HOOKS:
+                _pack_primitive(node, result)
         else:
             node._saved = None
             node._versions = None
