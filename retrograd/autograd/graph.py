@@ -70,7 +70,7 @@ class PrimitiveNode(Node):
     """The backward of one call of a primitive: what its VJP formulas need, saved at
     forward time (inputs only when another input's formula uses them, the output as a
     bare array plus its version counter so no reference cycle forms)."""
-    __slots__ = ("_prim", "_saved", "_versions", "_params", "_meta")
+    __slots__ = ("_prim", "_saved", "_versions", "_params", "_meta", "_out_meta")
 
     def _unpack(self):
         """The saved inputs and output as Tensors, after the version checks."""
@@ -89,18 +89,26 @@ class PrimitiveNode(Node):
                                                      value.grad_fn))
         out = saved[-1]
         if out is not None:
-            array, counter, version = out
-            if counter[0] != version:
-                raise RuntimeError(_modified_msg_array(array, counter[0], version, self))
-            out = _tensor_cls[0]._make(array, True, self)
+            if self._prim.nout != 1:
+                return saved[:-1], tuple(self._unpack_output(o, nr) for nr, o in enumerate(out))
+            out = self._unpack_output(out, 0)
         return saved[:-1], out
+
+    def _unpack_output(self, saved_output, nr):
+        array, counter, version = saved_output
+        if counter[0] != version:
+            raise RuntimeError(_modified_msg_array(array, counter[0], version, self, nr))
+        floating = array.dtype.kind in "fc"
+        t = _tensor_cls[0]._make(array, floating, self if floating else None)
+        t._output_nr = nr
+        return t
 
     def _release(self):
         if self._saved is not None:
             self._saved = FREED
 
     def _num_outputs(self):
-        return getattr(self._prim, "nout", 1)
+        return self._prim.nout
 
     @property
     def _saved_tensors_released(self):
@@ -160,11 +168,11 @@ def _modified_msg(tensor, now, expected, grad_fn):
             f"at version {now}; expected version {expected} instead. {_hint()}")
 
 
-def _modified_msg_array(array, now, expected, node):
+def _modified_msg_array(array, now, expected, node, nr=0):
     from ..dtypes import from_numpy_dtype
     return ("one of the variables needed for gradient computation has been modified by an "
             f"inplace operation: {_describe(array.shape, from_numpy_dtype(array.dtype)._legacy)}"
-            f", which is output 0 of {_short_name(node)}, is at version {now}; expected "
+            f", which is output {nr} of {_short_name(node)}, is at version {now}; expected "
             f"version {expected} instead. {_hint()}")
 
 
@@ -287,7 +295,12 @@ def _pack_primitive(node, result):
     entries = []
     for value in saved[:-1]:
         entries.append(pack(value) if isinstance(value, Tensor) else (None, value))
-    entries.append(None if saved[-1] is None else pack(result, is_output=True))
+    if saved[-1] is None:
+        entries.append(None)
+    elif isinstance(result, tuple):  # a multi-output primitive's outputs
+        entries.append(tuple(pack(r, is_output=True) for r in result))
+    else:
+        entries.append(pack(result, is_output=True))
     node._saved = tuple(entries)
     node._versions = PACKED
 
@@ -295,7 +308,12 @@ def _pack_primitive(node, result):
 def _unpack_packed(saved, node):
     inputs = tuple(None if e is None else e[1] if e[0] is None else unpack(e, node)
                    for e in saved[:-1])
-    return inputs, None if saved[-1] is None else unpack(saved[-1], node)
+    out = saved[-1]
+    if out is None:
+        return inputs, None
+    if node._prim.nout != 1:
+        return inputs, tuple(unpack(e, node) for e in out)
+    return inputs, unpack(out, node)
 
 
 class saved_tensors_hooks:
