@@ -312,6 +312,8 @@ def _wrap_outputs(ctx, args, tensor_args, outputs, executable):
                 out._requires_grad = False
         result.append(out)
     ctx._out_meta = tuple(out_meta)
+    # as PyTorch, forget them: a dirty output held by its own node would be a cycle
+    ctx.dirty_tensors = ctx.non_differentiable = None
     return tuple(result)
 
 
