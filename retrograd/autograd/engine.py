@@ -124,7 +124,9 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None,
         buf = buffers.setdefault(node, [None])
         _add_to_buffer(buf, nr, grad)
 
-    ready = [(-n._seq, n) for n in root_nodes if n not in deps]
+    # a root that leads to no input does not run (autograd.grad, backward(inputs=...))
+    ready = [(-n._seq, n) for n in root_nodes
+             if n not in deps and (needed is None or n in needed)]
     heapq.heapify(ready)
     pop, push = heapq.heappop, heapq.heappush
     prev_mode = STATE.enabled
@@ -158,11 +160,15 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None,
                         push(ready, (-nxt._seq, nxt))
                 continue
             if targets is not None:
-                for nr, i in targets.get(node, ()):
-                    if grads is not None and nr < len(grads):
-                        captured[i] = grads[nr]
-                if not accumulate and type(node) is AccumulateGrad:
-                    continue
+                wanted = targets.get(node)
+                if wanted is not None:
+                    for nr, i in wanted:
+                        if grads is not None and nr < len(grads):
+                            captured[i] = grads[nr]
+                    # autograd.grad: an input's node runs only if it leads to another input
+                    if not accumulate and not any(n in needed for n, _ in node.next_functions
+                                                  if n is not None):
+                        continue
             if type(node) is AccumulateGrad:
                 if grads is not None and grads[0] is not None:
                     if targets is None or node in targets:
