@@ -129,7 +129,7 @@ class Tensor:
             src = _tensor(args[0], dtype=dtype or _dt.get_default_dtype())
         else:
             src = _empty(*(args or (0,)), dtype=dtype)
-        for name in Tensor.__slots__[:9]:  # those _make sets
+        for name in _MADE_SLOTS:
             setattr(self, name, getattr(src, name))
 
     # ----- versions, views, and the leaf's gradient sink
@@ -469,6 +469,11 @@ class Tensor:
             t._grad = self._grad.__deepcopy__(memo)
         memo[id(self)] = t
         return t
+
+
+# the slots Tensor._make sets (hook slots stay unset until a hook is registered)
+_MADE_SLOTS = tuple(n for n in Tensor.__slots__ if n not in ("__weakref__", "_bw_hooks",
+                                                             "_pa_hooks"))
 
 
 def is_tensor(obj):
