@@ -9,7 +9,6 @@ Classes are defined inside the tests, against ``m.autograd.Function``.
 """
 import gc
 import tracemalloc
-import warnings
 import weakref
 
 import pytest
@@ -492,6 +491,75 @@ def test_function_in_a_larger_graph_keeps_pytorchs_order(m):
     c = make("c").apply(a * 3)
     (b + c).sum().backward()
     assert order == ["c", "b", "a"] and x.grad.tolist() == [5.0]
+
+
+def test_keyword_arguments_and_output_structure(m):
+    class F(m.autograd.Function):
+        @staticmethod
+        def forward(ctx, x, k=2):
+            return x * k
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2, None
+
+    class G(m.autograd.Function):
+        @staticmethod
+        def forward(x, k=2):
+            return x * k
+
+        @staticmethod
+        def setup_context(ctx, inputs, output):
+            ctx.k = inputs[1]
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * ctx.k, None
+
+    class OneTuple(m.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return (x * 2,)
+
+        @staticmethod
+        def backward(ctx, g):
+            return g
+
+    class Twice(m.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            y = x * 2
+            return y, y
+
+        @staticmethod
+        def backward(ctx, g1, g2):
+            return g1 + g2
+
+    x = m.ones(2, requires_grad=True)
+    assert F.apply(x, k=3).tolist() == [3.0, 3.0] and F.apply(x).tolist() == [2.0, 2.0]
+    G.apply(x, k=3).sum().backward()
+    assert x.grad.tolist() == [3.0, 3.0]
+    r = OneTuple.apply(x)
+    assert type(r) is tuple and len(r) == 1
+    a, b = Twice.apply(x)
+    assert a is b and a.output_nr == 1
+    x.grad = None
+    (a.sum() + b.sum()).backward()
+    assert x.grad.tolist() == [2.0, 2.0]
+    assert F._backward_cls.__name__ == "FBackward" and F._backward_cls._forward_cls is F
+    assert isinstance(F.apply(x).grad_fn, m.autograd.function.BackwardCFunction)
+
+
+def test_saved_tensors_during_forward_are_empty(m):
+    seen = []
+
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        seen.append(ctx.saved_tensors)
+        return x * 2
+
+    simple(m, lambda ctx, g: g, forward).apply(m.ones(1, requires_grad=True))
+    assert seen == [()]
 
 
 # ---------------------------------------------------------------------------------------

@@ -87,8 +87,8 @@ class BackwardCFunction(Node, FunctionCtx):
         saved = self._saved
         if saved is FREED:
             raise RuntimeError(FREED_MSG)
-        if saved is None:
-            return tuple(self.to_save)
+        if saved is None:  # nothing saved yet (PyTorch shows nothing during forward either)
+            return ()
         return tuple(_unpack_saved(entry, self) for entry in saved)
 
     saved_variables = saved_tensors
