@@ -53,6 +53,7 @@ def test_forward_backward_node_and_next_functions(m):
     assert [type(n).__name__ for n, _ in node.next_functions] == ["AccumulateGrad"]
     assert repr(y) == "tensor([3., 6.], grad_fn=<MyFnBackward>)"
     assert isinstance(node, m.autograd.graph.Node)
+    assert repr(node).startswith("<torch.autograd.function.MyFnBackward object at 0x")
     y.sum().backward()
     assert x.grad.tolist() == [3.0, 3.0] and node.seen_needs == (True, False)
     assert node.needs_input_grad == (True, False)
@@ -645,3 +646,27 @@ def test_training_loop_memory_stays_flat():
     finally:
         tracemalloc.stop()
     assert last - first < 100_000, f"memory grew by {last - first} bytes over 800 steps"
+
+
+def test_ordinary_use_creates_no_reference_cycles():
+    """gc finds nothing to collect after steps using Functions, hooks and retain_grad."""
+    Sq = square_fn()
+    w = retrograd.randn(4, requires_grad=True)
+    w.register_hook(lambda g: g * 1)
+    w.register_post_accumulate_grad_hook(lambda p: None)
+    gc.collect()
+    gc.disable()
+    try:
+        for _ in range(100):
+            h = Sq.apply(w * 1.5)
+            h.retain_grad()
+            h.register_hook(lambda g: g)
+            loss = Sq.apply(h.tanh()).sum()
+            loss.backward()
+            with retrograd.no_grad():
+                w.sub_(0.01 * w.grad)
+            w.grad = None
+        del h, loss
+        assert gc.collect() == 0
+    finally:
+        gc.enable()

@@ -66,6 +66,8 @@ class BackwardCFunction(Node, FunctionCtx):
         self._in_meta = ()
         self._out_meta = ()
 
+    __repr__ = object.__repr__  # <torch.autograd.function.MyFnBackward object at 0x...>
+
     def _num_outputs(self):
         return len(self._out_meta)
 
