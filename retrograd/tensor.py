@@ -292,6 +292,23 @@ class Tensor:
         hooks[handle.id] = hook
         return handle
 
+    def _grad_fn_changed(self, old_fn):
+        """An in-place op gave this tensor a new grad_fn (PyTorch's
+        update_tensor_hooks_on_new_gradfn): hooks registered before stay with the old node,
+        later ones go to the new node, and retain_grad follows the tensor."""
+        if getattr(self, "_bw_hooks", None) is not None:
+            self._bw_hooks = None
+        if self._retains_grad:
+            retained = old_fn._hooks.retained if old_fn._hooks is not None else None
+            if retained:
+                for nr, ref in list(retained.items()):
+                    if ref() is self:
+                        del retained[nr]
+            hooks = _graph.node_hooks(self.grad_fn)
+            if hooks.retained is None:
+                hooks.retained = {}
+            hooks.retained[self._output_nr] = weakref.ref(self)
+
     def _mark_accumulator_hooked(self):
         """A leaf's hooks live on the leaf; its accumulator (if alive) must take the
         engine's general path to run them."""

@@ -236,6 +236,19 @@ def test_multi_grad_hook_any(m):
         m.autograd.graph.register_multi_grad_hook((a,), print, mode="x")
 
 
+def test_in_place_op_moves_retain_grad_and_later_hooks_to_the_new_node(m):
+    log = []
+    x = m.tensor([1.0, 2.0], requires_grad=True)
+    h = x * 1
+    h.retain_grad()
+    h.register_hook(lambda g: log.append(("old", g.tolist())))
+    h.mul_(3)
+    h.register_hook(lambda g: log.append(("new", g.tolist())))
+    (h * 5).sum().backward()
+    assert log == [("new", [5.0, 5.0]), ("old", [15.0, 15.0])]
+    assert h.grad.tolist() == [5.0, 5.0] and x.grad.tolist() == [15.0, 15.0]
+
+
 def test_node_name_and_metadata(m):
     x = m.tensor([1.0], requires_grad=True)
     y = x * 2

@@ -305,9 +305,12 @@ def _wrap_outputs(ctx, args, tensor_args, outputs, executable):
             out = alias
         if executable:
             if id(out) not in non_diff and out._data.dtype.kind == "f":
+                old_fn = out.grad_fn
                 out.grad_fn = ctx
                 out._output_nr = nr
                 out._requires_grad = True
+                if old_fn is not None:  # a dirty input: its hooks start afresh
+                    out._grad_fn_changed(old_fn)
             elif id(out) in dirty or id(out) in non_diff:
                 out.grad_fn = None
                 out._output_nr = 0
