@@ -83,6 +83,12 @@ def test_gradient_edge_inputs(m):
     assert g.tolist() == [4.0, 8.0, 12.0]
     (gx,) = m.autograd.grad(y, m.autograd.graph.get_gradient_edge(x))
     assert gx.tolist() == [8.0, 16.0, 24.0]
+    h = x * 2
+    (h * h).sum().backward(inputs=[m.autograd.graph.get_gradient_edge(h)])
+    assert x.grad is None  # backward stops at the edge; only leaves accumulate
+    (x * x).sum().backward(inputs=m.autograd.graph.get_gradient_edge(x))
+    assert x.grad.tolist() == [2.0, 4.0, 6.0]
+    assert repr(edge).startswith("GradientEdge(node=<MulBackward0 object at 0x")
     with raises_exact(RuntimeError, "It is not possible to get the gradient edge for a Tensor "
                                     "that does not require gradients"):
         m.autograd.graph.get_gradient_edge(m.ones(1))

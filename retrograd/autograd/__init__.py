@@ -35,7 +35,7 @@ def _warn_cycle_once():
 def _as_tuple(x):
     if x is None:
         return ()
-    return (x,) if hasattr(x, "_data") else tuple(x)
+    return (x,) if hasattr(x, "_data") or isinstance(x, graph.GradientEdge) else tuple(x)
 
 
 def _shape_str(shape):
@@ -108,7 +108,8 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
         for t in inputs:
             # PyTorch retains the gradients of the inputs: a non-leaf input gets its .grad
             # now and in later backward calls; an input without grad is refused here.
-            t.retain_grad()
+            if not isinstance(t, graph.GradientEdge):
+                t.retain_grad()
         input_edges = [_input_edge(t) for t in inputs]
     run_backward(edges, grads, retain_graph, create_graph, input_edges, accumulate=True)
 
