@@ -292,6 +292,7 @@ def _wrap_outputs(ctx, args, tensor_args, outputs, executable):
             out_meta.append(None)
             continue
         out_meta.append((out._data.shape, out._data.dtype))
+        marked_nd = id(out) in non_diff
         if id(out) in dirty:
             if executable and out._requires_grad and out.grad_fn is None:
                 raise RuntimeError("a leaf Variable that requires grad has been used in an "
@@ -304,14 +305,14 @@ def _wrap_outputs(ctx, args, tensor_args, outputs, executable):
                 alias._base = out._base if out._base is not None else out
             out = alias
         if executable:
-            if id(out) not in non_diff and out._data.dtype.kind == "f":
+            if not marked_nd and out._data.dtype.kind == "f":
                 old_fn = out.grad_fn
                 out.grad_fn = ctx
                 out._output_nr = nr
                 out._requires_grad = True
                 if old_fn is not None:  # a dirty input: its hooks start afresh
                     out._grad_fn_changed(old_fn)
-            elif id(out) in dirty or id(out) in non_diff:
+            elif id(out) in dirty or marked_nd:
                 out.grad_fn = None
                 out._output_nr = 0
                 out._requires_grad = False
