@@ -12,7 +12,7 @@ import weakref
 import pytest
 
 import retrograd
-from conftest import raises_exact
+from conftest import REAL_TORCH, raises_exact
 
 
 def vals(gs):
@@ -388,3 +388,78 @@ def test_hooks_do_not_keep_graphs_alive():
         assert sum(r() is not None for r in refs) == 0
     finally:
         gc.enable()
+
+
+def _hooked_graph_log(m):
+    """A graph with branches, a custom Function, a leaf used twice and retained grads; every
+    tensor and node hook appends its label: the log is the firing order."""
+    log = []
+
+    class Twice(m.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2, x * 3
+
+        @staticmethod
+        def backward(ctx, g1, g2):
+            log.append("Twice.backward")
+            return g1 * 2 + g2 * 3
+
+    def watch(t, name):
+        t.register_hook(lambda g: log.append(f"tensor {name}"))
+        if t.grad_fn is not None:
+            node = t.grad_fn
+            node.register_prehook(lambda go: log.append(f"pre {name}"))
+            node.register_hook(lambda gi, go: log.append(f"post {name}"))
+        return t
+
+    a = watch(m.tensor([1.0, 2.0], requires_grad=True), "a")
+    b = watch(m.tensor([3.0, 4.0], requires_grad=True), "b")
+    a.register_post_accumulate_grad_hook(lambda t: log.append("acc a"))
+    c = watch(a * b, "c")
+    d = watch(c.exp(), "d")
+    e, f = Twice.apply(c)
+    watch(e, "e")
+    f.register_hook(lambda g: log.append("tensor f"))
+    g = watch(a.sin() + f, "g")
+    g.retain_grad()
+    loss = watch((d + e).sum() + g.sum(), "loss")
+    loss.backward()
+    return log, [round(v, 4) for v in a.grad.tolist() + b.grad.tolist() + g.grad.tolist()]
+
+
+@pytest.mark.skipif(REAL_TORCH is None, reason="PyTorch is not installed")
+def test_firing_order_through_a_branching_graph_is_pytorchs():
+    assert _hooked_graph_log(retrograd) == _hooked_graph_log(REAL_TORCH)
+
+
+def _random_graph_log(m, seed):
+    """A seeded random graph of mul/add/sin/exp over several leaves with tensor hooks on the
+    leaves and on some intermediates; several roots; sometimes backward(inputs=...)."""
+    import random
+    rng = random.Random(seed)
+    log = []
+    n_leaves = rng.randint(2, 7)
+    leaves = [m.tensor([1.0 + i, 0.5], requires_grad=True) for i in range(n_leaves)]
+    for i, leaf_ in enumerate(leaves):
+        leaf_.register_hook(lambda g, i=i: log.append(f"leaf{i}"))
+    pool = list(leaves)
+    for k in range(rng.randint(1, 12)):
+        op = rng.choice(["mul", "add", "sin", "exp"])
+        a, b = rng.choice(pool), rng.choice(pool)
+        t = {"mul": lambda: a * b, "add": lambda: a + b, "sin": lambda: a.sin(),
+             "exp": lambda: (a * 0.1).exp()}[op]()
+        if rng.random() < 0.5:
+            t.register_hook(lambda g, k=k: log.append(f"t{k}"))
+        pool.append(t)
+    roots = rng.sample(pool[n_leaves:], k=min(len(pool) - n_leaves, rng.randint(1, 3)))
+    m.autograd.backward([r.sum() for r in roots], retain_graph=True)
+    if rng.random() < 0.5:
+        m.autograd.backward([roots[0].sum()], inputs=leaves[: rng.randint(1, n_leaves)])
+    return log
+
+
+@pytest.mark.skipif(REAL_TORCH is None, reason="PyTorch is not installed")
+def test_firing_order_on_random_graphs_is_pytorchs():
+    for seed in range(150):
+        assert _random_graph_log(retrograd, seed) == _random_graph_log(REAL_TORCH, seed), seed

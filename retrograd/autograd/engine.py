@@ -123,11 +123,14 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None,
         buf = buffers.setdefault(node, [None])
         _add_to_buffer(buf, nr, grad)
 
-    # a root that leads to no input does not run (autograd.grad, backward(inputs=...))
-    ready = [(-n._seq, n) for n in root_nodes
-             if n not in deps and (needed is None or n in needed)]
-    heapq.heapify(ready)
     pop, push = heapq.heappop, heapq.heappush
+    # Pushed one by one, in order, as PyTorch's graph root passes them on (ties between
+    # AccumulateGrad roots then break as in PyTorch). A root that leads to no input does
+    # not run (autograd.grad, backward(inputs=...)).
+    ready = []
+    for n in root_nodes:
+        if n not in deps and (needed is None or n in needed):
+            push(ready, (-n._seq, n))
     prev_mode = STATE.enabled
     STATE.enabled = create_graph
     # A node that is the only one ready skips the heap: chains never touch it.

@@ -10,8 +10,11 @@ __all__ = ["Node", "AccumulateGrad", "node_class", "saved_tensors_hooks", "save_
            "get_gradient_edge", "increment_version"]
 
 # PyTorch runs ready nodes highest sequence number first; AccumulateGrad goes first of all.
+# Every AccumulateGrad has the same number (UINT64_MAX), so ready leaves tie and run in the
+# order its binary heap gives them; heapq, the same algorithm, gives the same order when
+# ties compare equal (Node.__lt__).
 _next_seq = itertools.count().__next__
-_ACCUMULATE_SEQ = 1 << 62
+_ACCUMULATE_SEQ = (1 << 64) - 1
 
 FREED = object()  # marks a node whose saved tensors were released by a backward pass
 
@@ -32,6 +35,9 @@ class Node:
 
     def name(self):
         return type(self).__name__
+
+    def __lt__(self, other):  # only reached by the engine's heap on a tie: equal
+        return False
 
     def register_hook(self, fn):
         """``fn(grad_inputs, grad_outputs)`` after the node ran; may return new grad_inputs."""
@@ -123,7 +129,7 @@ class AccumulateGrad(Node):
     def __init__(self, variable):
         self.variable = variable
         self.next_functions = ()
-        self._seq = _ACCUMULATE_SEQ + _next_seq()
+        self._seq = _ACCUMULATE_SEQ
         # a leaf's own hooks live on the leaf (this node is only weakly held by it)
         self._hooks = NodeHooks() if _leaf_has_hooks(variable) else None
 
