@@ -356,6 +356,29 @@ def test_packed_saved_tensors_are_released_after_backward(m):
     assert ref() is None
 
 
+def test_saved_tensors_hooks_are_per_thread(m):
+    import threading
+    log = []
+    entered, done = threading.Event(), threading.Event()
+
+    def other_thread():
+        with m.autograd.graph.saved_tensors_hooks(lambda t: log.append("pack") or t.detach(),
+                                                  lambda t: t):
+            entered.set()
+            done.wait(10)
+
+    worker = threading.Thread(target=other_thread)
+    worker.start()
+    entered.wait(10)
+    try:
+        x = m.tensor([1.0, 2.0], requires_grad=True)
+        x.exp().sum().backward()  # this thread has no hooks: nothing is packed
+    finally:
+        done.set()
+        worker.join()
+    assert log == [] and x.grad.tolist() == pytest.approx([2.7182817, 7.389056])
+
+
 def test_no_packing_cost_or_state_when_no_hooks_are_active():
     from retrograd.autograd import graph
     x = retrograd.tensor([1.0, 2.0], requires_grad=True)

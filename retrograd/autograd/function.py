@@ -7,7 +7,7 @@ import itertools
 import warnings
 
 from .grad_mode import STATE
-from .graph import (Node, NodeHooks, FREED, FREED_MSG, _modified_msg, _next_seq, _SAVED_HOOKS,
+from .graph import (Node, NodeHooks, FREED, FREED_MSG, _modified_msg, _next_seq, hooks_active,
                     pack, unpack, _tensor_cls)
 
 __all__ = ["Function", "FunctionCtx", "BackwardCFunction", "once_differentiable",
@@ -334,7 +334,7 @@ def _save(ctx, outputs):
     for t in to_save:
         if t is None:
             entries.append((None,))
-        elif _SAVED_HOOKS:
+        elif hooks_active():
             entries.append(("packed", pack(t, is_output=id(t) in out_nr)))
         elif id(t) in out_nr:
             vc = t._version_counter()

@@ -53,7 +53,6 @@ class Node:
             hooks.tensor_pre = {}
         hooks.tensor_pre[tensor._output_nr] = tensor._backward_hooks
 
-    @property
     def _sequence_nr(self):
         return self._seq
 
@@ -336,5 +335,6 @@ def register_multi_grad_hook(tensors, fn, *, mode="all"):
 
 # the saved-tensor hooks live in saved_tensors.py; PyTorch's users find them here
 from .saved_tensors import (PACKED, _SAVED_HOOKS, _pack_primitive, _unpack_packed,  # noqa
+                            hooks_active,
                             pack, unpack, saved_tensors_hooks, save_on_cpu,
                             disable_saved_tensors_hooks)

@@ -1,11 +1,29 @@
 """Saved tensors under pack/unpack hooks: saved_tensors_hooks, save_on_cpu,
 disable_saved_tensors_hooks, and packing what primitives and Functions save (only while a
 pair of hooks is active: the recording path checks _SAVED_HOOKS once)."""
+import threading
+
 from . import graph
 
 PACKED = object()  # a node's _versions when its _saved holds packed entries
-_SAVED_HOOKS = []  # stack of (pack, unpack); primitives check it once per recorded op
+# One entry per active saved_tensors_hooks context in any thread: the recording path's one
+# check. The hooks themselves are per thread, as PyTorch's.
+_SAVED_HOOKS = []
+_LOCAL = threading.local()
 _DISABLED = [None]  # the error message while saved_tensors_hooks are disabled
+
+
+def _hooks_stack():
+    try:
+        return _LOCAL.stack
+    except AttributeError:
+        _LOCAL.stack = []
+        return _LOCAL.stack
+
+
+def hooks_active():
+    """Whether this thread has a pack/unpack pair in effect."""
+    return bool(_SAVED_HOOKS) and bool(_hooks_stack())
 
 
 class _Packed:
@@ -23,15 +41,15 @@ def pack(tensor, is_output=False):
     packed.output_nr = tensor._output_nr
     packed.acc = tensor._acc
     version = tensor._version
-    packed.obj = _SAVED_HOOKS[-1][0](tensor)
+    pack_hook, unpack_hook = _hooks_stack()[-1]
+    packed.obj = pack_hook(tensor)
     if tensor._version != version:
         raise RuntimeError(
             "A saved tensors pack hook is modifying its input in place. Tensors provided as "
             "input to pack hook can not be modified by in-place operations as this can lead "
             "to unexpected side-effects. Please open an issue if you need to perform in-place "
             "operations on the input to a pack hook.")
-    packed_unpack = _SAVED_HOOKS[-1][1]
-    return packed, packed_unpack
+    return packed, unpack_hook
 
 
 def unpack(entry, saved_for):
@@ -53,6 +71,8 @@ def unpack(entry, saved_for):
 
 def _pack_primitive(node, result):
     """Replace what a primitive node saved by packed entries (saved_tensors_hooks active)."""
+    if not _hooks_stack():  # active in another thread only
+        return
     Tensor = graph._tensor_cls[0]
     saved = node._saved
     entries = []
@@ -90,9 +110,11 @@ class saved_tensors_hooks:
     def __enter__(self):
         if _DISABLED[0] is not None:
             raise RuntimeError(_DISABLED[0])
-        _SAVED_HOOKS.append((self.pack_hook, self.unpack_hook))
+        _hooks_stack().append((self.pack_hook, self.unpack_hook))
+        _SAVED_HOOKS.append(None)
 
     def __exit__(self, *args):
+        _hooks_stack().pop()
         _SAVED_HOOKS.pop()
 
 
