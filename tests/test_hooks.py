@@ -249,6 +249,19 @@ def test_in_place_op_moves_retain_grad_and_later_hooks_to_the_new_node(m):
     assert h.grad.tolist() == [5.0, 5.0] and x.grad.tolist() == [15.0, 15.0]
 
 
+def test_retained_grad_keeps_its_graph_under_create_graph(m):
+    import warnings
+    x = m.tensor([1.0, 2.0], requires_grad=True)
+    h = x * x
+    h.retain_grad()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        (h * h).sum().backward(create_graph=True)
+    assert h.grad.tolist() == [2.0, 8.0] and type(h.grad.grad_fn).__name__ == "CloneBackward0"
+    (h * h).sum().backward()
+    assert h.grad.tolist() == [4.0, 16.0] and type(h.grad.grad_fn).__name__ == "AddBackward0"
+
+
 def test_node_name_and_metadata(m):
     x = m.tensor([1.0], requires_grad=True)
     y = x * 2

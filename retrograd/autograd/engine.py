@@ -89,8 +89,9 @@ def _copy_in_graph(grad):
 
 
 def _store_retained(tensor, grad):
+    # a clone: with create_graph (grad mode on) it stays in the graph, as PyTorch's does
     old = tensor._grad
-    tensor._grad = grad.detach().clone() if old is None else old + grad
+    tensor._grad = grad.clone() if old is None else old + grad
 
 
 def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None,
