@@ -259,7 +259,9 @@ def test_retained_grad_keeps_its_graph_under_create_graph(m):
         (h * h).sum().backward(create_graph=True)
     assert h.grad.tolist() == [2.0, 8.0] and type(h.grad.grad_fn).__name__ == "CloneBackward0"
     (h * h).sum().backward()
-    assert h.grad.tolist() == [4.0, 16.0] and type(h.grad.grad_fn).__name__ == "AddBackward0"
+    assert h.grad.tolist() == [4.0, 16.0] and h.grad.grad_fn is None
+    # the leaf's grad is added to in place: it keeps the graph of the first backward
+    assert x.grad.tolist() == [8.0, 64.0] and type(x.grad.grad_fn).__name__ == "CopyBackwards"
 
 
 def test_node_name_and_metadata(m):

@@ -76,9 +76,9 @@ def _accumulate(node, grad, create_graph):
     if old is None:
         # With create_graph the copy stays in the graph, as PyTorch's CopyBackwards does.
         var._grad = _copy_in_graph(grad) if create_graph else grad.detach().clone()
-    elif create_graph or old._requires_grad:
+    elif create_graph:
         var._grad = old + grad
-    else:
+    else:  # in place even when .grad has a graph of its own (it keeps its grad_fn)
         old._data += grad._data
         old._bump_version()
 
