@@ -264,6 +264,20 @@ def test_retained_grad_keeps_its_graph_under_create_graph(m):
     assert x.grad.tolist() == [8.0, 64.0] and type(x.grad.grad_fn).__name__ == "CopyBackwards"
 
 
+def test_calling_a_node_computes_its_input_gradients(m):
+    x = m.tensor([1.0, 2.0], requires_grad=True)
+    w = m.tensor([3.0, 4.0], requires_grad=True)
+    y = x * w
+    gx, gw = y.grad_fn(m.ones(2))
+    assert gx.tolist() == [3.0, 4.0] and gw.tolist() == [1.0, 2.0]
+    assert type(gx.grad_fn).__name__ == "MulBackward0"  # recorded: grad mode is on
+    g = x.exp().grad_fn(m.ones(2))
+    assert g.tolist() == pytest.approx([2.7182817, 7.389056])
+    gx, gc = (x * 2).grad_fn(m.ones(2))
+    assert gx.tolist() == [2.0, 2.0] and gc is None
+    assert y.grad_fn.next_functions[0][0](m.ones(2)) == () and x.grad.tolist() == [1.0, 1.0]
+
+
 def test_node_name_and_metadata(m):
     x = m.tensor([1.0], requires_grad=True)
     y = x * 2

@@ -108,6 +108,13 @@ class PrimitiveNode(Node):
         t._output_nr = nr
         return t
 
+    def __call__(self, *grads):
+        """The node's gradients for its inputs given its outputs' (recorded when grad mode
+        is on), as calling a PyTorch node does."""
+        from .general_path import _apply_primitive
+        results = _apply_primitive(self, list(grads), None)
+        return results[0] if len(results) == 1 else tuple(results)
+
     def _release(self):
         if self._saved is not None:
             self._saved = FREED
@@ -131,6 +138,11 @@ class AccumulateGrad(Node):
         self._seq = _ACCUMULATE_SEQ
         # a leaf's own hooks live on the leaf (this node is only weakly held by it)
         self._hooks = NodeHooks() if _leaf_has_hooks(variable) else None
+
+    def __call__(self, grad):
+        from .engine import _accumulate
+        _accumulate(self, grad, False)
+        return ()
 
     def name(self):
         return "torch::autograd::AccumulateGrad"  # PyTorch's name; the repr keeps the class name
