@@ -312,6 +312,7 @@ class Tensor:
     def _mark_accumulator_hooked(self):
         """A leaf's hooks live on the leaf; its accumulator (if alive) must take the
         engine's general path to run them."""
+        _graph._LEAF_HOOKS[0] = True
         acc = self._acc() if self._acc is not None else None
         if acc is not None:
             _graph.node_hooks(acc)

@@ -137,7 +137,7 @@ class AccumulateGrad(Node):
         self.next_functions = ()
         self._seq = _ACCUMULATE_SEQ
         # a leaf's own hooks live on the leaf (this node is only weakly held by it)
-        self._hooks = NodeHooks() if _leaf_has_hooks(variable) else None
+        self._hooks = NodeHooks() if _LEAF_HOOKS[0] and _leaf_has_hooks(variable) else None
 
     def __call__(self, grad):
         from .engine import _accumulate
@@ -248,6 +248,9 @@ def _add_hook(hooks, field, fn):
     handle = RemovableHandle(d)
     d[handle.id] = fn
     return handle
+
+
+_LEAF_HOOKS = [False]  # set once a leaf gets a hook: until then leaves are not inspected
 
 
 def _leaf_has_hooks(t):
