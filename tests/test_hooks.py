@@ -204,6 +204,10 @@ def test_hook_on_an_output_that_got_no_gradient_sees_none(m):
     b.register_hook(lambda g: seen.append(g))
     a.sum().backward()
     assert seen == [None] and q.grad.tolist() == [2.0, 2.0]
+    a, b = Two.apply(q)
+    b.register_hook(lambda g: m.ones(2))
+    with raises_exact(RuntimeError, "can't replace a None gradient with a non-None value"):
+        a.sum().backward()
 
 
 def test_multi_grad_hook_all(m):

@@ -60,10 +60,10 @@ def _check_single(original, result, fn):
     """A tensor hook's replacement gradient, with PyTorch's checks."""
     if result is None or result is original:
         return original
-    if not hasattr(result, "_data"):
-        raise TypeError(f"expected Variable, but hook returned '{type(result).__name__}'")
     if original is None:
         raise RuntimeError("can't replace a None gradient with a non-None value")
+    if not hasattr(result, "_data"):
+        raise TypeError(f"expected Variable, but hook returned '{type(result).__name__}'")
     if result.dtype is not original.dtype:
         raise RuntimeError(
             f"hook '{_hook_name(fn)}' has changed the type of value (was "
