@@ -624,3 +624,22 @@ def test_addr_bool_and_promotion(torch):
     for case in cases:
         ours, theirs = case(rt), case(torch)
         assert ours.tolist() == theirs.tolist() and str(ours.dtype) == str(theirs.dtype)
+
+
+def test_tolerance_forms(torch):
+    """The deprecated positional rcond / tol, and tensor tolerances (one per matrix)."""
+    d = np.diag([2.0, 1e-3, 1e-12])
+    batch = np.stack([d, d])
+    cases = [lambda m: m.linalg.pinv(m.tensor(d), 1e-2),
+             lambda m: m.linalg.pinv(m.tensor(d), rcond=1e-2),
+             lambda m: m.linalg.pinv(m.tensor(batch), atol=m.tensor([0.1, 1e-6], dtype=m.float64)),
+             lambda m: m.linalg.matrix_rank(m.tensor(batch),
+                                            atol=m.tensor([1e-4, 10.0], dtype=m.float64)),
+             lambda m: m.linalg.matrix_rank(m.tensor(batch),
+                                            rtol=m.tensor([1e-4, 0.9], dtype=m.float64)),
+             lambda m: m.linalg.matrix_rank(m.tensor(d), tol=0.5),
+             lambda m: m.linalg.matrix_rank(m.tensor(d), 1e-6)]
+    for case in cases:
+        ours, theirs = case(rt), case(torch)
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-12)
+        assert str(ours.dtype) == str(theirs.dtype)

@@ -54,28 +54,43 @@ pinv_p = primitive("linalg_pinv", "LinalgPinvBackward0", forward=_pinv_kernel,
                    jvp=_pinv_jvp)
 
 
+def _tol(x):
+    """A tolerance as the kernels use it: a number, or a tensor's values (one per matrix of
+    the batch, broadcast against the singular values)."""
+    return np.asarray(x._data, dtype=np.float64)[..., None] if hasattr(x, "_data") else float(x)
+
+
 def _tolerances(A, atol, rtol):
-    eps = float(np.finfo(A._data.dtype).eps)
+    """PyTorch's rule: rtol defaults to eps * max(m, n), or to 0 where atol > 0 is given."""
+    default = float(np.finfo(A._data.dtype).eps) * max(A.shape[-2:])
+    atol = 0.0 if atol is None else _tol(atol)
     if rtol is None:
-        rtol = 0.0 if atol is not None and atol > 0 else eps * max(A.shape[-2:])
-    return (0.0 if atol is None else float(atol)), float(rtol)
+        rtol = np.where(np.asarray(atol) > 0, 0.0, default)
+        return atol, (float(rtol) if rtol.ndim == 0 else rtol)
+    return atol, _tol(rtol)
 
 
-def pinv(A, *, atol=None, rtol=None, hermitian=False, out=None):
+def pinv(A, rcond=None, hermitian=False, *, atol=None, rtol=None, out=None):
+    """linalg.pinv; the deprecated ``rcond`` (positional or keyword) is rtol."""
     if A.ndim < 2 or A.dtype not in (_dt.float32, _dt.float64):
         raise RuntimeError(f"linalg.pinv({A.dtype._legacy}{{[{', '.join(map(str, A.shape))}]}}): "
                            "expected a tensor with 2 or more dimensions of float, double, cfloat "
                            "or cdouble types")
+    if rcond is not None:
+        atol, rtol = 0.0, rcond
     atol, rtol = _tolerances(A, atol, rtol)
-    return pinv_p(A, atol, rtol, hermitian)
+    return pinv_p(A, atol, rtol, bool(hermitian))
 
 
-def matrix_rank(A, *, atol=None, rtol=None, hermitian=False, out=None):
+def matrix_rank(A, tol=None, hermitian=False, *, atol=None, rtol=None, out=None):
+    """linalg.matrix_rank; the deprecated ``tol`` is an absolute tolerance."""
     if A.ndim < 2:
         raise RuntimeError("torch.linalg.matrix_rank: The input tensor input must have at least "
                            "2 dimensions.")
     if A.dtype not in (_dt.float32, _dt.float64):
         raise RuntimeError("This function doesn't handle types other than float and double")
+    if tol is not None:
+        atol, rtol = tol, 0.0
     atol, rtol = _tolerances(A, atol, rtol)
     a = A._data
     s = np.abs(np.linalg.eigvalsh(a)) if hermitian else np.linalg.svd(a, compute_uv=False)
