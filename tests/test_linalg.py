@@ -389,7 +389,7 @@ def test_addmm_beta_zero_ignores_nan(torch):
 
 LINALG_NAMES = ("inv det slogdet solve cholesky qr eigh eigvalsh svd svdvals pinv matrix_power "
                 "matrix_rank multi_dot vecdot cross matmul lstsq matrix_exp solve_triangular "
-                "cond tensorinv tensorsolve LinAlgError").split()
+                "cond tensorinv tensorsolve inv_ex cholesky_ex solve_ex LinAlgError").split()
 TORCH_NAMES = ("outer ger inner tensordot einsum addmm addmv baddbmm addbmm cross kron inverse "
                "det logdet slogdet cholesky svd qr pinverse matrix_power matrix_exp vdot "
                "chain_matmul cholesky_solve cholesky_inverse addr").split()
@@ -496,6 +496,15 @@ MORE_ERRORS = {
     "addr_bool_beta": lambda m: m.addr(m.ones(3, 4), m.ones(3), m.ones(4), beta=True),
     "addr_float_alpha_ints": lambda m: m.addr(m.ones(3, 4, dtype=m.int64), m.ones(3, dtype=m.int64),
                                               m.ones(4, dtype=m.int64), alpha=0.5),
+    "inv_ex_check": lambda m: m.linalg.inv_ex(m.tensor(SINGULAR), check_errors=True),
+    "inv_ex_nonsquare": lambda m: m.linalg.inv_ex(m.ones(2, 3)),
+    "cholesky_ex_check": lambda m: m.linalg.cholesky_ex(-m.eye(2), check_errors=True),
+    "cholesky_ex_check_batch": lambda m: m.linalg.cholesky_ex(
+        m.tensor(np.stack([np.eye(2), np.diag([1.0, -1.0])])), check_errors=True),
+    "cholesky_ex_long": lambda m: m.linalg.cholesky_ex(m.eye(2, dtype=m.int64)),
+    "solve_ex_check": lambda m: m.linalg.solve_ex(m.tensor(SINGULAR), m.ones(2),
+                                                  check_errors=True),
+    "solve_ex_shapes": lambda m: m.linalg.solve_ex(m.eye(2), m.ones(3)),
     "vdot_2d": lambda m: m.vdot(m.ones(2, 2), m.ones(2)),
     "vdot_sizes": lambda m: m.vdot(m.ones(2), m.ones(3)),
     "vdot_dtypes": lambda m: m.vdot(m.ones(2), m.ones(2, dtype=m.float64)),
@@ -643,3 +652,19 @@ def test_tolerance_forms(torch):
         ours, theirs = case(rt), case(torch)
         np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-12)
         assert str(ours.dtype) == str(theirs.dtype)
+
+
+def test_ex_functions_report_failures_in_info(torch):
+    """info per matrix as PyTorch's (LAPACK's pivot / minor index); the failed matrices'
+    values are unspecified (NaN here), the others' exact."""
+    mats = np.stack([np.eye(3) * 2, np.diag([1.0, 0.0, 2.0]), np.diag([1.0, 1.0, -1.0])])
+    rhs = np.ones((3, 3, 2))
+    for fn in (lambda m: m.linalg.inv_ex(m.tensor(mats)),
+               lambda m: m.linalg.cholesky_ex(m.tensor(mats)),
+               lambda m: m.linalg.solve_ex(m.tensor(mats), m.tensor(rhs))):
+        ours, theirs = fn(rt), fn(torch)
+        assert type(ours).__name__ == type(theirs).__name__
+        assert ours[1].tolist() == theirs[1].tolist() and str(ours[1].dtype) == str(theirs[1].dtype)
+        ok = theirs[1].numpy() == 0
+        np.testing.assert_allclose(ours[0].numpy()[ok], theirs[0].numpy()[ok], rtol=1e-12)
+        assert np.isnan(ours[0].numpy()[~ok]).all()

@@ -266,6 +266,11 @@ solve_p = primitive(
 
 
 def solve(A, B, *, left=True, out=None):
+    return solve_p(A, B, left, _check_solve(A, B, left))
+
+
+def _check_solve(A, B, left):
+    """linalg.solve's checks, in PyTorch's order; whether B is a (batch of) vector(s)."""
     if not A.dtype.is_floating_point:  # PyTorch checks the dtypes before the shapes
         raise RuntimeError(f"linalg.solve: Expected a floating point or complex tensor as "
                            f"input. Got {A.dtype._legacy}")
@@ -286,26 +291,31 @@ def solve(A, B, *, left=True, out=None):
                            "to B / A.squeeze(-1)")
     from .primitive import broadcast_shapes
     broadcast_shapes(tuple(B.shape[:-1] if vector else B.shape[:-2]), tuple(A.shape[:-2]))
-    return solve_p(A, B, left, vector)
+    return vector
 
 
 # ----- cholesky
 
-def _not_pd_error(a, fn):
-    a = np.asarray(a)
-    flat = a.reshape((-1,) + a.shape[-2:])
-    for b in range(flat.shape[0]):  # error path only: find the failing matrix and minor
-        for k in range(1, a.shape[-1] + 1):
-            try:
-                np.linalg.cholesky(flat[b, :k, :k])
-            except np.linalg.LinAlgError:
-                prefix = "" if a.ndim <= 2 else f"(Batch element {b}): "
-                return _LinAlgError(
-                    f"{fn}: {prefix}The factorization could not be completed because the "
-                    f"input is not positive-definite (the leading minor of order {k} is not "
-                    "positive-definite).")
-    return _LinAlgError(f"{fn}: The factorization could not be completed because the input is "
-                        "not positive-definite.")
+def _not_pd_order(a):
+    """For each matrix of the batch (read from its lower triangle), the order of its first
+    leading minor that is not positive definite (LAPACK potrf's info), 0 when it is:
+    Sylvester's criterion, one batched determinant per order."""
+    low = np.tril(a)
+    a = low + np.swapaxes(np.tril(a, -1), -1, -2)
+    info = np.zeros(a.shape[:-2], np.int32)
+    for k in range(1, a.shape[-1] + 1):
+        bad = ~(np.linalg.det(a[..., :k, :k]) > 0)
+        info = np.where((info == 0) & bad, k, info).astype(np.int32)
+    return info
+
+
+def _not_pd_error(a, fn, info=None):
+    info = np.asarray(_not_pd_order(a) if info is None else info).reshape(-1)
+    bad = int(np.argmax(info != 0))
+    prefix = "" if a.ndim <= 2 else f"(Batch element {bad}): "
+    return _LinAlgError(
+        f"{fn}: {prefix}The factorization could not be completed because the input is not "
+        f"positive-definite (the leading minor of order {info[bad]} is not positive-definite).")
 
 
 def _cholesky_kernel(xp, a, upper):
