@@ -153,7 +153,8 @@ EINSUM_CASES = [
     ("i,i,i->i", [(3,), (3,), (3,)]), ("ij,j->i", [(3, 4), (4,)]), ("Ab,bC->AC", [(2, 3), (3, 4)]),
     ("i j , j k", [(3, 4), (4, 2)]), ("ij,kl->ijkl", [(2, 3), (1, 2)]), ("ij,1j->i", None),
     ("bn,anm,bm->ba", [(2, 3), (4, 3, 5), (2, 5)]), ("ij,ij->i", [(3, 1), (1, 4)]),
-    ("i,i", [(0,), (0,)]), ("ij,jk->ik", [(0, 3), (3, 2)]),
+    ("i,i", [(0,), (0,)]), ("ij,jk->ik", [(0, 3), (3, 2)]), ("aa...", [(2, 2, 3)]),
+    ("a...a->...", [(2, 3, 1, 2)]),
 ]
 
 
@@ -668,3 +669,81 @@ def test_ex_functions_report_failures_in_info(torch):
         ok = theirs[1].numpy() == 0
         np.testing.assert_allclose(ours[0].numpy()[ok], theirs[0].numpy()[ok], rtol=1e-12)
         assert np.isnan(ours[0].numpy()[~ok]).all()
+
+
+# ----- Hypothesis: random einsum equations (repeated labels, size-1 broadcasting,
+# ellipses, implicit and explicit outputs) against PyTorch: values, graph, gradients
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+@st.composite
+def _einsum_problems(draw):
+    letters = "abcd"
+    sizes = {c: draw(st.integers(1, 3)) for c in letters}
+    ell_shape = draw(st.lists(st.integers(1, 2), min_size=0, max_size=2))
+    n_ops = draw(st.integers(1, 3))
+    terms, shapes = [], []
+    for _ in range(n_ops):
+        labels = draw(st.lists(st.sampled_from(letters), min_size=0, max_size=3))
+        # one size per label of this operand (a repeated label keeps it); some broadcast
+        own = {c: sizes[c] if draw(st.integers(0, 4)) else 1 for c in set(labels)}
+        tokens = list(labels)
+        if draw(st.booleans()):
+            k = draw(st.integers(0, len(ell_shape)))
+            lead = [s if draw(st.booleans()) else 1 for s in ell_shape[len(ell_shape) - k:]]
+            pos = draw(st.integers(0, len(labels)))
+            tokens = tokens[:pos] + [("...", lead)] + tokens[pos:]
+        term, shape = "", []
+        for t in tokens:
+            if isinstance(t, tuple):
+                term += "..."
+                shape += t[1]
+            else:
+                term += t
+                shape.append(own[t])
+        terms.append(term)
+        shapes.append(tuple(shape))
+    lhs = ",".join(terms)
+    used = sorted(set("".join(terms).replace(".", "")))
+    if draw(st.booleans()):
+        return lhs, shapes
+    out = draw(st.permutations(used))
+    out = "".join(out[:draw(st.integers(0, len(out)))])
+    if any("..." in t for t in terms) and draw(st.booleans()):
+        pos = draw(st.integers(0, len(out)))
+        out = out[:pos] + "..." + out[pos:]
+    return lhs + "->" + out, shapes
+
+
+@settings(max_examples=60, deadline=None)
+@given(problem=_einsum_problems(), seed=st.integers(0, 2 ** 16))
+def test_einsum_random_equations_match_torch(problem, seed):
+    if _TORCH is None:
+        pytest.skip("PyTorch (the oracle) is not installed")
+    eq, shapes = problem
+    rng = np.random.default_rng(seed)
+    arrays = [rng.standard_normal(s) for s in shapes]
+    res = []
+    for m in (rt, _TORCH):
+        ts = [m.tensor(a, requires_grad=True) for a in arrays]
+        try:
+            out = m.einsum(eq, *ts)
+        except Exception as e:  # noqa: BLE001  (an invalid problem must fail alike)
+            res.append((type(e).__name__, str(e).splitlines()[0]))
+            continue
+        g = np.random.default_rng(seed + 1).standard_normal(tuple(out.shape))
+        names = out.grad_fn.name() if out.grad_fn is not None else None
+        if out.requires_grad:
+            out.backward(m.tensor(g))
+        res.append((out.detach().numpy(), names,
+                    [t.grad.numpy() if t.grad is not None else None for t in ts]))
+    if isinstance(res[1][0], str) or isinstance(res[0][0], str):
+        assert isinstance(res[0][0], str) and res[0] == res[1], (eq, res[0][:2], res[1][:2])
+        return
+    np.testing.assert_allclose(res[0][0], res[1][0], rtol=1e-9, atol=1e-10, err_msg=eq)
+    assert res[0][1] == res[1][1], eq
+    for x, y in zip(res[0][2], res[1][2]):
+        assert (x is None) == (y is None), eq
+        if x is not None:
+            np.testing.assert_allclose(x, y, rtol=1e-9, atol=1e-10, err_msg=eq)

@@ -243,7 +243,7 @@ def einsum(*args):
         dim = 0
         for s in labels:
             if s == _ELLIPSIS:
-                ndim = op.ndim - (len(labels) - 1)
+                ndim = operands[k].ndim - (len(labels) - 1)  # (op may be a diagonal now)
                 for j in range(ell_num_dim - ndim, ell_num_dim):
                     if op.shape[dim] != 1:
                         if ell_sizes[j] != 1 and ell_sizes[j] != op.shape[dim]:
