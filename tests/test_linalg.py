@@ -747,3 +747,64 @@ def test_einsum_random_equations_match_torch(problem, seed):
         assert (x is None) == (y is None), eq
         if x is not None:
             np.testing.assert_allclose(x, y, rtol=1e-9, atol=1e-10, err_msg=eq)
+
+
+# ----- Hypothesis: decompositions over random batch shapes and matrix sizes vs PyTorch
+
+def _gauge_free(m, name, a, b):
+    """Each function as a gauge-invariant value of A (and B), so gradients compare."""
+    n = a.shape[-1]
+    eye = m.eye(n, dtype=a.dtype)
+    if name == "inv":
+        return m.linalg.inv(a + 2 * n * eye)
+    if name == "det":
+        return m.linalg.det(a + 2 * eye)
+    if name == "slogdet":
+        return m.linalg.slogdet(a + 2 * n * eye).logabsdet
+    if name == "solve":
+        return m.linalg.solve(a + 2 * n * eye, b)
+    if name == "cholesky":
+        return m.linalg.cholesky(a @ a.transpose(-2, -1) + n * eye)
+    if name == "eigh":
+        L, V = m.linalg.eigh(a + a.transpose(-2, -1))
+        return V * V * L.unsqueeze(-2)
+    if name == "svd":
+        U, S, Vh = m.linalg.svd(a, full_matrices=False)
+        return (U * U * S.unsqueeze(-2)) @ (Vh * Vh)
+    if name == "qr":
+        Q, R = m.linalg.qr(a)
+        return Q.sum(-1, keepdim=True) * R.sum(-2, keepdim=True)
+    if name == "pinv":
+        return m.linalg.pinv(a)
+    if name == "matrix_exp":
+        return m.linalg.matrix_exp(a)
+    raise ValueError(name)
+
+
+_SQUARE = ("inv", "det", "slogdet", "solve", "cholesky", "eigh", "matrix_exp")
+
+
+@settings(max_examples=40, deadline=None)
+@given(name=st.sampled_from(list(_SQUARE) + ["svd", "qr", "pinv"]),
+       batch=st.lists(st.integers(1, 3), max_size=2), m_=st.integers(1, 4), n_=st.integers(1, 4),
+       k=st.integers(1, 3), bcast=st.booleans(), seed=st.integers(0, 2 ** 16))
+def test_decompositions_random_shapes_match_torch(name, batch, m_, n_, k, bcast, seed):
+    if _TORCH is None:
+        pytest.skip("PyTorch (the oracle) is not installed")
+    if name in _SQUARE:
+        m_ = n_
+    rng = np.random.default_rng(seed)
+    a = rng.uniform(-1, 1, tuple(batch) + (m_, n_))
+    b = rng.uniform(-1, 1, (tuple(batch[1:]) if bcast else tuple(batch)) + (n_, k))
+    res = []
+    for m in (rt, _TORCH):
+        A, B = m.tensor(a, requires_grad=True), m.tensor(b, requires_grad=True)
+        out = _gauge_free(m, name, A, B)
+        out.backward(m.tensor(np.random.default_rng(seed + 1).standard_normal(tuple(out.shape))))
+        res.append((out.detach().numpy(), A.grad.numpy(),
+                    None if B.grad is None else B.grad.numpy()))
+    for x, y in zip(res[0], res[1]):
+        assert (x is None) == (y is None)
+        if x is not None:
+            assert x.shape == y.shape, name
+            np.testing.assert_allclose(x, y, rtol=1e-7, atol=1e-9, err_msg=name)
