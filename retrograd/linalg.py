@@ -4,10 +4,12 @@ from .ops.linalg_decomp import (inv, det, linalg_slogdet as slogdet, solve,  # n
                                 linalg_cholesky as cholesky, LinAlgError)
 from .ops.linalg_spectral import qr, eigh, eigvalsh, svd, svdvals  # noqa: F401
 from .ops.linalg_ex import inv_ex, cholesky_ex, solve_ex  # noqa: F401
+from .ops.linalg_lu import lu, lu_factor, lu_factor_ex, lu_solve  # noqa: F401
 from .ops.linalg_matrix import (pinv, matrix_power, matrix_rank, lstsq, matrix_exp,  # noqa: F401
                                 solve_triangular, cond, tensorinv, tensorsolve)
 
 __all__ = ["multi_dot", "vecdot", "cross", "matmul", "inv", "det", "slogdet", "solve",
            "cholesky", "qr", "eigh", "eigvalsh", "svd", "svdvals", "pinv", "matrix_power",
            "matrix_rank", "lstsq", "matrix_exp", "solve_triangular", "cond", "tensorinv",
-           "tensorsolve", "inv_ex", "cholesky_ex", "solve_ex", "LinAlgError"]
+           "tensorsolve", "inv_ex", "cholesky_ex", "solve_ex", "lu", "lu_factor", "lu_factor_ex",
+           "lu_solve", "LinAlgError"]

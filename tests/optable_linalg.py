@@ -187,6 +187,41 @@ def _np_cond(a, p):
     return s[..., -1] / s[..., 0] if p == -2 else s[..., 0] / s[..., -1]
 
 
+def _np_lu(a):
+    """A plain LU with partial pivoting, one matrix at a time (the reference only)."""
+    a = np.array(a, dtype=np.float64)
+    flat = a.reshape((-1,) + a.shape[-2:])
+    m, n = a.shape[-2:]
+    k = min(m, n)
+    out_lu, out_p = [], []
+    for x in flat:
+        x, perm = x.copy(), np.arange(m)
+        for j in range(k):
+            p = j + int(np.argmax(np.abs(x[j:, j])))
+            x[[j, p]], perm[[j, p]] = x[[p, j]], perm[[p, j]]
+            x[j + 1:, j] /= x[j, j]
+            x[j + 1:, j + 1:] -= np.outer(x[j + 1:, j], x[j, j + 1:])
+        P = np.zeros((m, m))
+        P[perm, np.arange(m)] = 1
+        out_lu.append(x)
+        out_p.append(P)
+    lu = np.array(out_lu).reshape(a.shape)
+    L = np.tril(lu[..., :, :k], -1) + np.eye(m, k)
+    U = np.triu(lu[..., :k, :])
+    return lu, np.array(out_p).reshape(a.shape[:-2] + (m, m)), L, U
+
+
+def _lu_mix(L, U):
+    return L.sum(-1, keepdim=True) * U.sum(-2, keepdim=True) if hasattr(L, "requires_grad") \
+        else L.sum(-1, keepdims=True) * U.sum(-2, keepdims=True)
+
+
+def _np_lu_solve(a, b, left, adjoint):
+    A = np.swapaxes(a, -1, -2) if adjoint else a
+    return np.linalg.solve(A, b) if left else \
+        np.swapaxes(np.linalg.solve(np.swapaxes(A, -1, -2), np.swapaxes(b, -1, -2)), -1, -2)
+
+
 EINSUM = [S("ij,jk->ik", T(3, 4), T(4, 2)), S("ij,jk", T(3, 4), T(4, 2)),
           S("ij->ji", T(3, 4)), S("ii->i", T(3, 3)), S("ii", T(3, 3)), S("ijk->", T(2, 3, 4)),
           S("bij,bjk->bik", T(2, 3, 4), T(2, 4, 2)), S("i,j->ij", T(3), T(4)),
@@ -392,6 +427,25 @@ OPS = [
            ("linalg_cholesky_ex", "linalg_solve")),
     OpInfo("linalg.solve_ex", lambda m, a, b: m.linalg.solve_ex(_shift(m, a), b).result,
            _ref_solve, [S(T(3, 3), T(3, 2)), S(T(2, 3, 3), T(3))], ("linalg_solve_ex",)),
+    OpInfo("linalg.lu", lambda m, a: (lambda r: _lu_mix(r.L, r.U))(m.linalg.lu(a)),
+           lambda a: (lambda r: _lu_mix(r[2], r[3]))(_np_lu(a)),
+           [S(T(3, 3)), S(T(2, 3, 3)), S(T(3, 5)), S(T(5, 3)), S(T(4, 4, nc=True))],
+           ("linalg_lu", "linalg_solve_triangular")),
+    OpInfo("linalg.lu_factor", lambda m, a: m.linalg.lu_factor(a).LU, lambda a: _np_lu(a)[0],
+           [S(T(3, 3)), S(T(2, 4, 4)), S(T(3, 4)), S(T(4, 3))],
+           ("linalg_lu_factor_ex", "linalg_solve_triangular")),
+    OpInfo("linalg.lu_factor_ex", lambda m, a: m.linalg.lu_factor_ex(a).LU,
+           lambda a: _np_lu(a)[0], [S(T(3, 3))], ("linalg_lu_factor_ex",)),
+    OpInfo("lu_unpack", lambda m, a: (lambda r: _lu_mix(r.L, r.U))(
+        m.lu_unpack(*m.linalg.lu_factor(a))), lambda a: (lambda r: _lu_mix(r[2], r[3]))(_np_lu(a)),
+        [S(T(3, 3)), S(T(2, 3, 4)), S(T(4, 3))], ("lu_unpack", "linalg_lu_factor_ex")),
+    OpInfo("linalg.lu_solve",
+           lambda m, a, b, left, adj: m.linalg.lu_solve(*m.linalg.lu_factor(_shift(m, a)), b,
+                                                        left=left, adjoint=adj),
+           lambda a, b, left, adj: _np_lu_solve(_np_shift(a), b, left, adj),
+           [S(T(3, 3), T(3, 2), True, False), S(T(2, 3, 3), T(2, 3, 2), True, True),
+            S(T(3, 3), T(2, 3), False, False), S(T(3, 3, nc=True), T(2, 3), False, True)],
+           ("linalg_lu_solve", "linalg_lu_factor_ex")),
     OpInfo("linalg.matrix_rank", lambda m, a, h: m.linalg.matrix_rank(a, hermitian=h),
            lambda a, h: np.linalg.matrix_rank(a, hermitian=h),
            [S(T(3, 4), False), S(T(2, 3, 3), False), S(T(4, 1), False)], (),
@@ -432,6 +486,14 @@ PRIM_SAMPLES = {
     "linalg_inv_ex": [([T(3, 3, domain=WELL)], ())],
     "linalg_cholesky_ex": [([T(2, 3, 3, domain=SPD)], (False,))],
     "linalg_solve_ex": [([T(3, 3, domain=WELL), T(3, 2)], (True, False))],
+    "linalg_lu": [([T(3, 3)], ()), ([T(2, 4, 4)], ())],
+    "linalg_lu_factor_ex": [([T(3, 3)], ())],
+    "lu_unpack": [([T(3, 3)], (np.array([2, 3, 3], dtype=np.int32),)),
+                  ([T(3, 4)], (np.array([3, 2, 3], dtype=np.int32),))],
+    "linalg_lu_solve": [([T(3, 3, domain=WELL), T(3, 2)],
+                         (np.array([1, 3, 3], dtype=np.int32), True, False)),
+                        ([T(3, 3, domain=WELL), T(2, 3)],
+                         (np.array([2, 2, 3], dtype=np.int32), False, True))],
     "linalg_matrix_exp": [([T(3, 3)], ()), ([T(2, 2, 2)], ())],
     "linalg_solve_triangular": [([T(3, 3, domain=WELL), T(3, 2)], (True, True, False)),
                                 ([T(2, 3, 3, domain=WELL), T(2, 3)], (False, False, True))],

@@ -390,10 +390,11 @@ def test_addmm_beta_zero_ignores_nan(torch):
 
 LINALG_NAMES = ("inv det slogdet solve cholesky qr eigh eigvalsh svd svdvals pinv matrix_power "
                 "matrix_rank multi_dot vecdot cross matmul lstsq matrix_exp solve_triangular "
-                "cond tensorinv tensorsolve inv_ex cholesky_ex solve_ex LinAlgError").split()
+                "cond tensorinv tensorsolve inv_ex cholesky_ex solve_ex lu lu_factor "
+                "lu_factor_ex lu_solve LinAlgError").split()
 TORCH_NAMES = ("outer ger inner tensordot einsum addmm addmv baddbmm addbmm cross kron inverse "
                "det logdet slogdet cholesky svd qr pinverse matrix_power matrix_exp vdot "
-               "chain_matmul cholesky_solve cholesky_inverse addr").split()
+               "chain_matmul cholesky_solve cholesky_inverse addr lu_unpack").split()
 METHOD_NAMES = ("outer ger inner addmm addmv baddbmm addbmm cross kron inverse det logdet "
                 "slogdet cholesky svd qr pinverse matrix_power matrix_exp vdot addmm_ addmv_ "
                 "baddbmm_ addbmm_ addr addr_ cholesky_solve cholesky_inverse").split()
@@ -506,6 +507,23 @@ MORE_ERRORS = {
     "solve_ex_check": lambda m: m.linalg.solve_ex(m.tensor(SINGULAR), m.ones(2),
                                                   check_errors=True),
     "solve_ex_shapes": lambda m: m.linalg.solve_ex(m.eye(2), m.ones(3)),
+    "lu_factor_singular": lambda m: m.linalg.lu_factor(m.zeros(2, 2)),
+    "lu_factor_singular_batch": lambda m: m.linalg.lu_factor(
+        m.tensor(np.stack([np.eye(2), np.zeros((2, 2))]))),
+    "lu_factor_ex_check": lambda m: m.linalg.lu_factor_ex(m.zeros(2, 2), check_errors=True),
+    "lu_factor_1d": lambda m: m.linalg.lu_factor(m.ones(3)),
+    "lu_1d": lambda m: m.linalg.lu(m.ones(3)),
+    "lu_long": lambda m: m.linalg.lu_factor(m.eye(3, dtype=m.int64)),
+    "lu_no_pivot": lambda m: m.linalg.lu_factor(m.eye(3), pivot=False),
+    "lu_solve_shapes": lambda m: m.linalg.lu_solve(*m.linalg.lu_factor(m.eye(3)), m.ones(2, 2)),
+    "lu_solve_shapes_right": lambda m: m.linalg.lu_solve(*m.linalg.lu_factor(m.eye(3)),
+                                                         m.ones(2, 2), left=False),
+    "lu_solve_1d": lambda m: m.linalg.lu_solve(*m.linalg.lu_factor(m.eye(3)), m.ones(3)),
+    "lu_solve_dtypes": lambda m: m.linalg.lu_solve(*m.linalg.lu_factor(m.eye(3)),
+                                                   m.ones(3, 2, dtype=m.float64)),
+    "lu_solve_nonsquare": lambda m: m.linalg.lu_solve(m.ones(3, 4), m.ones(3, dtype=m.int32),
+                                                      m.ones(3, 2)),
+    "lu_unpack_pivots": lambda m: m.lu_unpack(m.eye(3), m.ones(3)),
     "vdot_2d": lambda m: m.vdot(m.ones(2, 2), m.ones(2)),
     "vdot_sizes": lambda m: m.vdot(m.ones(2), m.ones(3)),
     "vdot_dtypes": lambda m: m.vdot(m.ones(2), m.ones(2, dtype=m.float64)),
@@ -808,3 +826,25 @@ def test_decompositions_random_shapes_match_torch(name, batch, m_, n_, k, bcast,
         if x is not None:
             assert x.shape == y.shape, name
             np.testing.assert_allclose(x, y, rtol=1e-7, atol=1e-9, err_msg=name)
+
+
+@pytest.mark.parametrize("shape", [(3, 3), (2, 4, 4), (3, 5), (5, 3), (1, 1), (2, 0, 0)],
+                         ids=str)
+def test_lu_matches_torch(shape, torch):
+    """Pivots, factors, P, info, layouts and the gradients of L and U (square, wide, tall)."""
+    a = np.random.default_rng(0).standard_normal(shape)
+    if a.size:
+        a[..., 0, :] *= 1e-3  # pivoting matters
+    res = []
+    for m in (rt, torch):
+        A = m.tensor(a, requires_grad=True)
+        LU, piv, info = m.linalg.lu_factor_ex(A)
+        P, L, U = m.linalg.lu(A)
+        (L.sum() * 3 + (U ** 2).sum() + (LU ** 3).sum()).backward()
+        res.append(([x.detach().numpy() for x in (LU, piv, info, P, L, U)] + [A.grad.numpy()],
+                    [(str(x.dtype), x.requires_grad) for x in (LU, piv, info, P, L, U)],
+                    [x.stride() if x.numel() else None for x in (LU, L, U)]))
+    for x, y in zip(res[0][0], res[1][0]):
+        assert x.shape == y.shape
+        np.testing.assert_allclose(x, y, rtol=1e-10, atol=1e-12)
+    assert res[0][1:] == res[1][1:]

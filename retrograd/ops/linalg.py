@@ -106,7 +106,7 @@ def bmm(a, b):
 
 def _fold_first(a, b):
     """a (>= 3-D) @ b (1-D or 2-D) as one mm/mv: a's batch dims folded into its rows."""
-    rows = a.reshape(-1, a.shape[-1])
+    rows = a.reshape(int(np.prod(a.shape[:-1])), a.shape[-1])  # (empty rows: no -1)
     out = mv(rows, b) if b.ndim == 1 else mm(rows, b)
     return _shape.unsafe_view_p(out, tuple(a.shape[:-1] + b.shape[1:]), out._data.shape)
 
@@ -114,7 +114,7 @@ def _fold_first(a, b):
 def _fold_second(a, b):
     """a (1-D or 2-D) @ b (>= 3-D) as (b^T a^T)^T: b's batch dims folded into rows of b^T."""
     bt = b.transpose(-1, -2)
-    rows = bt.reshape(-1, bt.shape[-1])
+    rows = bt.reshape(int(np.prod(bt.shape[:-1])), bt.shape[-1])
     if a.ndim == 1:
         out = mv(rows, a)
         return _shape.unsafe_view_p(out, tuple(bt.shape[:-1]), out._data.shape)
@@ -166,8 +166,9 @@ def matmul(a, b):
     if k != k2:
         raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
                            f"[{int(np.prod(batch))}, {k}] but got: [{int(np.prod(batch))}, {k2}].")
-    a3 = a2.expand(batch + (n, k)).reshape(-1, n, k)
-    b3 = b2.expand(batch + (k, m)).reshape(-1, k, m)
+    nb = int(np.prod(batch))  # (not -1: a batch of empty matrices has no size to infer)
+    a3 = a2.expand(batch + (n, k)).reshape(nb, n, k)
+    b3 = b2.expand(batch + (k, m)).reshape(nb, k, m)
     out = bmm(a3, b3)
     if db == 1:  # PyTorch drops b's unit column before the final view (not a's unit row)
         out = out.squeeze(-1)
@@ -184,6 +185,7 @@ from .linalg_decomp import (inverse, det, logdet, slogdet, cholesky,  # noqa: E4
 from .linalg_spectral import torch_svd, torch_qr  # noqa: E402
 from .linalg_matrix import (matrix_power, pinv as _pinv, matrix_norm,  # noqa: E402,F401
                             matrix_exp)
+from .linalg_lu import lu_unpack  # noqa: E402
 from .inplace import inplace_method as _inplace  # noqa: E402
 
 
@@ -207,7 +209,7 @@ qr = torch_qr
 __all__ = ["outer", "ger", "inner", "tensordot", "einsum", "addmm", "addmv", "baddbmm",
            "addbmm", "addr", "cross", "kron", "chain_matmul", "inverse", "det", "logdet", "slogdet",
            "cholesky", "svd", "qr", "pinverse", "matrix_power", "matrix_exp", "vdot", "cholesky_solve",
-           "cholesky_inverse"]
+           "cholesky_inverse", "lu_unpack"]
 
 
 def chain_matmul(*matrices):
