@@ -394,10 +394,10 @@ LINALG_NAMES = ("inv det slogdet solve cholesky qr eigh eigvalsh svd svdvals pin
                 "lu_factor_ex lu_solve LinAlgError").split()
 TORCH_NAMES = ("outer ger inner tensordot einsum addmm addmv baddbmm addbmm cross kron inverse "
                "det logdet slogdet cholesky svd qr pinverse matrix_power matrix_exp vdot "
-               "chain_matmul cholesky_solve cholesky_inverse addr lu_unpack").split()
+               "chain_matmul cholesky_solve cholesky_inverse addr lu_unpack lu").split()
 METHOD_NAMES = ("outer ger inner addmm addmv baddbmm addbmm cross kron inverse det logdet "
                 "slogdet cholesky svd qr pinverse matrix_power matrix_exp vdot addmm_ addmv_ "
-                "baddbmm_ addbmm_ addr addr_ cholesky_solve cholesky_inverse").split()
+                "baddbmm_ addbmm_ addr addr_ cholesky_solve cholesky_inverse lu").split()
 
 
 def test_namespaces_and_methods(torch):
@@ -796,14 +796,22 @@ def _gauge_free(m, name, a, b):
         return m.linalg.pinv(a)
     if name == "matrix_exp":
         return m.linalg.matrix_exp(a)
+    if name == "lu":
+        P, L, U = m.linalg.lu(a)
+        return L.sum(-1, keepdim=True) * U.sum(-2, keepdim=True)
+    if name == "lu_solve":
+        return m.linalg.lu_solve(*m.linalg.lu_factor(a + 2 * n * eye), b)
+    if name == "cholesky_solve":
+        return m.cholesky_solve(b, m.linalg.cholesky(a @ a.transpose(-2, -1) + n * eye))
     raise ValueError(name)
 
 
-_SQUARE = ("inv", "det", "slogdet", "solve", "cholesky", "eigh", "matrix_exp")
+_SQUARE = ("inv", "det", "slogdet", "solve", "cholesky", "eigh", "matrix_exp", "lu_solve",
+           "cholesky_solve")
 
 
-@settings(max_examples=40, deadline=None)
-@given(name=st.sampled_from(list(_SQUARE) + ["svd", "qr", "pinv"]),
+@settings(max_examples=50, deadline=None)
+@given(name=st.sampled_from(list(_SQUARE) + ["svd", "qr", "pinv", "lu"]),
        batch=st.lists(st.integers(1, 3), max_size=2), m_=st.integers(1, 4), n_=st.integers(1, 4),
        k=st.integers(1, 3), bcast=st.booleans(), seed=st.integers(0, 2 ** 16))
 def test_decompositions_random_shapes_match_torch(name, batch, m_, n_, k, bcast, seed):
@@ -848,3 +856,19 @@ def test_lu_matches_torch(shape, torch):
         assert x.shape == y.shape
         np.testing.assert_allclose(x, y, rtol=1e-10, atol=1e-12)
     assert res[0][1:] == res[1][1:]
+
+
+def test_deprecated_torch_lu(torch):
+    a = np.random.default_rng(0).standard_normal((2, 3, 3))
+    res = []
+    for m in (rt, torch):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            x = m.tensor(a, requires_grad=True)
+            two, three = m.lu(x), x.lu(get_infos=True)
+        res.append((len(two), len(three), two[0].grad_fn.name(), str(three[2].dtype),
+                    two[0].detach().numpy().round(12).tolist(), two[1].tolist(),
+                    m.lu(m.zeros(2, 2))[1].tolist()))
+        if m is rt:  # (PyTorch warns once per process)
+            assert any("torch.lu is deprecated" in str(w.message) for w in caught)
+    assert res[0] == res[1]

@@ -335,3 +335,18 @@ def lu_solve(LU, pivots, B, *, left=True, adjoint=False, out=None):
         raise RuntimeError(f"{fn}: Expected LU and B to have the same dtype, but found LU of "
                            f"type {LU.dtype._legacy} and B of type {B.dtype._legacy} instead")
     return lu_solve_p(LU, B, np.asarray(pivots._data), bool(left), bool(adjoint))
+
+
+def torch_lu(A, pivot=True, get_infos=False, out=None):
+    """torch.lu (deprecated): (LU, pivots), or (LU, pivots, infos); a zero pivot is not an
+    error (PyTorch 2.13 does not check either way)."""
+    import warnings
+    warnings.warn(
+        "torch.lu is deprecated in favor of torch.linalg.lu_factor / torch.linalg.lu_factor_ex "
+        "and will be removed in a future PyTorch release.\nLU, pivots = torch.lu(A, "
+        "compute_pivots)\nshould be replaced with\nLU, pivots = torch.linalg.lu_factor(A, "
+        "compute_pivots)\nand\nLU, pivots, info = torch.lu(A, compute_pivots, get_infos=True)\n"
+        "should be replaced with\nLU, pivots, info = torch.linalg.lu_factor_ex(A, "
+        "compute_pivots)", UserWarning, stacklevel=2)
+    LU, pivots, info = lu_factor_ex(A, pivot=pivot)
+    return (LU, pivots, info) if get_infos else (LU, pivots)
