@@ -1,5 +1,10 @@
-"""Matrix products: dot, mv, mm, bmm primitives, and matmul's dispatch among them
-(1-D, 2-D, and broadcast batches), with PyTorch's shape and dtype errors."""
+"""The linear algebra family. Here: the matrix-product kernels (dot, mv, mm, bmm) and
+matmul's dispatch among them (1-D, 2-D, broadcast batches), and the family's namespace and
+Tensor-method tables. The rest lives in linalg_products (outer, inner, kron, multi_dot,
+vecdot, addmm/addmv/baddbmm/addbmm/addr, cross), linalg_einsum (einsum, tensordot),
+linalg_decomp (inv, det, slogdet, solve, cholesky & co.), linalg_spectral (qr, eigh, svd),
+linalg_matrix (pinv, matrix_rank, matrix_power, lstsq, matrix_exp, solve_triangular, ...),
+linalg_ex (the _ex forms) and linalg_lu (LU); retrograd/linalg.py is torch.linalg."""
 import numpy as np
 
 from .primitive import primitive, broadcast_shapes
@@ -207,9 +212,9 @@ ger = outer
 svd = torch_svd
 qr = torch_qr
 __all__ = ["outer", "ger", "inner", "tensordot", "einsum", "addmm", "addmv", "baddbmm",
-           "addbmm", "addr", "cross", "kron", "chain_matmul", "inverse", "det", "logdet", "slogdet",
-           "cholesky", "svd", "qr", "pinverse", "matrix_power", "matrix_exp", "vdot", "cholesky_solve",
-           "cholesky_inverse", "lu_unpack", "lu"]
+           "addbmm", "addr", "cross", "kron", "chain_matmul", "inverse", "det", "logdet",
+           "slogdet", "cholesky", "svd", "qr", "pinverse", "matrix_power", "matrix_exp", "vdot",
+           "cholesky_solve", "cholesky_inverse", "lu_unpack", "lu"]
 
 
 def chain_matmul(*matrices):
