@@ -222,6 +222,15 @@ def _np_lu_solve(a, b, left, adjoint):
         np.swapaxes(np.linalg.solve(np.swapaxes(A, -1, -2), np.swapaxes(b, -1, -2)), -1, -2)
 
 
+def _np_cdist(a, b, p, mode=None):
+    d = np.abs(a[..., :, None, :] - b[..., None, :, :])
+    if p == 0:
+        return (d != 0).sum(-1).astype(a.dtype)
+    if p == np.inf:
+        return d.max(-1)
+    return (d ** p).sum(-1) ** (1 / p)
+
+
 EINSUM = [S("ij,jk->ik", T(3, 4), T(4, 2)), S("ij,jk", T(3, 4), T(4, 2)),
           S("ij->ji", T(3, 4)), S("ii->i", T(3, 3)), S("ii", T(3, 3)), S("ijk->", T(2, 3, 4)),
           S("bij,bjk->bik", T(2, 3, 4), T(2, 4, 2)), S("i,j->ij", T(3), T(4)),
@@ -446,6 +455,16 @@ OPS = [
            [S(T(3, 3), T(3, 2), True, False), S(T(2, 3, 3), T(2, 3, 2), True, True),
             S(T(3, 3), T(2, 3), False, False), S(T(3, 3, nc=True), T(2, 3), False, True)],
            ("linalg_lu_solve", "linalg_lu_factor_ex")),
+    OpInfo("cdist", lambda m, a, b, p, mode: m.cdist(a, b, p=p, compute_mode=mode), _np_cdist,
+           [S(T(4, 3), T(5, 3), 2.0, "use_mm_for_euclid_dist_if_necessary"),
+            S(T(4, 3), T(5, 3), 1.0, "use_mm_for_euclid_dist_if_necessary"),
+            S(T(2, 4, 3), T(1, 5, 3), 3.0, "use_mm_for_euclid_dist_if_necessary"),
+            S(T(4, 3), T(5, 3), float("inf"), "donot_use_mm_for_euclid_dist"),
+            S(T(4, 3, nc=True), T(5, 3), 2.0, "use_mm_for_euclid_dist"),
+            S(T(2, 30, 2), T(2, 5, 2), 2.0, "use_mm_for_euclid_dist_if_necessary"),
+            S(T(4, 3), T(5, 3), 0.0, "use_mm_for_euclid_dist_if_necessary"),
+            S(T(4, 3), T(5, 3), 1.5, "use_mm_for_euclid_dist_if_necessary")],
+           ("cdist", "euclidean_dist", "expand", "view"), check=dict(rtol=1e-4)),
     OpInfo("linalg.matrix_rank", lambda m, a, h: m.linalg.matrix_rank(a, hermitian=h),
            lambda a, h: np.linalg.matrix_rank(a, hermitian=h),
            [S(T(3, 4), False), S(T(2, 3, 3), False), S(T(4, 1), False)], (),
@@ -494,6 +513,9 @@ PRIM_SAMPLES = {
                          (np.array([1, 3, 3], dtype=np.int32), True, False)),
                         ([T(3, 3, domain=WELL), T(2, 3)],
                          (np.array([2, 2, 3], dtype=np.int32), False, True))],
+    "cdist": [([T(4, 3), T(5, 3)], (2.0,)), ([T(2, 4, 3), T(5, 3)], (1.0,)),
+              ([T(4, 3), T(5, 3)], (float("inf"),)), ([T(4, 3), T(5, 3)], (1.5,))],
+    "euclidean_dist": [([T(4, 3), T(5, 3)], ()), ([T(2, 4, 3), T(2, 5, 3)], ())],
     "linalg_matrix_exp": [([T(3, 3)], ()), ([T(2, 2, 2)], ())],
     "linalg_solve_triangular": [([T(3, 3, domain=WELL), T(3, 2)], (True, True, False)),
                                 ([T(2, 3, 3, domain=WELL), T(2, 3)], (False, False, True))],

@@ -394,7 +394,7 @@ LINALG_NAMES = ("inv det slogdet solve cholesky qr eigh eigvalsh svd svdvals pin
                 "lu_factor_ex lu_solve LinAlgError").split()
 TORCH_NAMES = ("outer ger inner tensordot einsum addmm addmv baddbmm addbmm cross kron inverse "
                "det logdet slogdet cholesky svd qr pinverse matrix_power matrix_exp vdot "
-               "chain_matmul cholesky_solve cholesky_inverse addr lu_unpack lu").split()
+               "chain_matmul cholesky_solve cholesky_inverse addr lu_unpack lu cdist").split()
 METHOD_NAMES = ("outer ger inner addmm addmv baddbmm addbmm cross kron inverse det logdet "
                 "slogdet cholesky svd qr pinverse matrix_power matrix_exp vdot addmm_ addmv_ "
                 "baddbmm_ addbmm_ addr addr_ cholesky_solve cholesky_inverse lu").split()
@@ -524,6 +524,14 @@ MORE_ERRORS = {
     "lu_solve_nonsquare": lambda m: m.linalg.lu_solve(m.ones(3, 4), m.ones(3, dtype=m.int32),
                                                       m.ones(3, 2)),
     "lu_unpack_pivots": lambda m: m.lu_unpack(m.eye(3), m.ones(3)),
+    "cdist_long": lambda m: m.cdist(m.ones(3, 2, dtype=m.int64), m.ones(3, 2, dtype=m.int64)),
+    "cdist_dtypes": lambda m: m.cdist(m.ones(3, 2), m.ones(3, 2, dtype=m.float64)),
+    "cdist_columns": lambda m: m.cdist(m.ones(3, 2), m.ones(3, 3)),
+    "cdist_1d": lambda m: m.cdist(m.ones(3), m.ones(3, 3)),
+    "cdist_negative_p": lambda m: m.cdist(m.ones(3, 2), m.ones(3, 2), p=-1),
+    "cdist_batch": lambda m: m.cdist(m.ones(2, 3, 2), m.ones(4, 3, 2)),
+    "cdist_half": lambda m: m.cdist(m.ones(3, 2, dtype=m.float16), m.ones(3, 2, dtype=m.float16)),
+    "cdist_mode": lambda m: m.cdist(m.ones(3, 2), m.ones(3, 2), compute_mode="x"),
     "vdot_2d": lambda m: m.vdot(m.ones(2, 2), m.ones(2)),
     "vdot_sizes": lambda m: m.vdot(m.ones(2), m.ones(3)),
     "vdot_dtypes": lambda m: m.vdot(m.ones(2), m.ones(2, dtype=m.float64)),
@@ -872,3 +880,18 @@ def test_deprecated_torch_lu(torch):
         if m is rt:  # (PyTorch warns once per process)
             assert any("torch.lu is deprecated" in str(w.message) for w in caught)
     assert res[0] == res[1]
+
+
+def test_cdist_subgradients_match_torch(torch):
+    """Zero differences and zero distances, ties of the max norm: PyTorch's choices."""
+    a = np.array([[0.0, 1.0], [1.0, 0.0], [0.0, 0.0], [1.0, 1.0]])
+    b = np.zeros((2, 2))
+    for p in [0.0, 0.5, 1.0, 2.0, 3.0, float("inf")]:
+        res = []
+        for m in (rt, torch):
+            x, y = m.tensor(a, requires_grad=True), m.tensor(b, requires_grad=True)
+            out = m.cdist(x, y, p=p)
+            out.backward(m.ones_like(out))
+            res.append((out.detach().numpy(), x.grad.numpy(), y.grad.numpy()))
+        for u, v in zip(*res):
+            np.testing.assert_allclose(u, v, rtol=1e-12, err_msg=str(p))

@@ -191,6 +191,7 @@ from .linalg_spectral import torch_svd, torch_qr  # noqa: E402
 from .linalg_matrix import (matrix_power, pinv as _pinv, matrix_norm,  # noqa: E402,F401
                             matrix_exp)
 from .linalg_lu import lu_unpack, torch_lu as lu  # noqa: E402
+from .linalg_distance import cdist  # noqa: E402
 from .inplace import inplace_method as _inplace  # noqa: E402
 
 
@@ -214,7 +215,7 @@ qr = torch_qr
 __all__ = ["outer", "ger", "inner", "tensordot", "einsum", "addmm", "addmv", "baddbmm",
            "addbmm", "addr", "cross", "kron", "chain_matmul", "inverse", "det", "logdet",
            "slogdet", "cholesky", "svd", "qr", "pinverse", "matrix_power", "matrix_exp", "vdot",
-           "cholesky_solve", "cholesky_inverse", "lu_unpack", "lu"]
+           "cholesky_solve", "cholesky_inverse", "lu_unpack", "lu", "cdist"]
 
 
 def chain_matmul(*matrices):
