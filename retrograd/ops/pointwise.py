@@ -224,7 +224,7 @@ def _zeros_like(t):
 
 
 sign = primitive("sign", "SignBackward0", forward=_sign_kernel,
-                 vjp=(lambda g, a, out: g * 0,), jvp=ELEMENTWISE)
+                 vjp=(lambda g, a, out: _zeros_like(g),), jvp=ELEMENTWISE)
 
 abs = primitive("abs", "AbsBackward0", forward=_abs_kernel,
                 vjp=(lambda g, a, out: g * sign(a),), jvp=ELEMENTWISE)
@@ -349,7 +349,10 @@ def mul_fn(a, b):
 def div_fn(a, b, *, rounding_mode=None):
     b = _operand(b)
     if rounding_mode is not None:
-        raise NotImplementedError("div(rounding_mode=...) arrives with the operator library")
+        if rounding_mode not in ("trunc", "floor"):
+            raise RuntimeError("div expected rounding_mode to be one of None, 'trunc', or "
+                               f"'floor' but found '{rounding_mode}'")
+        return _binary.div_mode(a, b, rounding_mode)  # DivBackward2, a number divisor too
     return div(a, b)
 
 
@@ -421,7 +424,107 @@ def sigmoid_fn(a):
     return sigmoid(a)
 
 
+# ----- the rest of the family, in modules of their own
+from . import pointwise_binary as _binary  # noqa: E402
+from .pointwise_math import (exp2, expm1, log2, log10, log1p, rsqrt, tan, asin, acos, atan,  # noqa: E402
+                             sinh, cosh, asinh, acosh, atanh, deg2rad, rad2deg, logit, erf, erfc,
+                             erfinv, lgamma, digamma, polygamma, floor, ceil, trunc, frac, round,
+                             nan_to_num, square, sgn, positive, isnan, isinf, isfinite,
+                             isposinf, isneginf)
+from .pointwise_api import (floor_divide, rfloordiv, remainder, rmod, fmod, atan2, hypot,  # noqa: E402
+                            maximum, minimum, fmax, fmin, logaddexp, logaddexp2, copysign,
+                            xlogy, lerp, addcmul, addcdiv, clamp, clamp_min, clamp_max,
+                            masked_fill, logical_and, logical_or, logical_xor, logical_not,
+                            bitwise_and_fn, bitwise_or_fn, bitwise_xor_fn, bitwise_not_fn,
+                            bitwise_left_shift, bitwise_right_shift, rlshift, rrshift, copy_,
+                            uniform_, normal_)
+from .inplace import inplace_method as _inplace  # noqa: E402
+
+
+def relu_fn(input):
+    return relu(input)
+
+
+def sub_method(a, b, *, alpha=1):
+    return sub_fn(a, b, alpha=alpha)
+
+
 # ----- what this family adds to the namespace (``retrograd.X``) and to Tensor's methods;
 # ops/__init__.py merges every family's (the entries in its own _METHODS table came first)
-__all__ = []
-METHODS = {}
+_UNARY = dict(
+    abs=abs, absolute=abs, sign=sign, sgn=sgn, neg=neg, negative=neg, reciprocal=reciprocal,
+    exp=exp, exp2=exp2, expm1=expm1, log=log, log2=log2, log10=log10, log1p=log1p, sqrt=sqrt,
+    rsqrt=rsqrt, square=square, sin=sin, cos=cos, tan=tan, asin=asin, arcsin=asin, acos=acos,
+    arccos=acos, atan=atan, arctan=atan, sinh=sinh, cosh=cosh, tanh=tanh, asinh=asinh,
+    arcsinh=asinh, acosh=acosh, arccosh=acosh, atanh=atanh, arctanh=atanh, sigmoid=sigmoid,
+    logit=logit, erf=erf, erfc=erfc, erfinv=erfinv, lgamma=lgamma, digamma=digamma,
+    floor=floor, ceil=ceil, round=round, trunc=trunc, fix=trunc, frac=frac,
+    nan_to_num=nan_to_num, deg2rad=deg2rad, rad2deg=rad2deg, relu=relu,
+)
+_BINARY = dict(
+    add=add_fn, sub=sub_fn, subtract=sub_fn, mul=mul_fn, multiply=mul_fn, div=div_fn,
+    divide=div_fn, true_divide=div_fn, floor_divide=floor_divide, remainder=remainder,
+    fmod=fmod, pow=pow_fn, atan2=atan2, arctan2=atan2, hypot=hypot, copysign=copysign,
+    xlogy=xlogy, lerp=lerp, addcmul=addcmul, addcdiv=addcdiv, clamp=clamp, clip=clamp,
+    clamp_min=clamp_min, clamp_max=clamp_max, masked_fill=masked_fill,
+    logical_and=logical_and, logical_or=logical_or, logical_xor=logical_xor,
+    logical_not=logical_not, bitwise_and=bitwise_and_fn, bitwise_or=bitwise_or_fn,
+    bitwise_xor=bitwise_xor_fn, bitwise_not=bitwise_not_fn,
+    bitwise_left_shift=bitwise_left_shift, bitwise_right_shift=bitwise_right_shift,
+    eq=eq, ne=ne, lt=lt, le=le, gt=gt, ge=ge, polygamma=lambda self, n: polygamma(n, self),
+)
+# functions only (no in-place twin, or a different Tensor method signature)
+_FUNCTIONS_ONLY = dict(
+    maximum=maximum, minimum=minimum, fmax=fmax, fmin=fmin, logaddexp=logaddexp,
+    logaddexp2=logaddexp2, isnan=isnan, isinf=isinf, isfinite=isfinite, isposinf=isposinf,
+    isneginf=isneginf, positive=positive, where=where,
+    greater=gt, greater_equal=ge, less=lt, less_equal=le, not_equal=ne,
+)
+# in-place twins of the ops above: the ones PyTorch has
+_INPLACE = ("abs absolute sign sgn neg negative reciprocal exp exp2 expm1 log log2 log10 log1p "
+            "sqrt rsqrt square sin cos tan asin arcsin acos arccos atan arctan sinh cosh tanh "
+            "asinh arcsinh acosh arccosh atanh arctanh sigmoid logit erf erfc erfinv lgamma "
+            "digamma floor ceil round trunc fix frac nan_to_num deg2rad rad2deg relu "
+            "add sub subtract mul multiply div divide true_divide floor_divide remainder fmod "
+            "pow atan2 arctan2 hypot copysign xlogy lerp addcmul addcdiv clamp clip clamp_min "
+            "clamp_max masked_fill logical_and logical_or logical_xor logical_not bitwise_and "
+            "bitwise_or bitwise_xor bitwise_not bitwise_left_shift bitwise_right_shift "
+            "eq ne lt le gt ge polygamma greater greater_equal less less_equal "
+            "not_equal").split()
+_ALL_FNS = {**_UNARY, **_BINARY, **_FUNCTIONS_ONLY}
+
+# The bitwise names become the checking functions (PyTorch's error for float operands);
+# the primitives stay reachable for ``~`` (whose float error differs) and the table.
+bitwise_and_p, bitwise_or_p, bitwise_xor_p, bitwise_not_p = (bitwise_and, bitwise_or,
+                                                             bitwise_xor, bitwise_not)
+bitwise_and, bitwise_or, bitwise_xor, bitwise_not = (bitwise_and_fn, bitwise_or_fn,
+                                                     bitwise_xor_fn, bitwise_not_fn)
+# ``retrograd.X`` for every name (add/sub/mul/div/pow come from retrograd/__init__.py, and
+# polygamma's module form is polygamma(n, input), its method form input.polygamma(n))
+_NAMESPACE = {n: f for n, f in _ALL_FNS.items()
+              if n not in ("add", "sub", "mul", "div", "pow", "polygamma")}
+globals().update(_NAMESPACE)
+__all__ = list(_NAMESPACE) + ["polygamma"]
+
+METHODS = {n: f for n, f in _ALL_FNS.items() if n not in ("where", "positive")}
+METHODS.update({
+    "positive": positive, "__pos__": positive, "sub": sub_method,
+    "__floordiv__": floor_divide, "__rfloordiv__": rfloordiv, "__mod__": remainder,
+    "__rmod__": rmod, "__lshift__": bitwise_left_shift, "__rlshift__": rlshift,
+    "__rshift__": bitwise_right_shift, "__rrshift__": rrshift,
+    "copy_": copy_, "uniform_": uniform_, "normal_": normal_,
+    "arctan2": atan2, "greater": gt, "greater_equal": ge, "less": lt, "less_equal": le,
+    "not_equal": ne, "isnan": isnan, "isinf": isinf, "isfinite": isfinite,
+    "isposinf": isposinf, "isneginf": isneginf, "maximum": maximum, "minimum": minimum,
+    "fmax": fmax, "fmin": fmin, "logaddexp": logaddexp, "logaddexp2": logaddexp2,
+    "__invert__": bitwise_not_p,
+})
+for _name in _INPLACE:
+    METHODS[_name + "_"] = _inplace(METHODS[_name])
+for _dunder, _name in [("__iadd__", "add"), ("__isub__", "sub"), ("__imul__", "mul"),
+                       ("__itruediv__", "div"), ("__ifloordiv__", "floor_divide"),
+                       ("__imod__", "remainder"), ("__ipow__", "pow"),
+                       ("__iand__", "bitwise_and"), ("__ior__", "bitwise_or"),
+                       ("__ixor__", "bitwise_xor"), ("__ilshift__", "bitwise_left_shift"),
+                       ("__irshift__", "bitwise_right_shift")]:
+    METHODS[_dunder] = METHODS[_name + "_"]
