@@ -430,7 +430,8 @@ from .pointwise_math import (exp2, expm1, log2, log10, log1p, rsqrt, tan, asin, 
                              sinh, cosh, asinh, acosh, atanh, deg2rad, rad2deg, logit, erf, erfc,
                              erfinv, lgamma, digamma, polygamma, floor, ceil, trunc, frac, round,
                              nan_to_num, square, sgn, positive, isnan, isinf, isfinite,
-                             isposinf, isneginf)
+                             isposinf, isneginf, polygamma_method_, asinh_inplace,
+                             acosh_inplace, atanh_inplace)
 from .pointwise_api import (floor_divide, rfloordiv, remainder, rmod, fmod, atan2, hypot,  # noqa: E402
                             maximum, minimum, fmax, fmin, logaddexp, logaddexp2, copysign,
                             xlogy, lerp, addcmul, addcdiv, clamp, clamp_min, clamp_max,
@@ -443,10 +444,6 @@ from .inplace import inplace_method as _inplace  # noqa: E402
 
 def relu_fn(input):
     return relu(input)
-
-
-def sub_method(a, b, *, alpha=1):
-    return sub_fn(a, b, alpha=alpha)
 
 
 # ----- what this family adds to the namespace (``retrograd.X``) and to Tensor's methods;
@@ -506,9 +503,11 @@ _NAMESPACE = {n: f for n, f in _ALL_FNS.items()
 globals().update(_NAMESPACE)
 __all__ = list(_NAMESPACE) + ["polygamma"]
 
-METHODS = {n: f for n, f in _ALL_FNS.items() if n not in ("where", "positive")}
+# (the comparison methods stay ops/__init__.py's, which also answer ``x.eq(None)``)
+METHODS = {n: f for n, f in _ALL_FNS.items()
+           if n not in ("where", "positive", "eq", "ne", "lt", "le", "gt", "ge")}
 METHODS.update({
-    "positive": positive, "__pos__": positive, "sub": sub_method,
+    "positive": positive, "__pos__": positive,
     "__floordiv__": floor_divide, "__rfloordiv__": rfloordiv, "__mod__": remainder,
     "__rmod__": rmod, "__lshift__": bitwise_left_shift, "__rlshift__": rlshift,
     "__rshift__": bitwise_right_shift, "__rrshift__": rrshift,
@@ -520,7 +519,12 @@ METHODS.update({
     "__invert__": bitwise_not_p,
 })
 for _name in _INPLACE:
-    METHODS[_name + "_"] = _inplace(METHODS[_name])
+    METHODS[_name + "_"] = _inplace(_ALL_FNS.get(_name) or METHODS[_name])
+for _name, _fn in [("polygamma", polygamma_method_), ("asinh", asinh_inplace),
+                   ("arcsinh", asinh_inplace), ("acosh", acosh_inplace),
+                   ("arccosh", acosh_inplace), ("atanh", atanh_inplace),
+                   ("arctanh", atanh_inplace)]:
+    METHODS[_name + "_"] = _inplace(_fn)
 for _dunder, _name in [("__iadd__", "add"), ("__isub__", "sub"), ("__imul__", "mul"),
                        ("__itruediv__", "div"), ("__ifloordiv__", "floor_divide"),
                        ("__imod__", "remainder"), ("__ipow__", "pow"),

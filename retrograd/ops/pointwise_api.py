@@ -138,13 +138,13 @@ def clamp(input, min=None, max=None):
 
 def clamp_min(input, min):
     if _is_tensor(min):
-        return clamp(input, min=min)
+        return _b.clamp_min_tensor(input, min)
     return _b.clamp_min_p(_cast_for(input, operand(min)), min)
 
 
 def clamp_max(input, max):
     if _is_tensor(max):
-        return clamp(input, max=max)
+        return _b.clamp_max_tensor(input, max)
     return _b.clamp_max_p(_cast_for(input, operand(max)), max)
 
 

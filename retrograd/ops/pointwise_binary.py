@@ -223,10 +223,17 @@ def _xlogy_kernel(xp, a, b):
     return xp.where((a == 0) & ~xp.isnan(b), 0, out).astype(np.result_type(a, b), copy=False)
 
 
+def _xlogy_vjp(g, a, b, out):
+    # PyTorch's choice at x == 0, y <= 0 (not differentiable there): zero, the derivative
+    # along x = 0 (pytorch/pytorch#80770); a positive Python-number y needs no mask
+    if not hasattr(b, "_data"):
+        return xlogy_p(g, b) if b > 0 else where(a == 0, 0.0, xlogy_p(g, b))
+    return where((a == 0) & (b <= 0), 0.0, xlogy_p(g, b))
+
+
 xlogy_p = primitive(
     "xlogy", "XlogyBackward0", forward=_quiet(_xlogy_kernel),
-    vjp=(lambda g, a, b, out: g * xlogy_p(a != 0, b),
-         lambda g, a, b, out: g * a / b),
+    vjp=(_xlogy_vjp, lambda g, a, b, out: g * a / b),
     jvp=ELEMENTWISE, dtypes=FLOAT)
 xlogy_scalar_self = xlogy_p.variant("XlogyBackward1")
 xlogy_scalar_other = xlogy_p.variant("XlogyBackward2")
@@ -335,6 +342,14 @@ clamp_min_p = primitive("clamp_min", "ClampMinBackward0",
 clamp_max_p = primitive("clamp_max", "ClampMaxBackward0",
                         forward=lambda xp, a, hi: xp.minimum(a, hi),
                         vjp=(lambda g, a, out, hi: where(a <= hi, g, 0.0),), jvp=ELEMENTWISE)
+clamp_min_tensor = primitive(
+    "clamp_min_tensor", "ClampMinBackward1", forward=lambda xp, a, lo: xp.maximum(a, lo),
+    vjp=(lambda g, a, lo, out: where(a >= lo, g, 0.0), lambda g, a, lo, out: where(a < lo, g, 0.0)),
+    jvp=ELEMENTWISE, dtypes=PROMOTE)
+clamp_max_tensor = primitive(
+    "clamp_max_tensor", "ClampMaxBackward1", forward=lambda xp, a, hi: xp.minimum(a, hi),
+    vjp=(lambda g, a, hi, out: where(a <= hi, g, 0.0), lambda g, a, hi, out: where(a > hi, g, 0.0)),
+    jvp=ELEMENTWISE, dtypes=PROMOTE)
 
 
 # ----- masked_fill: a Python number (MaskedFillBackward0) or a 0-d tensor (...Backward1)

@@ -112,13 +112,35 @@ def exp_square(a):
     return exp(a * a)
 
 
+polygamma_inplace = polygamma_p.variant("PolygammaBackward1")  # x.polygamma_(n)
+
+
 def polygamma(n, input):
-    """``torch.polygamma(n, input)``: the n-th derivative of digamma."""
+    """``torch.polygamma(n, input)``: the n-th derivative of digamma (n = 0: digamma)."""
     if n < 0:
         raise RuntimeError("polygamma(n, x) does not support negative n.")
-    if n == 0:
-        return digamma(input)
     return polygamma_p(input, n)
+
+
+def polygamma_method_(self, n):
+    if n < 0:
+        raise RuntimeError("polygamma(n, x) does not support negative n.")
+    return polygamma_inplace(self, n)
+
+
+def _inplace_refused(prim, base):
+    """PyTorch's asinh_/acosh_/atanh_: a node (AsinhBackward1...) whose backward refuses."""
+    def refuse(*args):
+        raise NotImplementedError(f"the derivative for 'inplace version of {base}' is not "
+                                  "implemented.")
+    p = primitive(base + "_", prim.node_name[:-1] + "1", forward=prim.forward, vjp=(refuse,),
+                  jvp=ELEMENTWISE, dtypes=FLOAT, register=False)
+    return lambda self: p(self)
+
+
+asinh_inplace = _inplace_refused(asinh, "asinh")
+acosh_inplace = _inplace_refused(acosh, "acosh")
+atanh_inplace = _inplace_refused(atanh, "atanh")
 
 
 # ----- rounding: a zero gradient; integers pass through unchanged, bool is refused

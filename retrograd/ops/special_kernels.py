@@ -234,8 +234,11 @@ def _hurwitz_zeta(s, q):
 
 
 def polygamma(n, a):
-    """The n-th derivative of digamma, n >= 1: (-1)^(n+1) n! zeta(n + 1, x); trigamma
-    (n = 1) reflects negative arguments, as PyTorch's does."""
+    """The n-th derivative of digamma: (-1)^(n+1) n! zeta(n + 1, x) for n >= 1. Trigamma
+    (n = 1) reflects negative arguments with sin(pi x) computed as PyTorch computes it, so
+    its huge values at the negative integers are PyTorch's too."""
+    if n == 0:
+        return digamma(a)
     x = _f64(a)
     with np.errstate(all="ignore"):
         sign = 1.0 if n % 2 else -1.0
@@ -243,23 +246,21 @@ def polygamma(n, a):
         if n == 1:
             pos = x > 0
             inner = _hurwitz_zeta(2, np.where(pos, x, 1.0 - np.where(pos, 0.5, x)))
-            refl = (np.pi / _sin_pi(x)) ** 2 - inner
+            refl = (np.pi / np.sin(np.pi * x)) ** 2 - inner
             out = np.where(pos, inner, refl)
-        else:
-            out = scale * _hurwitz_zeta(n + 1, np.where(x > 0, x, np.nan))
-            # negative non-integers: zeta(s, q) summed from q until it is positive
-            neg = (x < 0) & (x != np.floor(x))
-            if np.any(neg):
-                q = np.where(neg, x, 0.5)
-                shift = np.maximum(np.ceil(-q), 0)
-                k = int(shift.max())
-                if k <= 100000:
-                    acc = np.zeros_like(q)
-                    for i in range(k):
-                        acc += np.where(i < shift, (q + i) ** -float(n + 1), 0.0)
-                    out = np.where(neg, scale * (acc + _hurwitz_zeta(n + 1, q + shift)), out)
+            out = np.where(x == np.inf, 0.0, out)
+            return np.where(np.isnan(x) | (x == -np.inf), np.nan, out)
+        out = scale * _hurwitz_zeta(n + 1, np.where(x > 0, x, np.nan))
+        # negative non-integers: zeta(s, q) summed from q until it is positive
+        neg = (x < 0) & (x != np.floor(x))
+        if np.any(neg):
+            q = np.where(neg, x, 0.5)
+            shift = np.maximum(np.ceil(-q), 0)
+            acc = np.zeros_like(q)
+            for i in range(int(min(shift.max(), 100000))):
+                acc += np.where(i < shift, (q + i) ** -float(n + 1), 0.0)
+            out = np.where(neg, scale * (acc + _hurwitz_zeta(n + 1, q + shift)), out)
         # PyTorch's values: a signed infinity at the poles and at -inf, nan at +inf
         out = np.where(((x <= 0) & (x == np.floor(x))) | (x == -np.inf),
                        math.copysign(np.inf, scale), out)
-        out = np.where(np.isnan(x) | (x == np.inf), np.nan, out)
-    return out
+        return np.where(np.isnan(x) | (x == np.inf), np.nan, out)
