@@ -525,6 +525,15 @@ for _name, _fn in [("polygamma", polygamma_method_), ("asinh", asinh_inplace),
                    ("arccosh", acosh_inplace), ("atanh", atanh_inplace),
                    ("arctanh", atanh_inplace)]:
     METHODS[_name + "_"] = _inplace(_fn)
+# the in-place functions PyTorch's namespace has too (torch.exp_(x), torch.relu_(x), ...)
+_NAMESPACE_INPLACE = ("abs neg negative reciprocal exp exp2 expm1 log log2 log10 log1p sqrt "
+                      "rsqrt square sin cos tan asin arcsin acos arccos atan arctan sinh cosh "
+                      "tanh asinh arcsinh acosh arccosh atanh arctanh sigmoid logit erf erfc "
+                      "floor ceil round trunc fix frac nan_to_num deg2rad rad2deg relu xlogy "
+                      "clamp clip clamp_min clamp_max").split()
+for _name in _NAMESPACE_INPLACE:
+    globals()[_name + "_"] = METHODS[_name + "_"]
+    __all__.append(_name + "_")
 for _dunder, _name in [("__iadd__", "add"), ("__isub__", "sub"), ("__imul__", "mul"),
                        ("__itruediv__", "div"), ("__ifloordiv__", "floor_divide"),
                        ("__imod__", "remainder"), ("__ipow__", "pow"),

@@ -194,6 +194,11 @@ frac = _unary("frac", "FracBackward0", _frac_kernel, lambda g, a, out: g, dtypes
 
 def round(input, *, decimals=0):
     """``torch.round``: half to even; ``decimals`` digits (negative: tens, hundreds...)."""
+    if not isinstance(decimals, int):
+        raise TypeError(f"round() received an invalid combination of arguments - got (Tensor, "
+                        f"decimals={type(decimals).__name__}), but expected one of:\n"
+                        " * (Tensor input, *, Tensor out = None)\n"
+                        " * (Tensor input, *, int decimals, Tensor out = None)")
     if decimals == 0:
         return round_p(input)
     return round_decimals(input, decimals)
