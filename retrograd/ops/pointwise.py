@@ -177,6 +177,8 @@ sqrt = primitive("sqrt", "SqrtBackward0", forward=_quiet(lambda xp, a: xp.sqrt(a
 
 
 def _sigmoid_kernel(xp, a):
+    if a.dtype == np.float16:  # PyTorch computes half in float32, rounding once
+        return _sigmoid_kernel(xp, a.astype(np.float32)).astype(np.float16)
     # exp(-|a|) never overflows; pick the algebraically equal form that keeps precision.
     e = xp.exp(-xp.abs(a))
     return xp.where(a >= 0, 1 / (1 + e), e / (1 + e)).astype(a.dtype, copy=False)

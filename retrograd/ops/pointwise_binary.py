@@ -240,15 +240,30 @@ xlogy_scalar_other = xlogy_p.variant("XlogyBackward2")
 
 
 # ----- lerp, addcmul, addcdiv
+def _fused(dt):
+    """Whether PyTorch's CPU kernel computes this dtype in float32 with fused multiply-adds
+    (its vectorized lerp/addcmul do): float64 products of float32 values are exact, so one
+    rounding of ``x * y + z`` in float64 then float32 reproduces the fused result."""
+    return dt == np.float32 or dt == np.float16
+
+
 def _lerp_kernel(xp, a, b, w):
-    small = xp.abs(w) < 0.5  # PyTorch's two forms: exact at both ends
-    out = xp.where(small, a + w * (b - a), b - (b - a) * (1 - w))
-    return torch_layout(out.astype(np.result_type(a, b), copy=False), a, b, w)
+    dt = np.result_type(a, b)
+    if _fused(dt):  # (a Python-number weight stays float32, where a half tensor would round it)
+        a, b, w = (np.asarray(x, np.float32) for x in (a, b, w))
+        d = b - a
+        out = np.where(np.abs(w) < 0.5, w.astype(np.float64) * d + a,
+                       b - d.astype(np.float64) * (np.float32(1) - w))
+        out = out.astype(np.float32).astype(dt, copy=False)
+    else:  # PyTorch's two forms: exact at both ends
+        out = xp.where(xp.abs(w) < 0.5, a + w * (b - a), b - (b - a) * (1 - w)).astype(
+            dt, copy=False)
+    return torch_layout(out, a, b, w)
 
 
 lerp_scalar = primitive(
     "lerp_scalar", "LerpBackward0",
-    forward=_quiet(lambda xp, a, b, w: _lerp_kernel(xp, a, b, np.asarray(w, a.dtype))),
+    forward=_quiet(lambda xp, a, b, w: _lerp_kernel(xp, a, b, np.asarray(w))),
     vjp=(lambda g, a, b, out, w: g * (1 - w), lambda g, a, b, out, w: g * w),
     jvp=ELEMENTWISE)
 lerp_tensor = primitive(
@@ -266,7 +281,13 @@ def _as_dtype(value, dt):
 def _addcmul_kernel(xp, a, t1, t2, value):
     if t1.dtype.kind == "b":  # (all three are promoted to one dtype)
         raise NotImplementedError("\"addcmul_cpu_out\" not implemented for 'Bool'")
-    return torch_layout(a + _as_dtype(value, t1.dtype) * t1 * t2, a, t1, t2)
+    dt = t1.dtype
+    if _fused(dt):
+        vt1 = np.float32(value) * t1.astype(np.float32)
+        out = (vt1.astype(np.float64) * t2 + a).astype(np.float32).astype(dt, copy=False)
+    else:
+        out = a + _as_dtype(value, dt) * t1 * t2
+    return torch_layout(out, a, t1, t2)
 
 
 addcmul_p = primitive(
@@ -275,9 +296,16 @@ addcmul_p = primitive(
          lambda g, a, t1, t2, out, value: g * (t2 * value),
          lambda g, a, t1, t2, out, value: g * (t1 * value)),
     jvp=ELEMENTWISE, dtypes=PROMOTE)
+def _addcdiv(a, t1, t2, value):
+    if a.dtype == np.float16:  # (PyTorch computes half in float32, rounding once)
+        return _addcdiv(*(x.astype(np.float32) for x in (a, t1, t2)), value).astype(a.dtype)
+    return a + value * t1 / t2
+
+
 addcdiv_p = primitive(
     "addcdiv", "AddcdivBackward0",
-    forward=_quiet(lambda xp, a, t1, t2, value: torch_layout(a + value * t1 / t2, a, t1, t2)),
+    forward=_quiet(lambda xp, a, t1, t2, value: torch_layout(_addcdiv(a, t1, t2, value), a, t1,
+                                                             t2)),
     vjp=(lambda g, a, t1, t2, out, value: g,
          lambda g, a, t1, t2, out, value: g * (value / t2),
          lambda g, a, t1, t2, out, value: -g * (value * t1 / (t2 * t2))),

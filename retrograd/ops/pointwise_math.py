@@ -14,6 +14,16 @@ _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 _SQRT_PI_OVER_TWO = math.sqrt(math.pi) / 2.0
 
 
+def _half_in_float(kernel):
+    """A kernel PyTorch runs on half tensors in float32, rounding once at the end (NumPy
+    would round every intermediate step to half)."""
+    def run(xp, a, *params):
+        if a.dtype == np.float16:
+            return kernel(xp, a.astype(np.float32), *params).astype(np.float16)
+        return kernel(xp, a, *params)
+    return run
+
+
 def _unary(name, node, kernel, vjp, dtypes=FLOAT):
     return primitive(name, node, forward=_quiet(kernel), vjp=(vjp,), jvp=ELEMENTWISE,
                      dtypes=dtypes)
@@ -40,7 +50,7 @@ log10 = _unary("log10", "Log10Backward0", lambda xp, a: xp.log10(a),
                lambda g, a, out: g / (a * _LN10))
 log1p = _unary("log1p", "Log1PBackward0", lambda xp, a: xp.log1p(a),
                lambda g, a, out: g / (a + 1))
-rsqrt = _unary("rsqrt", "RsqrtBackward0", lambda xp, a: 1 / xp.sqrt(a),
+rsqrt = _unary("rsqrt", "RsqrtBackward0", _half_in_float(lambda xp, a: 1 / xp.sqrt(a)),
                lambda g, a, out: -0.5 * g * out ** 3)
 
 # ----- trigonometric and hyperbolic
@@ -63,10 +73,10 @@ acosh = _unary("acosh", "AcoshBackward0", lambda xp, a: xp.arccosh(a),
 atanh = _unary("atanh", "AtanhBackward0", lambda xp, a: xp.arctanh(a),
                lambda g, a, out: g / (1 - a ** 2))
 deg2rad = _unary("deg2rad", "Deg2RadBackward0",
-                  lambda xp, a: a * np.asarray(math.pi / 180, a.dtype),
+                  _half_in_float(lambda xp, a: a * np.asarray(math.pi / 180, a.dtype)),
                   lambda g, a, out: g * (math.pi / 180))
 rad2deg = _unary("rad2deg", "Rad2DegBackward0",
-                  lambda xp, a: a * np.asarray(180 / math.pi, a.dtype),
+                  _half_in_float(lambda xp, a: a * np.asarray(180 / math.pi, a.dtype)),
                   lambda g, a, out: g * (180 / math.pi))
 
 
@@ -174,7 +184,7 @@ def _round_decimals_kernel(xp, a, decimals):
 
 
 round_decimals = primitive(
-    "round_decimals", "RoundBackward1", forward=_quiet(_round_decimals_kernel),
+    "round_decimals", "RoundBackward1", forward=_quiet(_half_in_float(_round_decimals_kernel)),
     vjp=(lambda g, a, out, decimals: _zeros_like(g),), jvp=ELEMENTWISE)
 
 
