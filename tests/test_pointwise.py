@@ -536,6 +536,9 @@ BITWISE_F32 = {
 def test_reduced_precision_is_bitwise_torch(case, dtype):
     if case == "sigmoid_half" and dtype == "float32":
         pytest.skip("float32 sigmoid: PyTorch's vectorized exp differs from NumPy's in the last bit")
+    if case == "rsqrt" and dtype == "float16":
+        pytest.skip("half rsqrt: PyTorch's scalar loop over the last elements rounds differently "
+                    "from its vectorized loop over the rest")
     rng = np.random.default_rng(0)
     arrays = [rng.uniform(-3, 3, 2000), rng.uniform(0.3, 3, 2000), rng.uniform(0.01, 0.99, 2000)]
     outs = [BITWISE_F32[case](m, *(m.tensor(x.astype(dtype)) for x in arrays)).numpy()
