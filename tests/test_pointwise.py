@@ -190,6 +190,9 @@ INT_CASES = {
     "isfinite": lambda m, a, b: m.isfinite(a),
     "logical_xor": lambda m, a, b: m.logical_xor(a, b),
     "bitwise_fn": lambda m, a, b: m.bitwise_xor(a, b) | m.bitwise_and(a, 3),
+    "gcd_lcm": lambda m, a, b: m.gcd(a, b) + m.lcm(a, b),
+    "heaviside": lambda m, a, b: m.heaviside(a, b),
+    "float_power": lambda m, a, b: m.float_power(a, b),
 }
 
 
@@ -239,6 +242,8 @@ INPLACE = {
     "masked_fill_": lambda x: x.masked_fill_(x > 0.5, 0.0), "polygamma_": lambda x: x.polygamma_(1),
     "sub_": lambda x: x.sub_(x * 3, alpha=2), "polygamma0_": lambda x: x.polygamma_(0),
     "imod": lambda x: x.__imod__(0.3), "ipow": lambda x: x.__ipow__(2),
+    "float_power_": lambda x: x.float_power_(x * 0 + 1.5), "sinc_": lambda x: x.sinc_(),
+    "ldexp_": lambda x: x.ldexp_(x.detach() * 2), "nextafter_": lambda x: x.nextafter_(x * 2),
 }
 
 
@@ -381,6 +386,12 @@ ERRORS = {
     "positive_bool": lambda m: m.positive(m.ones(2, dtype=m.bool)),
     "round_float_decimals": lambda m: m.round(m.ones(2), decimals=1.5),
     "exp_fn_inplace_leaf": lambda m: m.exp_(m.ones(2, requires_grad=True)),
+    "heaviside_backward": lambda m: m.heaviside(m.ones(2, requires_grad=True), m.ones(2)).sum()
+    .backward(),
+    "heaviside_dtypes": lambda m: m.heaviside(m.ones(2), m.ones(2, dtype=m.float64)),
+    "float_power_inplace_float": lambda m: m.ones(2).float_power_(2),
+    "gcd_float": lambda m: m.gcd(m.ones(2), m.ones(2)),
+    "nextafter_int": lambda m: m.nextafter(m.ones(2, dtype=m.int64), m.ones(2, dtype=m.int64)),
 }
 
 
@@ -483,7 +494,8 @@ def test_namespace_covers_torch_names():
              "lerp addcmul addcdiv where masked_fill logical_and logical_or logical_xor "
              "logical_not isnan isinf isfinite isposinf isneginf bitwise_and bitwise_or "
              "bitwise_xor bitwise_not bitwise_left_shift bitwise_right_shift deg2rad "
-             "rad2deg clamp_min clamp_max positive").split()
+             "rad2deg clamp_min clamp_max positive float_power sinc ldexp nextafter heaviside "
+             "gcd lcm").split()
     missing = [n for n in names if not hasattr(rt, n)]
     missing += [f"Tensor.{n}" for n in names if hasattr(REAL_TORCH.Tensor, n) and
                 not hasattr(rt.Tensor, n)]

@@ -441,6 +441,8 @@ from .pointwise_api import (floor_divide, rfloordiv, remainder, rmod, fmod, atan
                             bitwise_and_fn, bitwise_or_fn, bitwise_xor_fn, bitwise_not_fn,
                             bitwise_left_shift, bitwise_right_shift, rlshift, rrshift, copy_,
                             uniform_, normal_)
+from .pointwise_extra import (float_power, float_power_, sinc, ldexp, nextafter,  # noqa: E402
+                              heaviside, gcd, lcm)
 from .inplace import inplace_method as _inplace  # noqa: E402
 
 
@@ -458,7 +460,7 @@ _UNARY = dict(
     arcsinh=asinh, acosh=acosh, arccosh=acosh, atanh=atanh, arctanh=atanh, sigmoid=sigmoid,
     logit=logit, erf=erf, erfc=erfc, erfinv=erfinv, lgamma=lgamma, digamma=digamma,
     floor=floor, ceil=ceil, round=round, trunc=trunc, fix=trunc, frac=frac,
-    nan_to_num=nan_to_num, deg2rad=deg2rad, rad2deg=rad2deg, relu=relu,
+    nan_to_num=nan_to_num, deg2rad=deg2rad, rad2deg=rad2deg, relu=relu, sinc=sinc,
 )
 _BINARY = dict(
     add=add_fn, sub=sub_fn, subtract=sub_fn, mul=mul_fn, multiply=mul_fn, div=div_fn,
@@ -471,6 +473,8 @@ _BINARY = dict(
     bitwise_xor=bitwise_xor_fn, bitwise_not=bitwise_not_fn,
     bitwise_left_shift=bitwise_left_shift, bitwise_right_shift=bitwise_right_shift,
     eq=eq, ne=ne, lt=lt, le=le, gt=gt, ge=ge, polygamma=lambda self, n: polygamma(n, self),
+    float_power=float_power, ldexp=ldexp, nextafter=nextafter, heaviside=heaviside, gcd=gcd,
+    lcm=lcm,
 )
 # functions only (no in-place twin, or a different Tensor method signature)
 _FUNCTIONS_ONLY = dict(
@@ -489,7 +493,7 @@ _INPLACE = ("abs absolute sign sgn neg negative reciprocal exp exp2 expm1 log lo
             "clamp_max masked_fill logical_and logical_or logical_xor logical_not bitwise_and "
             "bitwise_or bitwise_xor bitwise_not bitwise_left_shift bitwise_right_shift "
             "eq ne lt le gt ge polygamma greater greater_equal less less_equal "
-            "not_equal").split()
+            "not_equal sinc ldexp nextafter heaviside gcd lcm").split()
 _ALL_FNS = {**_UNARY, **_BINARY, **_FUNCTIONS_ONLY}
 
 # The bitwise names become the checking functions (PyTorch's error for float operands);
@@ -522,14 +526,15 @@ METHODS.update({
 })
 for _name in _INPLACE:
     METHODS[_name + "_"] = _inplace(_ALL_FNS.get(_name) or METHODS[_name])
+METHODS["float_power_"] = float_power_
 for _name, _fn in [("polygamma", polygamma_method_), ("asinh", asinh_inplace),
                    ("arcsinh", asinh_inplace), ("acosh", acosh_inplace),
                    ("arccosh", acosh_inplace), ("atanh", atanh_inplace),
                    ("arctanh", atanh_inplace)]:
     METHODS[_name + "_"] = _inplace(_fn)
 # the in-place functions PyTorch's namespace has too (torch.exp_(x), torch.relu_(x), ...)
-_NAMESPACE_INPLACE = ("abs neg negative reciprocal exp exp2 expm1 log log2 log10 log1p sqrt "
-                      "rsqrt square sin cos tan asin arcsin acos arccos atan arctan sinh cosh "
+_NAMESPACE_INPLACE = ("sinc ldexp gcd lcm abs neg negative reciprocal exp exp2 expm1 log log2 "
+                      "log10 log1p sqrt rsqrt square sin cos tan asin arcsin acos arccos atan arctan sinh cosh "
                       "tanh asinh arcsinh acosh arccosh atanh arctanh sigmoid logit erf erfc "
                       "floor ceil round trunc fix frac nan_to_num deg2rad rad2deg relu xlogy "
                       "clamp clip clamp_min clamp_max").split()
