@@ -104,7 +104,8 @@ def _erfinv_guess(x):
 def erfinv(a):
     """Giles' approximation, then Newton steps on |x| whose residual is taken against
     erfc (1 - |x| is exact near 1, where erf(y) - x would cancel)."""
-    x = _f64(a)
+    shape = np.shape(a)
+    x = _f64(a).reshape(-1)  # (at least 1-d: the steps assign through masks)
     with np.errstate(all="ignore"):
         ax = np.abs(x)
         inside = ax < 1.0
@@ -125,7 +126,7 @@ def erfinv(a):
         out = np.copysign(y, x)
         out = np.where(ax == 1.0, np.copysign(np.inf, x), out)
         out = np.where((ax > 1.0) | np.isnan(x), np.nan, out)
-    return out
+    return out.reshape(shape)
 
 
 # ----- gamma family
