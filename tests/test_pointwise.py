@@ -556,3 +556,47 @@ def test_reduced_precision_is_bitwise_torch(case, dtype):
     outs = [BITWISE_F32[case](m, *(m.tensor(x.astype(dtype)) for x in arrays)).numpy()
             for m in (rt, REAL_TORCH)]
     np.testing.assert_array_equal(outs[0], outs[1])
+
+
+# ----- every in-place method on integer, bool and float tensors: result or refusal as PyTorch
+
+_BINARY_INPLACE = set(
+    "add sub mul div true_divide floor_divide remainder fmod pow atan2 arctan2 hypot copysign "
+    "xlogy logical_and logical_or logical_xor bitwise_and bitwise_or bitwise_xor "
+    "bitwise_left_shift bitwise_right_shift eq ne lt le gt ge greater greater_equal less "
+    "less_equal not_equal ldexp nextafter heaviside gcd lcm multiply subtract divide".split())
+_INPLACE_ARGS = {"clamp_": (0, 2), "clip_": (0, 2), "clamp_min_": (1,), "clamp_max_": (1,),
+                 "polygamma_": (1,), "float_power_": (2,)}
+
+
+def _inplace_outcome(m, name, dtype):
+    x = m.tensor(np.array([1, 2, 3]).astype(dtype))
+    other = m.tensor(np.array([2, 1, 2]).astype(dtype))
+    args = _INPLACE_ARGS.get(name, (other,) if name[:-1] in _BINARY_INPLACE else ())
+    args = {"lerp_": (other, 0.5), "addcmul_": (other, other), "addcdiv_": (other, other),
+            "copy_": (other,), "masked_fill_": (m.tensor([True, False, True]), 5)}.get(name, args)
+    try:
+        r = getattr(x, name)(*args)
+    except Exception as e:  # noqa: BLE001  (the refusal is the outcome)
+        return type(e).__name__, str(e).splitlines()[0]
+    return str(r.dtype), None if name in ("uniform_", "normal_") else r.numpy(), r is x
+
+
+@needs_torch
+@pytest.mark.parametrize("dtype", ["int64", "bool", "float32"])
+def test_every_inplace_method_matches_torch(dtype):
+    from retrograd.ops.pointwise import METHODS
+    names = [n for n in METHODS if n.endswith("_") and not n.startswith("_") and
+             hasattr(REAL_TORCH.Tensor, n)]
+    assert len(names) > 100
+    bad = []
+    for name in names:
+        ours, theirs = (_inplace_outcome(m, name, dtype) for m in (rt, REAL_TORCH))
+        if isinstance(ours[1], np.ndarray) and isinstance(theirs[1], np.ndarray):
+            same = ours[0] == theirs[0] and ours[2] == theirs[2] and np.allclose(
+                ours[1].astype(float), theirs[1].astype(float), rtol=1e-5, equal_nan=True)
+        else:
+            same = ours == theirs
+        if not same:
+            bad.append(f"{name}: {ours} vs {theirs}")
+    assert not bad, "\n".join(bad)

@@ -527,6 +527,28 @@ METHODS.update({
 for _name in _INPLACE:
     METHODS[_name + "_"] = _inplace(_ALL_FNS.get(_name) or METHODS[_name])
 METHODS["float_power_"] = float_power_
+
+
+def _precheck(inplace, fn, message, numbers_only=True):
+    """An in-place method whose refusal of a result dtype PyTorch words its own way (for
+    clamp_, only with Python-number bounds)."""
+    def method(self, *args, **kwargs):
+        tensors = numbers_only and any(hasattr(a, "_data") for a in (*args, *kwargs.values()))
+        rdt = fn(self.detach(), *args, **kwargs).dtype \
+            if self.dtype.category < 2 and not tensors else None
+        if rdt is not None and rdt is not self.dtype and rdt.category > self.dtype.category:
+            raise RuntimeError(message.format(rdt=rdt, dt=self.dtype))
+        return inplace(self, *args, **kwargs)
+    method.__name__ = inplace.__name__
+    return method
+
+
+for _name in ("clamp", "clip", "clamp_min", "clamp_max"):  # (number bounds: C++ type names)
+    METHODS[_name + "_"] = _precheck(METHODS[_name + "_"], METHODS[_name],
+                                     "result type {rdt._legacy} can't be cast to the desired "
+                                     "output type {dt._cname}")
+METHODS["ldexp_"] = _precheck(METHODS["ldexp_"], ldexp, "ldexp can't be cast to the desired "
+                              "output type {dt._legacy}", numbers_only=False)
 for _name, _fn in [("polygamma", polygamma_method_), ("asinh", asinh_inplace),
                    ("arcsinh", asinh_inplace), ("acosh", acosh_inplace),
                    ("arccosh", acosh_inplace), ("atanh", atanh_inplace),
