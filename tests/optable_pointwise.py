@@ -250,6 +250,11 @@ OPS = [
     # ----- logic (bool results, no gradient) and shifts
     *[OpInfo(n, _fn(n), getattr(np, n), TENSORS, (n,), domain=TIES, differentiable=False)
       for n in ("logical_and", "logical_or", "logical_xor")],
+    OpInfo("isclose", _fn("isclose"), np.isclose, TENSORS, ("isclose",), domain=TIES,
+           differentiable=False),
+    OpInfo("isclose_tols", _fn("isclose", rtol=0.3, atol=0.2, equal_nan=True),
+           lambda a, b: np.isclose(a, b, rtol=0.3, atol=0.2, equal_nan=True), TENSORS[:3],
+           ("isclose",), differentiable=False),
     OpInfo("logical_not_fn", _fn("logical_not"), np.logical_not, UNARY, ("eq",), domain=TIES,
            differentiable=False),
     *[OpInfo(n + "_fn", _fn(n), getattr(np, n), [S(T(3, 4), T(3, 4)), S(T(3, 1), T(4)),

@@ -146,6 +146,22 @@ def test_special_points_match_torch(case):
     run_both(fn, *inputs, rtol=1e-8 if "gamma" in case else 1e-10, atol=1e-12)
 
 
+@needs_torch
+def test_allclose_and_equal_match_torch():
+    pairs = [([1.0, 2.0, NAN, INF], [1.0 + 1e-6, 2.1, NAN, INF]), ([1.0, NAN], [1.0, NAN]),
+             ([1.0, 2.0], [1.0, 2.0]), ([[1.0, 2.0]], [1.0, 2.0]), ([-INF], [INF])]
+    for a, b in pairs:
+        for kw in ({}, {"equal_nan": True}, {"rtol": 0.1}, {"atol": 0.5}):
+            res = [m.allclose(m.tensor(a), m.tensor(b), **kw) for m in (rt, REAL_TORCH)]
+            assert res[0] is res[1], (a, b, kw)
+        res = [(m.equal(m.tensor(a), m.tensor(b)), m.tensor(a).equal(m.tensor(b)))
+               for m in (rt, REAL_TORCH)]
+        assert res[0] == res[1], (a, b)
+    for m in (rt, REAL_TORCH):
+        assert m.equal(m.ones(2), m.ones(2, dtype=m.int64)) is True
+        assert m.ones(2, requires_grad=True).isclose(m.ones(2)).requires_grad is False
+
+
 def test_maximum_splits_ties():
     x = rt.tensor([0.0, 1.0, 2.0], requires_grad=True)
     y = rt.tensor([0.0, 2.0, 1.0], requires_grad=True)
@@ -391,6 +407,10 @@ ERRORS = {
     "heaviside_dtypes": lambda m: m.heaviside(m.ones(2), m.ones(2, dtype=m.float64)),
     "float_power_inplace_float": lambda m: m.ones(2).float_power_(2),
     "gcd_float": lambda m: m.gcd(m.ones(2), m.ones(2)),
+    "isclose_dtypes": lambda m: m.isclose(m.ones(2), m.ones(2, dtype=m.float64)),
+    "isclose_number": lambda m: m.isclose(m.ones(2), 1.0),
+    "isclose_rtol": lambda m: m.allclose(m.ones(2), m.ones(2), rtol=-1),
+    "isclose_broadcast": lambda m: m.isclose(m.ones(2, 3), m.ones(4)),
     "nextafter_int": lambda m: m.nextafter(m.ones(2, dtype=m.int64), m.ones(2, dtype=m.int64)),
 }
 
@@ -495,7 +515,7 @@ def test_namespace_covers_torch_names():
              "logical_not isnan isinf isfinite isposinf isneginf bitwise_and bitwise_or "
              "bitwise_xor bitwise_not bitwise_left_shift bitwise_right_shift deg2rad "
              "rad2deg clamp_min clamp_max positive float_power sinc ldexp nextafter heaviside "
-             "gcd lcm").split()
+             "gcd lcm isclose allclose equal").split()
     missing = [n for n in names if not hasattr(rt, n)]
     missing += [f"Tensor.{n}" for n in names if hasattr(REAL_TORCH.Tensor, n) and
                 not hasattr(rt.Tensor, n)]

@@ -440,14 +440,10 @@ from .pointwise_api import (floor_divide, rfloordiv, remainder, rmod, fmod, atan
                             masked_fill, logical_and, logical_or, logical_xor, logical_not,
                             bitwise_and_fn, bitwise_or_fn, bitwise_xor_fn, bitwise_not_fn,
                             bitwise_left_shift, bitwise_right_shift, rlshift, rrshift, copy_,
-                            uniform_, normal_)
+                            uniform_, normal_, isclose, allclose, equal)
 from .pointwise_extra import (float_power, float_power_, sinc, ldexp, nextafter,  # noqa: E402
                               heaviside, gcd, lcm)
 from .inplace import inplace_method as _inplace  # noqa: E402
-
-
-def relu_fn(input):
-    return relu(input)
 
 
 # ----- what this family adds to the namespace (``retrograd.X``) and to Tensor's methods;
@@ -480,7 +476,8 @@ _BINARY = dict(
 _FUNCTIONS_ONLY = dict(
     maximum=maximum, minimum=minimum, fmax=fmax, fmin=fmin, logaddexp=logaddexp,
     logaddexp2=logaddexp2, isnan=isnan, isinf=isinf, isfinite=isfinite, isposinf=isposinf,
-    isneginf=isneginf, positive=positive, where=where,
+    isneginf=isneginf, positive=positive, where=where, isclose=isclose, allclose=allclose,
+    equal=equal,
     greater=gt, greater_equal=ge, less=lt, less_equal=le, not_equal=ne,
 )
 # in-place twins of the ops above: the ones PyTorch has
@@ -522,7 +519,7 @@ METHODS.update({
     "not_equal": ne, "isnan": isnan, "isinf": isinf, "isfinite": isfinite,
     "isposinf": isposinf, "isneginf": isneginf, "maximum": maximum, "minimum": minimum,
     "fmax": fmax, "fmin": fmin, "logaddexp": logaddexp, "logaddexp2": logaddexp2,
-    "__invert__": bitwise_not_p,
+    "__invert__": bitwise_not_p, "isclose": isclose, "allclose": allclose, "equal": equal,
 })
 for _name in _INPLACE:
     METHODS[_name + "_"] = _inplace(_ALL_FNS.get(_name) or METHODS[_name])

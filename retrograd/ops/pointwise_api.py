@@ -1,7 +1,9 @@
 """The public pointwise functions that pick among primitive overloads (a Python number or
 a tensor on either side, optional bounds, rounding modes), check arguments PyTorch's way,
 and the in-place-only ops copy_, uniform_ and normal_."""
-from .primitive import operand
+import numpy as np
+
+from .primitive import operand, primitive
 from . import pointwise_binary as _b
 from .pointwise import _cast_for, to, eq, bitwise_and, bitwise_or, bitwise_xor, bitwise_not
 from .inplace import _check_inplace, apply_inplace, _snapshot
@@ -216,6 +218,41 @@ def rlshift(self, other):
 
 def rrshift(self, other):
     return _b.right_shift_p(operand(other), self)
+
+
+# ----- closeness (no gradient)
+def _close_kernel(xp, a, b, rtol, atol, equal_nan):
+    if a.dtype.kind == "b":
+        return xp.equal(a, b)
+    if a.dtype.kind in "iu":
+        a, b = a.astype(np.float64), b.astype(np.float64)
+    return xp.isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan)
+
+
+isclose_p = primitive("isclose", None, forward=_close_kernel, nin=2)
+
+
+def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    _b._tensor_arg("isclose", other, "other", 2)
+    if input.dtype is not other.dtype:
+        raise RuntimeError(f"{input.dtype._legacy} did not match {other.dtype._legacy}")
+    for name, tol in (("rtol", rtol), ("atol", atol)):
+        if tol < 0:
+            raise RuntimeError(f"{name} must be greater than or equal to zero, but got {tol:g}")
+    return isclose_p(input, other, rtol, atol, equal_nan)
+
+
+def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """A Python bool: whether every element is close (``isclose(...).all()``)."""
+    return bool(isclose(input, other, rtol, atol, equal_nan)._data.all())
+
+
+def equal(input, other):
+    """A Python bool: the same shape and the same values (NaN is never equal)."""
+    _b._tensor_arg("equal", other, "other", 2)
+    if input.shape != other.shape:
+        return False
+    return bool(np.array_equal(input._data, other._data))
 
 
 # ----- in-place-only ops
