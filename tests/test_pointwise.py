@@ -557,7 +557,8 @@ BITWISE_F32 = {
     "lerp_tensor": lambda m, a, b, p: m.lerp(a, b, p),
     "addcmul": lambda m, a, b, p: m.addcmul(a, b, p, value=0.7),
     "addcdiv": lambda m, a, b, p: m.addcdiv(a, b, p, value=0.7),
-    "rsqrt": lambda m, a, b, p: m.rsqrt(b), "round_decimals": lambda m, a, b, p: m.round(a, decimals=2),
+    "rsqrt": lambda m, a, b, p: m.rsqrt(b),
+    "round_decimals": lambda m, a, b, p: m.round(a, decimals=2),
     "deg2rad": lambda m, a, b, p: m.deg2rad(a), "sigmoid_half": lambda m, a, b, p: m.sigmoid(a),
 }
 
@@ -567,7 +568,8 @@ BITWISE_F32 = {
 @pytest.mark.parametrize("case", list(BITWISE_F32))
 def test_reduced_precision_is_bitwise_torch(case, dtype):
     if case == "sigmoid_half" and dtype == "float32":
-        pytest.skip("float32 sigmoid: PyTorch's vectorized exp differs from NumPy's in the last bit")
+        pytest.skip("float32 sigmoid: PyTorch's vectorized exp differs from NumPy's in the "
+                    "last bit")
     if case == "rsqrt" and dtype == "float16":
         pytest.skip("half rsqrt: PyTorch's scalar loop over the last elements rounds differently "
                     "from its vectorized loop over the rest")

@@ -553,8 +553,8 @@ for _name, _fn in [("polygamma", polygamma_method_), ("asinh", asinh_inplace),
     METHODS[_name + "_"] = _inplace(_fn)
 # the in-place functions PyTorch's namespace has too (torch.exp_(x), torch.relu_(x), ...)
 _NAMESPACE_INPLACE = ("sinc ldexp gcd lcm abs neg negative reciprocal exp exp2 expm1 log log2 "
-                      "log10 log1p sqrt rsqrt square sin cos tan asin arcsin acos arccos atan arctan sinh cosh "
-                      "tanh asinh arcsinh acosh arccosh atanh arctanh sigmoid logit erf erfc "
+                      "log10 log1p sqrt rsqrt square sin cos tan asin arcsin acos arccos atan "
+                      "arctan sinh cosh tanh asinh arcsinh acosh arccosh atanh arctanh sigmoid logit erf erfc "
                       "floor ceil round trunc fix frac nan_to_num deg2rad rad2deg relu xlogy "
                       "clamp clip clamp_min clamp_max").split()
 for _name in _NAMESPACE_INPLACE:
