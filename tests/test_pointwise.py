@@ -286,6 +286,21 @@ def test_inplace_matches_torch(case):
     _same(res[0][3], res[1][3], "no-grad value", rtol=1e-8)
 
 
+@needs_torch
+def test_inplace_with_keyword_tensor_argument_matches_torch():
+    # the bound is a keyword: the in-place op must still compute from a snapshot of self
+    res = []
+    for m in (rt, REAL_TORCH):
+        t = m.tensor([0.3, 0.3, 0.3], requires_grad=True)
+        x = m.tensor([0.1, 0.5, 0.9])
+        x.clamp_(min=t, max=t + 0.4)
+        (x * m.tensor([1.0, 2.0, 3.0])).sum().backward()
+        res.append((x.tolist(), x.grad_fn.name(), t.grad.tolist()))
+    assert res[0][1] == res[1][1]
+    np.testing.assert_allclose(res[0][0], res[1][0])
+    np.testing.assert_allclose(res[0][2], res[1][2])
+
+
 def test_inplace_on_leaf_and_int_tensor_refused():
     with pytest.raises(RuntimeError, match="a leaf Variable that requires grad"):
         rt.ones(2, requires_grad=True).exp_()
