@@ -362,6 +362,19 @@ def test_uniform_and_normal_fill_in_place():
     assert w.requires_grad and w.is_leaf
 
 
+@needs_torch
+def test_random_fill_of_a_tensor_with_history_matches_torch():
+    for name in ("uniform_", "normal_"):
+        res = []
+        for m in (rt, REAL_TORCH):
+            a = m.ones(3, requires_grad=True)
+            x = a * 2
+            getattr(x, name)()
+            x.sum().backward()
+            res.append((x.grad_fn.name(), a.grad.tolist(), x.requires_grad))
+        assert res[0] == res[1], name
+
+
 # ----- error texts: PyTorch's type and first line
 
 ERRORS = {

@@ -3,9 +3,9 @@ a tensor on either side, optional bounds, rounding modes), check arguments PyTor
 and the in-place-only ops copy_, uniform_ and normal_."""
 import numpy as np
 
-from .primitive import operand, primitive
+from .primitive import operand, primitive, ELEMENTWISE
 from . import pointwise_binary as _b
-from .pointwise import _cast_for, to, eq, bitwise_and, bitwise_or, bitwise_xor, bitwise_not
+from .pointwise import _cast_for, _zeros_like, to, eq, bitwise_and, bitwise_or, bitwise_xor, bitwise_not
 from .inplace import _check_inplace, apply_inplace, _snapshot
 from ..autograd.grad_mode import STATE
 from .. import dtypes as _dt
@@ -276,12 +276,28 @@ def copy_(self, src, non_blocking=False):
     return self
 
 
+def _random_node(node):
+    """A tensor with history overwritten by samples: a node that gives its old values a
+    zero gradient (PyTorch's UniformBackward0, NormalBackward0). Not registered: random
+    values have no table entry to check them against."""
+    return primitive(node, node, forward=lambda xp, a, values: values.astype(a.dtype),
+                     vjp=(lambda g, a, out, values: _zeros_like(g),), jvp=ELEMENTWISE,
+                     register=False)
+
+
+_RANDOM_NODES = {"check_uniform_bounds": _random_node("UniformBackward0"),
+                 "normal_kernel_cpu": _random_node("NormalBackward0")}
+
+
 def _fill_random(self, kernel_name, draw):
     if not self.dtype.is_floating_point:
         raise NotImplementedError(f"\"{kernel_name}\" not implemented for "
                                   f"'{self.dtype._legacy}'")
     _check_inplace(self)
-    self._data[...] = draw(self._data.shape)
+    values = draw(self._data.shape)
+    if STATE.enabled and self._requires_grad:
+        return apply_inplace(self, _RANDOM_NODES[kernel_name](_snapshot(self), values))
+    self._data[...] = values
     self._bump_version()
     return self
 
