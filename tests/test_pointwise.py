@@ -363,6 +363,27 @@ def test_uniform_and_normal_fill_in_place():
 
 
 @needs_torch
+def test_mixed_dtype_operands_are_cast_inside_the_kernel():
+    # no ToCopyBackward0 in PyTorch's graphs: the promotion happens in the kernel
+    cases = [lambda m, x, d: m.clamp(x, d, None), lambda m, x, d: m.clamp(x, d[0], d),
+             lambda m, x, d: m.lerp(x, x * 2, d[0]), lambda m, x, d: x.masked_fill(x > 0.5, d[0]),
+             lambda m, x, d: m.addcmul(x, x, d), lambda m, x, d: m.maximum(x, d)]
+    for k, case in enumerate(cases):
+        res = []
+        for m in (rt, REAL_TORCH):
+            x = m.tensor([0.25, 0.5, 0.75], requires_grad=True)
+            d = m.tensor([0.5, 0.25, 0.6], dtype=m.float64, requires_grad=True)
+            y = case(m, x, d)
+            y.backward(m.ones_like(y))
+            res.append((str(y.dtype), [n.name() if n else None
+                                       for n, _ in y.grad_fn.next_functions],
+                        x.grad.tolist(), str(x.grad.dtype), d.grad.tolist()))
+        assert res[0][:2] == res[1][:2] and res[0][3] == res[1][3], k
+        np.testing.assert_allclose(res[0][2], res[1][2], err_msg=str(k))
+        np.testing.assert_allclose(res[0][4], res[1][4], err_msg=str(k))
+
+
+@needs_torch
 def test_random_fill_of_a_tensor_with_history_matches_torch():
     for name in ("uniform_", "normal_"):
         res = []

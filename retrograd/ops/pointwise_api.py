@@ -93,8 +93,7 @@ def lerp(input, end, weight):
             if weight.ndim:
                 raise RuntimeError(f"expected dtype {input.dtype._cname} for `weight` but got "
                                    f"dtype {weight.dtype._cname}")
-            weight = to(weight, input.dtype)
-        return _b.lerp_tensor(input, end, weight)
+        return _b.lerp_tensor(input, end, weight)  # (a 0-d weight is cast in the kernel)
     if not input.dtype.is_floating_point:
         raise NotImplementedError(f"\"lerp_kernel_scalar\" not implemented for "
                                   f"'{input.dtype._legacy}'")
@@ -131,9 +130,7 @@ def clamp(input, min=None, max=None):
                         "Number max = None, *, Tensor out = None)")
     if lo_t or hi_t:
         bounds = [x for x in (min, max) if x is not None]
-        rdt = _dt.result_type(input, *bounds)
-        input, min, max = (None if x is None else to(x, rdt) for x in (input, min, max))
-        return _b.clamp_tensor(input, min, max)
+        return _b.clamp_tensor(input, min, max, _dt.result_type(input, *bounds).np)
     bounds = [operand(x) for x in (min, max) if x is not None]
     return _b.clamp_scalar(_cast_for(input, *bounds), min, max)
 

@@ -339,7 +339,14 @@ clamp_scalar = primitive("clamp", "ClampBackward1", forward=_clamp_kernel,
                          vjp=(_clamp_scalar_vjp,), jvp=ELEMENTWISE)
 
 
-def _clamp_vjp_self(g, a, lo, hi, out):
+def _clamp_tensor_kernel(xp, a, lo, hi, dtype):
+    """Tensor bounds: all three cast to the promoted ``dtype`` inside the kernel, as PyTorch's
+    TensorIterator does (no cast node in the graph)."""
+    a, lo, hi = (None if x is None else x.astype(dtype, copy=False) for x in (a, lo, hi))
+    return _clamp_kernel(xp, a, lo, hi)
+
+
+def _clamp_vjp_self(g, a, lo, hi, out, dtype):
     if lo is not None and hi is not None:
         keep = (a >= lo) & (a <= hi)
     elif lo is not None:
@@ -349,19 +356,19 @@ def _clamp_vjp_self(g, a, lo, hi, out):
     return where(keep, g, 0.0)
 
 
-def _clamp_vjp_min(g, a, lo, hi, out):
+def _clamp_vjp_min(g, a, lo, hi, out, dtype):
     if hi is not None:
         return where((a < lo) & (lo < hi), g, 0.0)  # min > max: the bound is max's
     return where(a < lo, g, 0.0)
 
 
-def _clamp_vjp_max(g, a, lo, hi, out):
+def _clamp_vjp_max(g, a, lo, hi, out, dtype):
     if lo is not None:
         return where((a > hi) | (hi < lo), g, 0.0)
     return where(a > hi, g, 0.0)
 
 
-clamp_tensor = primitive("clamp_tensor", "ClampBackward0", forward=_clamp_kernel,
+clamp_tensor = primitive("clamp_tensor", "ClampBackward0", forward=_clamp_tensor_kernel,
                          vjp=(_clamp_vjp_self, _clamp_vjp_min, _clamp_vjp_max),
                          jvp=ELEMENTWISE)
 clamp_min_p = primitive("clamp_min", "ClampMinBackward0",
