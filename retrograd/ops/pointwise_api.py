@@ -5,7 +5,8 @@ import numpy as np
 
 from .primitive import operand, primitive, ELEMENTWISE
 from . import pointwise_binary as _b
-from .pointwise import _cast_for, _zeros_like, eq, bitwise_and, bitwise_or, bitwise_xor, bitwise_not
+from .pointwise import (_cast_for, _zeros_like, eq, bitwise_and, bitwise_or, bitwise_xor,
+                        bitwise_not)
 from .inplace import _check_inplace, apply_inplace, _snapshot
 from ..autograd.grad_mode import STATE
 from .. import dtypes as _dt
