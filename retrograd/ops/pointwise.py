@@ -146,9 +146,9 @@ exp = primitive("exp", "ExpBackward0", forward=_quiet(lambda xp, a: xp.exp(a)),
                 vjp=(lambda g, a, out: g * out,), jvp=ELEMENTWISE, dtypes=FLOAT)
 log = primitive("log", "LogBackward0", forward=_quiet(lambda xp, a: xp.log(a)),
                 vjp=(lambda g, a, out: g / a,), jvp=ELEMENTWISE, dtypes=FLOAT)
-sin = primitive("sin", "SinBackward0", forward=lambda xp, a: xp.sin(a),
+sin = primitive("sin", "SinBackward0", forward=_quiet(lambda xp, a: xp.sin(a)),
                 vjp=(lambda g, a, out: g * cos(a),), jvp=ELEMENTWISE, dtypes=FLOAT)
-cos = primitive("cos", "CosBackward0", forward=lambda xp, a: xp.cos(a),
+cos = primitive("cos", "CosBackward0", forward=_quiet(lambda xp, a: xp.cos(a)),
                 vjp=(lambda g, a, out: g * -sin(a),), jvp=ELEMENTWISE, dtypes=FLOAT)
 tanh = primitive("tanh", "TanhBackward0", forward=lambda xp, a: xp.tanh(a),
                  vjp=(lambda g, a, out: tanh_backward(g, out),), jvp=ELEMENTWISE, dtypes=FLOAT)
@@ -197,11 +197,16 @@ sigmoid_backward = primitive(
 def _relu_kernel(xp, a):
     if a.dtype.kind == "b":
         raise RuntimeError("Boolean inputs not supported for relu")
-    return xp.maximum(a, 0).astype(a.dtype, copy=False)
+    # (a < 0, not maximum: PyTorch keeps -0.0 and NaN as they are)
+    return xp.where(a < 0, 0, a).astype(a.dtype, copy=False)
 
 
 def _sign_kernel(xp, a):
-    return a.copy() if a.dtype.kind == "b" else xp.sign(a)  # PyTorch: a bool is its own sign
+    if a.dtype.kind == "b":
+        return a.copy()  # PyTorch: a bool is its own sign
+    if a.dtype.kind == "f":  # PyTorch's (0 < x) - (x < 0): the sign of NaN is 0
+        return ((a > 0).astype(a.dtype) - (a < 0)).astype(a.dtype, copy=False)
+    return xp.sign(a)
 
 
 def _abs_kernel(xp, a):

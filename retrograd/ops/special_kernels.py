@@ -178,7 +178,7 @@ def _lgamma_positive(x):
     out = _stirling_lgamma(z) - np.log(prod) - logs
     e1, e2 = x - 1.0, x - 2.0
     out = np.where(np.abs(e1) < 0.2, _poly(_AROUND_1, e1), out)
-    return np.where(np.abs(e2) < 0.2, _poly(_AROUND_2, e2), out)
+    return np.where(np.abs(e2) < 0.2, _poly(_AROUND_2, e2), out) + 0.0  # (lgamma(1) is +0)
 
 
 def _sin_pi(x):
