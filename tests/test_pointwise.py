@@ -701,3 +701,49 @@ def test_unary_special_values_match_torch(dtype):
         if not same:
             bad.append(f"{name}: {ours} vs {theirs}")
     assert not bad, "\n".join(bad)
+
+
+BINARY_SPECIALS = [NAN, INF, -INF, 0.0, -0.0, 1.0, -1.0, 2.5, -3.0]
+BINARY_SWEEP = {
+    "add": lambda m, a, b: a + b, "sub": lambda m, a, b: a - b, "mul": lambda m, a, b: a * b,
+    "div": lambda m, a, b: a / b,
+    "div_floor": lambda m, a, b: m.div(a, b, rounding_mode="floor"),
+    "div_trunc": lambda m, a, b: m.div(a, b, rounding_mode="trunc"),
+    "floordiv": lambda m, a, b: a // b, "remainder": lambda m, a, b: a % b,
+    "remainder_scalar": lambda m, a, b: a % -2.5, "fmod": lambda m, a, b: m.fmod(a, b),
+    "pow": lambda m, a, b: a ** b, "atan2": lambda m, a, b: m.atan2(a, b),
+    "hypot": lambda m, a, b: m.hypot(a, b), "maximum": lambda m, a, b: m.maximum(a, b),
+    "minimum": lambda m, a, b: m.minimum(a, b), "fmax": lambda m, a, b: m.fmax(a, b),
+    "fmin": lambda m, a, b: m.fmin(a, b), "copysign": lambda m, a, b: m.copysign(a, b),
+    "xlogy": lambda m, a, b: m.xlogy(a, b), "logaddexp": lambda m, a, b: m.logaddexp(a, b),
+    "nextafter": lambda m, a, b: m.nextafter(a, b),
+    "float_power": lambda m, a, b: m.float_power(a, b),
+    "lerp": lambda m, a, b: m.lerp(a, b, 0.3),
+    "lerp_hi": lambda m, a, b: m.lerp(a, b, 0.7),
+    "clamp_min": lambda m, a, b: m.clamp(a, b, None),
+    "clamp_max": lambda m, a, b: m.clamp(a, None, b),
+    "clamp_nan": lambda m, a, b: a.clamp(NAN, 1.0),
+    "addcmul": lambda m, a, b: m.addcmul(a, a, b), "addcdiv": lambda m, a, b: m.addcdiv(a, a, b),
+    "heaviside": lambda m, a, b: m.heaviside(a, b), "isclose": lambda m, a, b: m.isclose(a, b),
+    "nan_to_num": lambda m, a, b: m.nan_to_num(a, nan=2.0),
+    "xlogy_zero": lambda m, a, b: m.xlogy(a, 0.0),
+}
+
+
+@needs_torch
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_binary_special_values_match_torch(dtype):
+    pairs = [(a, b) for a in BINARY_SPECIALS for b in BINARY_SPECIALS]
+    a, b = (np.array(v, dtype=dtype) for v in zip(*pairs))
+    bad = []
+    for name, fn in BINARY_SWEEP.items():
+        ours, theirs = (fn(m, m.tensor(a), m.tensor(b)).numpy().astype(np.float64)
+                        for m in (rt, REAL_TORCH))
+        nan = np.isnan(theirs)
+        ok = np.isnan(ours) == nan
+        ok[~nan] &= np.isclose(ours[~nan], theirs[~nan], rtol=1e-6, atol=0) & (
+            np.signbit(ours[~nan]) == np.signbit(theirs[~nan]))
+        if not ok.all():
+            bad.append(f"{name}: {[(pairs[i], ours[i], theirs[i]) for i in np.where(~ok)[0]]}")
+    assert not bad, "\n".join(bad)

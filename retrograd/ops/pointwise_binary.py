@@ -109,7 +109,13 @@ def _remainder_kernel(xp, a, b):
     if np.result_type(a, b).kind == "b":
         raise NotImplementedError("\"remainder_cpu\" not implemented for 'Bool'")
     _check_int_zero(a, b)
-    return np.remainder(a, b)  # sign of the divisor, as Python's % and PyTorch's
+    if np.result_type(a, b).kind != "f":
+        return np.remainder(a, b)  # sign of the divisor, as Python's % and PyTorch's
+    # PyTorch's steps: fmod, then the divisor added where the signs differ (a zero keeps
+    # the dividend's sign, where NumPy's remainder gives it the divisor's)
+    mod = np.fmod(a, b)
+    return np.where((mod != 0) & ((np.asarray(b) < 0) != (mod < 0)), mod + b, mod).astype(
+        mod.dtype, copy=False)
 
 
 def _fmod_kernel(xp, a, b):
@@ -197,11 +203,14 @@ def _fmin_pick(a, b):
     return (a <= b) | b.isnan()
 
 
-fmax_p = primitive("fmax", "FmaxBackward0", forward=lambda xp, a, b: xp.fmax(a, b),
+# (ties, +0 against -0 included, give the first input, as PyTorch's a >= b ? a : b)
+fmax_p = primitive("fmax", "FmaxBackward0",
+                   forward=lambda xp, a, b: xp.where((a >= b) | xp.isnan(b), a, b),
                    vjp=(lambda g, a, b, out: where(_fmax_pick(a, b), g, 0.0),
                         lambda g, a, b, out: where(_fmax_pick(a, b), 0.0, g)),
                    jvp=ELEMENTWISE, dtypes=PROMOTE)
-fmin_p = primitive("fmin", "FminBackward0", forward=lambda xp, a, b: xp.fmin(a, b),
+fmin_p = primitive("fmin", "FminBackward0",
+                   forward=lambda xp, a, b: xp.where((a <= b) | xp.isnan(b), a, b),
                    vjp=(lambda g, a, b, out: where(_fmin_pick(a, b), g, 0.0),
                         lambda g, a, b, out: where(_fmin_pick(a, b), 0.0, g)),
                    jvp=ELEMENTWISE, dtypes=PROMOTE)
