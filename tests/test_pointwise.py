@@ -747,3 +747,23 @@ def test_binary_special_values_match_torch(dtype):
         if not ok.all():
             bad.append(f"{name}: {[(pairs[i], ours[i], theirs[i]) for i in np.where(~ok)[0]]}")
     assert not bad, "\n".join(bad)
+
+
+@needs_torch
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_unary_gradients_at_special_values_match_torch():
+    values = [NAN, INF, -INF, 0.0, 1e-300, 0.5, -0.5, 1.0, -1.0, 2.5, -3.0, 30.0, -30.0]
+    bad = []
+    for name in UNARY_NAMES[:-5]:  # (the predicates have no gradient)
+        grads = []
+        for m in (rt, REAL_TORCH):
+            x = m.tensor(values, dtype=m.float64, requires_grad=True)
+            getattr(m, name)(x).backward(m.ones(len(values), dtype=m.float64))
+            grads.append(_np(x.grad))
+        ours, theirs = grads
+        nan = np.isnan(theirs)
+        ok = np.isnan(ours) == nan
+        ok[~nan] &= np.isclose(ours[~nan], theirs[~nan], rtol=1e-8, atol=0)
+        if not ok.all():
+            bad.append(f"{name}: {[(values[i], ours[i], theirs[i]) for i in np.where(~ok)[0]]}")
+    assert not bad, "\n".join(bad)

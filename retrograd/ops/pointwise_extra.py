@@ -5,7 +5,7 @@ import math
 import numpy as np
 
 from .primitive import primitive, operand, ELEMENTWISE, FLOAT, PROMOTE
-from .pointwise import _quiet, _zeros_like, where, to, pow_fn, rpow_fn, sin, cos
+from .pointwise import _quiet, _zeros_like, where, to, pow_fn, rpow_fn, cos
 from .pointwise_binary import _not_implemented, _legacy, _tensor_arg, torch_layout
 from .. import dtypes as _dt
 
@@ -32,9 +32,8 @@ def float_power_(self, exponent):
 
 
 def _sinc_vjp(g, a, out):
-    pa = a * math.pi
-    d = (pa * cos(pa) - sin(pa)) / (pa * a)
-    return where(a == 0, 0.0, d) * g
+    # (cos(pi x) - sinc(x)) / x: no pi^2 x^2 to underflow for tiny x
+    return where(a == 0, 0.0, (cos(a * math.pi) - out) / a) * g
 
 
 sinc = primitive("sinc", "SincBackward0", forward=_quiet(lambda xp, a: xp.sinc(a)),
