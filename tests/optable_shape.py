@@ -60,6 +60,8 @@ def _split(a, s, dim, k):
 
 def _chunk(a, c, dim, k):
     n = -(-a.shape[dim] // c)
+    if n == 0:
+        return a
     return np.split(a, range(n, a.shape[dim], n), axis=dim)[k]
 
 
@@ -206,13 +208,30 @@ OPS = [
     OpInfo("split", lambda m, a, s, d, k: a.split(s, d)[k], _split,
            [S(T(5, 4), 2, 0, 2), S(T(5, 4), [1, 3], 1, 1), S(T(3, 4), 4, -1, 0),
             S(T(4, 3, nc=True), 2, 1, 1), S(T(0, 3), 2, 0, 0), S(T(3, 4), [0, 4], 1, 0)],
-           ("slice", "slice_backward"), second_order=False),
+           ("split", "split_with_sizes", "slice", "cat"), second_order=False),
     OpInfo("chunk", lambda m, a, c, d, k: m.chunk(a, c, d)[k], _chunk,
-           [S(T(5, 4), 3, 0, 2), S(T(5, 4), 2, -1, 1), S(T(4, 3, nc=True), 5, 1, 2)],
-           ("slice",), second_order=False),
+           [S(T(5, 4), 3, 0, 2), S(T(5, 4), 2, -1, 1), S(T(4, 3, nc=True), 5, 1, 2),
+            S(T(0, 3), 2, 0, 1)],
+           ("split", "split_with_sizes"), second_order=False),
     OpInfo("unbind", lambda m, a, d, k: a.unbind(d)[k], lambda a, d, k: np.take(a, k, d),
            [S(T(3, 4), 0, 1), S(T(3, 4), -1, 3), S(T(4, 3, nc=True), 1, 0), S(T(2, 0), 0, 1)],
-           ("select", "select_backward"), second_order=False),
+           ("unbind", "stack"), second_order=False),
+    # all pieces, weighted: one node shared by every piece, as PyTorch's
+    OpInfo("split_all", lambda m, a, s, d: m.cat([p * (i + 1) for i, p in enumerate(a.split(s, d))], d),
+           lambda a, s, d: np.concatenate([p * (i + 1) for i, p in enumerate(
+               np.split(a, np.cumsum(s)[:-1] if isinstance(s, list) else range(s, a.shape[d], s),
+                        axis=d))], d),
+           [S(T(5, 4), 2, 0), S(T(5, 4), [1, 0, 3], 1), S(T(4, 3, nc=True), 1, 1),
+            S(T(6), 2, 0)],
+           ("split", "split_with_sizes", "cat", "mul"), second_order=False),
+    OpInfo("unbind_all", lambda m, a, d: m.stack([p * (i + 1) for i, p in enumerate(a.unbind(d))], d),
+           lambda a, d: a * np.expand_dims(np.arange(1, a.shape[d] + 1), tuple(
+               i for i in range(a.ndim) if i != d % a.ndim)),
+           [S(T(3, 4), 1), S(T(2, 3, 4), -1), S(T(4, 3, nc=True), 0)],
+           ("unbind", "stack", "mul"), second_order=False),
+    OpInfo("iter", lambda m, a: m.stack([r * (i + 1) for i, r in enumerate(a)]),
+           lambda a: a * np.arange(1, a.shape[0] + 1).reshape((-1,) + (1,) * (a.ndim - 1)),
+           [S(T(3, 4)), S(T(2)), S(T(1, 3))], ("unbind", "stack"), second_order=False),
     OpInfo("tensor_split", lambda m, a, x, d, k: a.tensor_split(x, d)[k], _tensor_split,
            [S(T(5, 4), 3, 0, 2), S(T(5, 4), [1, 3], 1, 1), S(T(3, 4), [-1, 5], 1, 2),
             S(T(3, 4), [3, 1], 1, 1), S(T(4, 3, nc=True), 2, 0, 0)],
@@ -239,4 +258,7 @@ PRIM_SAMPLES = {  # primitive name -> [(tensor input specs, params or params(m, 
     "trace": [([T(3, 4)], ((3, 4),))],
     "cat": [([T(2, 3), T(1, 3)], (0, ((0, 2), (2, 1)))), ([T(0), T(2, 3)], (1, (None, (0, 3))))],
     "stack": [([T(2, 3), T(2, 3)], (1,))],
+    "split": [([T(5, 4)], (0, (0, 2, 5))), ([T(3, 4)], (1, (0, 0, 4)))],
+    "split_with_sizes": [([T(5, 4)], (1, (0, 3, 4)))],
+    "unbind": [([T(2, 3)], (0,)), ([T(3, 2)], (-1 % 2,))],
 }

@@ -2,7 +2,7 @@
 stack with their h/v/d/column variants, split, chunk, unbind, tensor_split, meshgrid."""
 import numpy as np
 
-from .primitive import primitive, PROMOTE
+from .primitive import primitive, PROMOTE, LINEAR
 from ..tensor import Tensor, _wrap_dim
 from .shape import (slice_p, select_p, expand_p, view, reshape, atleast_1d, atleast_2d,
                     atleast_3d, _warn_once)
@@ -162,20 +162,60 @@ def column_stack(tensors):
     return cat([reshape(t, t._data.size, 1) if t._data.ndim <= 1 else t for t in ts], 1)
 
 
-# ----- splitting: views of the input, one per piece
-# (PyTorch's pieces share one node; until primitives can have several outputs, each piece
-# is its own view node, named as PyTorch names the shared one)
-split_p = slice_p.variant("SplitBackward0")
-split_with_sizes_p = slice_p.variant("SplitWithSizesBackward0")
-unbind_p = select_p.variant("UnbindBackward0")
+# ----- splitting: views of the input whose pieces share one node (output_nr 0, 1, ...):
+# one primitive per count of pieces; a single piece is a plain view under the same name
+def _multi(name, node, k, forward, vjp):
+    if k == 1:
+        return None
+    return primitive(name if k == 2 else f"{name}[{k}]", node, forward, (vjp,), LINEAR,
+                     view=True, nout=k, register=k == 2)
 
 
-def _pieces(prim, a, dim, sizes):
-    shp, out, start = a._data.shape, [], 0
+def _split_kernel(xp, a, dim, bounds):
+    lead = (slice(None),) * dim
+    return tuple(a[lead + (slice(s, e),)] for s, e in zip(bounds, bounds[1:]))
+
+
+def _unbind_kernel(xp, a, dim):
+    lead = (slice(None),) * dim
+    return tuple(a[lead + (i,)] for i in range(a.shape[dim]))
+
+
+_SPLIT_KINDS = {  # name -> (node, kernel, vjp)
+    "split": ("SplitBackward0", _split_kernel,
+              lambda grads, a, outs, dim, bounds: cat(grads, dim)),
+    "split_with_sizes": ("SplitWithSizesBackward0", _split_kernel,
+                         lambda grads, a, outs, dim, bounds: cat(grads, dim)),
+    "unbind": ("UnbindBackward0", _unbind_kernel,
+               lambda grads, a, outs, dim: stack(grads, dim)),
+}
+_MULTI = {}
+_ONE_PIECE = {"split": slice_p.variant("SplitBackward0"),
+              "split_with_sizes": slice_p.variant("SplitWithSizesBackward0"),
+              "unbind": select_p.variant("UnbindBackward0")}
+
+
+def _multi_prim(name, k):
+    p = _MULTI.get((name, k))
+    if p is None:
+        node, kernel, vjp = _SPLIT_KINDS[name]
+        p = _MULTI[name, k] = _multi(name, node, k, kernel, vjp)
+    return p
+
+
+for _name in _SPLIT_KINDS:
+    for _k in range(2, 5):
+        _multi_prim(_name, _k)
+
+
+def _pieces(name, a, dim, sizes):
+    shp = a._data.shape
+    if len(sizes) == 1:
+        return (_ONE_PIECE[name](a, dim, 0, sizes[0], 1, shp),)
+    bounds = [0]
     for n in sizes:
-        out.append(prim(a, dim, start, start + n, 1, shp))
-        start += n
-    return tuple(out)
+        bounds.append(bounds[-1] + n)
+    return _multi_prim(name, len(sizes))(a, dim, tuple(bounds))
 
 
 def split(tensor, split_size_or_sections, dim=0):
@@ -193,7 +233,7 @@ def split(tensor, split_size_or_sections, dim=0):
             raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {size} "
                                f"(input tensor's size at dimension {dim}), but got "
                                f"split_sizes={sizes}")
-        return _pieces(split_with_sizes_p, tensor, dim, sizes)
+        return _pieces("split_with_sizes", tensor, dim, sizes)
     n = int(split_size_or_sections)
     if n < 0:
         raise RuntimeError(f"split expects split_size be non-negative, but got split_size={n}")
@@ -201,7 +241,7 @@ def split(tensor, split_size_or_sections, dim=0):
         raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got "
                            f"dimension size of {size}")
     count = max(-(-size // n), 1) if n else 1
-    return _pieces(split_p, tensor, dim, [min(n, size - i * n) for i in range(count)])
+    return _pieces("split", tensor, dim, [min(n, size - i * n) for i in range(count)])
 
 
 def chunk(input, chunks, dim=0):
@@ -214,7 +254,7 @@ def chunk(input, chunks, dim=0):
     size = shp[dim]
     n = -(-size // chunks)
     if n == 0 and size == 0:
-        return _pieces(split_with_sizes_p, input, dim, [0] * chunks)
+        return _pieces("split_with_sizes", input, dim, [0] * chunks)
     return split(input, n, dim)
 
 
@@ -223,7 +263,10 @@ def unbind(input, dim=0):
     if not shp:
         raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
     dim = _wrap_dim(dim, len(shp))
-    return tuple(unbind_p(input, dim, i, shp) for i in range(shp[dim]))
+    n = shp[dim]
+    if n < 2:
+        return tuple(_ONE_PIECE["unbind"](input, dim, i, shp) for i in range(n))
+    return _multi_prim("unbind", n)(input, dim)
 
 
 def tensor_split(input, indices_or_sections, dim=0):
