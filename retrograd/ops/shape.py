@@ -426,6 +426,10 @@ def adjoint(a):
     return transpose_p(a, nd - 2, nd - 1)
 
 
+def ravel(a):
+    return view(a if a._data.flags.c_contiguous else a.contiguous(), -1)
+
+
 def broadcast_to(a, size):
     return expand(a, size)
 
@@ -498,7 +502,7 @@ from .shape_join import __all__ as _join_all, METHODS as _join_methods  # noqa: 
 
 # ----- what this family adds to the namespace (``retrograd.X``) and to Tensor's methods;
 # ops/__init__.py merges every family's (the entries in its own _METHODS table came first)
-__all__ = ["movedim", "moveaxis", "swapdims", "swapaxes", "unflatten", "narrow", "adjoint",
+__all__ = ["movedim", "moveaxis", "swapdims", "swapaxes", "unflatten", "narrow", "adjoint", "ravel",
            "broadcast_to", "broadcast_shapes", "broadcast_tensors", "atleast_1d",
            "atleast_2d", "atleast_3d", "select", "squeeze", "unsqueeze", "view", "reshape",
            "flatten", "transpose", "t", "permute"] + _copy_all + _diag_all + _join_all
@@ -506,7 +510,7 @@ moveaxis = movedim
 swapdims = swapaxes = transpose
 METHODS = {
     "movedim": movedim, "moveaxis": movedim, "unflatten": unflatten, "narrow": narrow,
-    "adjoint": adjoint, "broadcast_to": broadcast_to,
+    "adjoint": adjoint, "broadcast_to": broadcast_to, "ravel": ravel,
     "T": property(_T), "mT": property(_mT), "mH": property(_mH), "H": property(_H),
     "__iter__": _iter,
     **_copy_methods, **_diag_methods, **_join_methods,

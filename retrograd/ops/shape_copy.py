@@ -162,6 +162,32 @@ def flipud(a):
     return flip_p(a, (0,))
 
 
+def _rot90_kernel(xp, a, k, d0, d1):
+    if k == 0:
+        return xp.array(a, copy=True, order="K")
+    if k == 2:
+        return _flip_kernel(xp, a, (d0, d1))
+    return xp.swapaxes(_flip_kernel(xp, a, (d1,) if k == 1 else (d0,)), d0, d1)
+
+
+rot90_p = primitive("rot90", "Rot90Backward0", forward=_rot90_kernel,
+                    vjp=(lambda g, a, out, k, d0, d1: rot90_p(g, -k % 4, d0, d1),), jvp=LINEAR)
+
+
+def rot90(input, k=1, dims=(0, 1)):
+    dims = tuple(dims)
+    nd = input._data.ndim
+    if len(dims) != 2:
+        raise RuntimeError(f"expected total rotation dims == 2, but got dims = {len(dims)}")
+    if nd < 2:
+        raise RuntimeError(f"expected total dims >= 2, but got total dims = {nd}")
+    d0, d1 = _wrap_dim(dims[0], nd), _wrap_dim(dims[1], nd)
+    if d0 == d1:
+        raise RuntimeError(f"expected rotation dims to be different, but got dim0 = {dims[0]} "
+                           f"and dim1 = {dims[1]}")
+    return rot90_p(input, int(k) % 4, d0, d1)
+
+
 def _roll_kernel(xp, a, shifts, dims):
     out = xp.roll(a, shifts, dims).reshape(a.shape)  # (a 0-d roll comes back 1-d)
     return out if out.flags.c_contiguous else out.copy()
@@ -190,6 +216,7 @@ def roll(a, shifts, dims=None):
     return roll_p(a, tuple(int(s) for s in shifts), tuple(_wrap_dim(d, nd) for d in dims))
 
 
-__all__ = ["repeat_interleave", "tile", "flip", "fliplr", "flipud", "roll"]
+__all__ = ["repeat_interleave", "tile", "flip", "fliplr", "flipud", "roll", "rot90"]
 METHODS = {"repeat": repeat, "tile": tile, "repeat_interleave": repeat_interleave,
-           "flip": _flip_method, "fliplr": fliplr, "flipud": flipud, "roll": roll}
+           "flip": _flip_method, "fliplr": fliplr, "flipud": flipud, "roll": roll,
+           "rot90": rot90}
