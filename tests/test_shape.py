@@ -221,6 +221,9 @@ ERRORS = {
     "rot90_identical": lambda m: m.rot90(m.ones(2, 3), 1, [0, 0]),
     "rot90_identical_negative": lambda m: m.rot90(m.ones(2, 3), 1, [0, -2]),
     "rot90_range": lambda m: m.rot90(m.ones(2, 3), 1, [0, 2]),
+    "view_dtype_divisible": lambda m: m.zeros(2, 3).view(m.float64),
+    "view_dtype_stride": lambda m: m.zeros(4, 2).t().view(m.float64),
+    "view_dtype_0d": lambda m: m.tensor(1.0).view(m.float16),
     "meshgrid_empty": lambda m: m.meshgrid(indexing="ij"),
     "meshgrid_indexing": lambda m: m.meshgrid(m.ones(2), indexing="foo"),
     "meshgrid_dtypes": lambda m: m.meshgrid(m.ones(2), m.ones(2, dtype=m.int64), indexing="ij"),
@@ -405,6 +408,23 @@ FORMS = {
     "narrow_tensor_start": lambda m: m.arange(5.0).narrow(0, m.tensor(1), 2),
     "movedim_fn": lambda m: m.movedim(m.ones(2, 3, 4), (0, 2), (2, 0)),
     "unflatten_kw": lambda m: m.ones(2, 6).unflatten(dim=1, sizes=(3, 2)),
+    "permute_kw": lambda m: m.permute(m.ones(2, 3), dims=(1, 0)),
+    "expand_kw": lambda m: m.ones(3).expand(size=(2, 3)),
+    "reshape_kw": lambda m: m.reshape(m.arange(6.0), shape=(3, 2)),
+    "view_kw": lambda m: m.arange(6.0).view(size=(3, 2)),
+    "split_size_kw": lambda m: m.arange(6.0).split(split_size=4)[1],
+    "tensor_split_sections": lambda m: m.arange(6.0).tensor_split(sections=4)[3],
+    "tensor_split_indices": lambda m: m.tensor_split(m.arange(6.0), indices=[1], dim=0)[1],
+    "repeat_kw": lambda m: m.ones(2).repeat(repeats=(2, 1)),
+    "tile_kw": lambda m: m.tile(m.ones(2), dims=(2,)),
+    "flip_kw": lambda m: m.arange(3.0).flip(dims=(0,)),
+    "hsplit_kw": lambda m: m.arange(6.0).view(2, 3).hsplit(sections=3)[1],
+    "swapaxes_kw": lambda m: m.ones(2, 3).swapaxes(axis0=0, axis1=1),
+    "swapdims_kw": lambda m: m.ones(2, 3).swapdims(dim0=0, dim1=1),
+    "view_dtype_same_size": lambda m: m.arange(4.0).view(m.int32),
+    "view_dtype_smaller": lambda m: m.arange(4.0).view(m.float16),
+    "view_dtype_larger": lambda m: m.arange(4.0).view(m.float64),
+    "view_dtype_bool": lambda m: m.tensor([1, 0], dtype=m.uint8).view(m.bool),
 }
 
 
@@ -413,6 +433,16 @@ def test_call_forms_match_torch(name, torch):
     outs = [FORMS[name](m) for m in (rt, torch)]
     assert str(outs[0].dtype) == str(outs[1].dtype)
     assert outs[0].tolist() == outs[1].tolist()
+
+
+def test_view_dtype_shares_storage_not_history(m):
+    x = m.zeros(2, 4, requires_grad=True)
+    y = x.view(m.int32)
+    assert y._base is None and not y.requires_grad and y.grad_fn is None
+    z = x.detach()
+    w = z.view(m.int32)
+    z.add_(1)
+    assert w._version == z._version == 1 and w[0, 0].item() == 1065353216
 
 
 def test_broadcast_tensors_returns_inputs_already_of_the_shape(m):

@@ -6,6 +6,7 @@ import numpy as np
 
 from .primitive import primitive, LINEAR
 from ..tensor import Tensor, _wrap_dim
+from ..dtypes import dtype as _dtype
 
 
 def _view_kernel(xp, a, shape, in_shape):
@@ -133,13 +134,38 @@ def _infer_shape(shape, numel):
     return shape
 
 
-def view(a, *shape):
+def _view_dtype(a, dtype):
+    """``view(dtype)``: the same memory read as another dtype; PyTorch records no history
+    and no _base, but the storage (and its version counter) is shared."""
+    d = a._data
+    if dtype.itemsize != d.itemsize:
+        what = f"to view {a.dtype._legacy} as {dtype._legacy} (different element sizes)"
+        if d.ndim == 0:
+            raise RuntimeError(f"self.dim() cannot be 0 {what}")
+        if dtype.itemsize > d.itemsize:
+            ratio = dtype.itemsize // d.itemsize
+            if d.shape[-1] % ratio:
+                raise RuntimeError(f"self.size(-1) must be divisible by {ratio} {what}, but "
+                                   f"got {d.shape[-1]}")
+        if d.shape[-1] != 1 and d.strides[-1] != d.itemsize:
+            raise RuntimeError(f"self.stride(-1) must be 1 {what}, but got "
+                               f"{d.strides[-1] // d.itemsize}")
+    out = Tensor._make(d.view(dtype.np))
+    out._vc = a._version_counter()
+    return out
+
+
+def view(a, *shape, size=None):
+    if size is not None:
+        shape = (size,)
+    if len(shape) == 1 and isinstance(shape[0], _dtype):
+        return _view_dtype(a, shape[0])
     shape = _infer_shape(_shape_arg(shape), a._data.size)
     return view_p(a, shape, a._data.shape)
 
 
-def reshape(a, *shape):
-    shape = _infer_shape(_shape_arg(shape), a._data.size)
+def reshape(a, *args, shape=None):
+    shape = _infer_shape(_shape_arg((shape,) if shape is not None else args), a._data.size)
     try:
         np.reshape(a._data, shape, copy=False)
     except ValueError:  # not expressible as a view: copy, as PyTorch does
@@ -175,8 +201,8 @@ def t(a):
     return t_p(a)
 
 
-def permute(a, *dims):
-    dims = _shape_arg(dims)
+def permute(a, *args, dims=None):
+    dims = _shape_arg((dims,) if dims is not None else args)
     nd = a._data.ndim
     if len(dims) != nd:
         raise RuntimeError(
@@ -207,8 +233,8 @@ def squeeze(a, dim=None):
     return prim(a, tuple(d for d in dims if nd and shp[d] == 1), shp)
 
 
-def expand(a, *sizes):
-    sizes = _shape_arg(sizes)
+def expand(a, *args, size=None):
+    sizes = _shape_arg((size,) if size is not None else args)
     shp = a._data.shape
     if len(sizes) < len(shp):
         raise RuntimeError(
@@ -430,6 +456,14 @@ def ravel(a):
     return view(a if a._data.flags.c_contiguous else a.contiguous(), -1)
 
 
+def _swapaxes(a, axis0, axis1):
+    return transpose(a, axis0, axis1)
+
+
+def _swapdims(a, dim0, dim1):
+    return transpose(a, dim0, dim1)
+
+
 def broadcast_to(a, size):
     return expand(a, size)
 
@@ -507,9 +541,9 @@ __all__ = ["movedim", "moveaxis", "swapdims", "swapaxes", "unflatten", "narrow",
            "atleast_2d", "atleast_3d", "select", "squeeze", "unsqueeze", "view", "reshape",
            "flatten", "transpose", "t", "permute"] + _copy_all + _diag_all + _join_all
 moveaxis = movedim
-swapdims = swapaxes = transpose
+swapaxes, swapdims = _swapaxes, _swapdims
 METHODS = {
-    "movedim": movedim, "moveaxis": movedim, "unflatten": unflatten, "narrow": narrow,
+    "movedim": movedim, "moveaxis": movedim, "swapaxes": _swapaxes, "swapdims": _swapdims, "unflatten": unflatten, "narrow": narrow,
     "adjoint": adjoint, "broadcast_to": broadcast_to, "ravel": ravel,
     "T": property(_T), "mT": property(_mT), "mH": property(_mH), "H": property(_H),
     "__iter__": _iter,

@@ -23,8 +23,8 @@ repeat_p = primitive("repeat", "RepeatBackward0", forward=_repeat_kernel,
                      vjp=(lambda g, a, out, reps: _repeat_vjp(g, reps, a.shape),), jvp=LINEAR)
 
 
-def repeat(a, *sizes):
-    reps = _shape_arg(sizes)
+def repeat(a, *sizes, repeats=None):
+    reps = _shape_arg((repeats,) if repeats is not None else sizes)
     shp = a._data.shape
     if len(reps) < len(shp):
         raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number "
@@ -38,8 +38,8 @@ def repeat(a, *sizes):
     return repeat_p(a, reps)
 
 
-def tile(a, *dims):
-    reps = _shape_arg(dims)
+def tile(a, *args, dims=None):
+    reps = _shape_arg((dims,) if dims is not None else args)
     nd = a._data.ndim
     if len(reps) < nd:
         reps = (1,) * (nd - len(reps)) + reps
@@ -138,7 +138,10 @@ def _unique_dims(dims, nd):
     return tuple(wrapped)
 
 
-def _flip_method(a, *dims):
+def _flip_method(a, *args, dims=None):
+    if dims is not None:
+        args = (dims,)
+    dims = args
     if len(dims) == 1 and not isinstance(dims[0], int):
         dims = tuple(dims[0])
     return flip_p(a, _unique_dims(dims, a._data.ndim))

@@ -222,7 +222,9 @@ def _pieces(name, a, dim, sizes):
     return _multi_prim(name, len(sizes))(a, dim, tuple(bounds))
 
 
-def split(tensor, split_size_or_sections, dim=0):
+def split(tensor, split_size_or_sections=None, dim=0, *, split_size=None):
+    if split_size_or_sections is None:  # the method names its argument split_size
+        split_size_or_sections = split_size
     shp = tensor._data.shape
     if not shp:
         raise RuntimeError("split expects at least a 1-dimensional tensor")
@@ -273,7 +275,11 @@ def unbind(input, dim=0):
     return _multi_prim("unbind", n)(input, dim)
 
 
-def tensor_split(input, indices_or_sections, dim=0):
+def tensor_split(input, indices_or_sections=None, dim=0, *, sections=None, indices=None,
+                 tensor_indices_or_sections=None):
+    for given in (sections, indices, tensor_indices_or_sections):
+        if given is not None:
+            indices_or_sections = given
     shp = input._data.shape
     if not shp:
         raise RuntimeError(f"tensor_split expected at least a 1-dimensional tensor, but got a "
@@ -305,7 +311,10 @@ def tensor_split(input, indices_or_sections, dim=0):
 
 
 def _hvd_split(name, dim_of, min_dims):
-    def fn(input, indices_or_sections):
+    def fn(input, indices_or_sections=None, *, sections=None, indices=None):
+        for given in (sections, indices):
+            if given is not None:
+                indices_or_sections = given
         nd = input._data.ndim
         if nd < min_dims:
             raise RuntimeError(f"torch.{name} requires a tensor with at least {min_dims} "
