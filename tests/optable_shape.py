@@ -1,8 +1,7 @@
 """The op table's shape entries (see tests/opinfo.py, which assembles every family)."""
-import numpy as np  # noqa: F401
+import numpy as np
 
-from opinfo_base import (Domain, T, S, OpInfo, REAL, POS, NONZERO, BOOL, TIES, UNARY,  # noqa: F401
-                         BINARY, CMP, INT_DOMAIN, unary)
+from opinfo_base import T, S, OpInfo
 
 
 # ----- NumPy references

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import retrograd as rt
-from retrograd.ops import shape as _shape
+from retrograd.ops import shape_views as _shape
 
 from conftest import REAL_TORCH
 

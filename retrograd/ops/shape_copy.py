@@ -4,7 +4,8 @@ import numpy as np
 
 from .primitive import primitive, LINEAR
 from ..tensor import Tensor, _wrap_dim
-from .shape import _shape_arg, _dims_arg, reshape, unsqueeze, expand, view, flatten
+from .shape import _shape_arg, unsqueeze, expand, view, flatten
+from .shape_views import _dims_arg
 
 
 def _repeat_kernel(xp, a, reps):

@@ -4,8 +4,8 @@ import numpy as np
 
 from .primitive import primitive, PROMOTE, LINEAR
 from ..tensor import Tensor, _wrap_dim
-from .shape import (slice_p, select_p, expand_p, view, reshape, atleast_1d, atleast_2d,
-                    atleast_3d, _warn_once)
+from .shape import slice_p, select_p, expand_p, view, reshape
+from .shape_views import atleast_1d, atleast_2d, atleast_3d, _warn_once
 
 
 # ----- cat and stack take any number of tensors: one primitive per count of inputs (the
