@@ -463,3 +463,45 @@ def test_iteration_rows_are_views_of_one_node(m):
     rows = list(x)
     assert all(r._base is not None for r in rows)
     assert len({id(r.grad_fn) for r in rows}) == 1
+
+
+# ----- random shapes (sizes 0..3, up to 3 dims) and arguments, against PyTorch
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+RANDOM_OPS = {
+    "split": lambda m, x, d, n: m.cat([p * (i + 1) for i, p in enumerate(x.split(n + 1, d))], d),
+    "chunk": lambda m, x, d, n: m.cat(x.chunk(n + 1, d), d),
+    "tensor_split": lambda m, x, d, n: m.cat(x.tensor_split(n + 1, d), d),
+    "unbind": lambda m, x, d, n: m.stack([r * (i + 1) for i, r in enumerate(x.unbind(d))], d)
+    if x.shape[d] else x * 1,
+    "roll": lambda m, x, d, n: x.roll(n - 1, d),
+    "flip": lambda m, x, d, n: x.flip(d),
+    "repeat": lambda m, x, d, n: x.repeat(*([1] * x.dim()), n),
+    "repeat_interleave": lambda m, x, d, n: x.repeat_interleave(n, d),
+    "narrow": lambda m, x, d, n: x.narrow(d, min(n, x.shape[d]), x.shape[d] - min(n, x.shape[d])),
+    "movedim": lambda m, x, d, n: x.movedim(d, -1),
+    "diagonal": lambda m, x, d, n: x.diagonal(n - 1, d, (d + 1) % x.dim()) if x.dim() > 1 else x * 1,
+    "tril": lambda m, x, d, n: x.tril(n - 2) if x.dim() > 1 else x * 1,
+    "cat": lambda m, x, d, n: m.cat([x, x * 2], d),
+    "stack": lambda m, x, d, n: m.stack([x, x * 2], d),
+}
+
+
+@pytest.mark.parametrize("name", list(RANDOM_OPS))
+@settings(max_examples=25, deadline=None)
+@given(shape=st.lists(st.integers(0, 3), min_size=1, max_size=3), dim=st.integers(-3, 2),
+       n=st.integers(0, 3), seed=st.integers(0, 2 ** 16))
+def test_random_shapes_match_torch(name, shape, dim, n, seed):
+    if REAL_TORCH is None:
+        pytest.skip("PyTorch (the oracle) is not installed")
+    dim = dim % len(shape)
+    a = np.random.default_rng(seed).standard_normal(shape)
+    res = []
+    for m in (rt, REAL_TORCH):
+        x = m.tensor(a, requires_grad=True)
+        y = RANDOM_OPS[name](m, x, dim, n)
+        g = np.arange(y.numel(), dtype=np.float64).reshape(tuple(y.shape))
+        y.backward(m.tensor(g))
+        res.append((tuple(y.shape), y.detach().numpy().tolist(), x.grad.numpy().tolist(),
+                    y.grad_fn.name() if y.grad_fn else None))
+    assert res[0] == res[1]
