@@ -111,25 +111,28 @@ def _shape_arg(shape):
 
 
 def _infer_shape(shape, numel):
-    """Resolve one -1 in a requested shape, with PyTorch's errors."""
-    if shape.count(-1) > 1:
-        raise RuntimeError("only one dimension can be inferred")
-    known = 1
-    for s in shape:
-        if s != -1:
-            if s < 0:
-                raise RuntimeError(f"invalid shape dimension {s} at index {shape.index(s)} of "
-                                   f"shape [{', '.join(map(str, shape))}]")
+    """Resolve one -1 in a requested shape, with PyTorch's errors (in its order: the sizes
+    left to right, then the element count)."""
+    text = f"[{', '.join(map(str, shape))}]"
+    infer, known = None, 1
+    for i, s in enumerate(shape):
+        if s == -1:
+            if infer is not None:
+                raise RuntimeError("only one dimension can be inferred")
+            infer = i
+        elif s >= 0:
             known *= s
-    if -1 in shape:
-        if known == 0 or numel % known:
-            raise RuntimeError(f"shape '[{', '.join(map(str, shape))}]' is invalid for input "
-                               f"of size {numel}")
-        shape = tuple(numel // known if s == -1 else s for s in shape)
-    elif known != numel:
-        raise RuntimeError(f"shape '[{', '.join(map(str, shape))}]' is invalid for input of "
-                           f"size {numel}")
-    return shape
+        else:
+            raise RuntimeError(f"invalid shape dimension {s} at index {i} of shape {text}")
+    if infer is None:
+        if known == numel:
+            return shape
+    elif known == 0 and numel == 0:
+        raise RuntimeError(f"cannot reshape tensor of 0 elements into shape {text} because the "
+                           "unspecified dimension size -1 can be any value and is ambiguous")
+    elif known and numel % known == 0:
+        return shape[:infer] + (numel // known,) + shape[infer + 1:]
+    raise RuntimeError(f"shape '{text}' is invalid for input of size {numel}")
 
 
 def _view_dtype(a, dtype):

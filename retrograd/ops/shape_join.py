@@ -342,7 +342,8 @@ def _hvd_split(name, dim_of, min_dims):
             raise RuntimeError(f"torch.{name} requires a tensor with at least {min_dims} "
                                f"dimension, but got a tensor with {nd} dimensions!")
         dim = dim_of(nd)
-        if isinstance(indices_or_sections, int) and input._data.shape[dim] % indices_or_sections:
+        if isinstance(indices_or_sections, int) and (
+                not indices_or_sections or input._data.shape[dim] % indices_or_sections):
             raise RuntimeError(
                 f"torch.{name} attempted to split along dimension {dim}, but the size of the "
                 f"dimension {input._data.shape[dim]} is not divisible by the split_size "

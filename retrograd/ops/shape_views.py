@@ -2,11 +2,10 @@
 unflatten, narrow, the transposing properties T/mT/H/mH, broadcasting, atleast_*, ravel."""
 import warnings
 
-import numpy as np
 
 from ..tensor import Tensor, _wrap_dim
-from .shape import (alias_p, permute_p, transpose_p, expand_p, slice_p, view, reshape,
-                    unsqueeze, expand, transpose)
+from .shape import (_infer_shape, alias_p, permute_p, transpose_p, expand_p, slice_p, view,
+                    reshape, unsqueeze, expand, transpose)
 
 
 def _dims_arg(dims):
@@ -26,7 +25,7 @@ def movedim(a, source, destination):
     for name, given, wrapped in (("source", src, s), ("destination", dst, d)):
         if len(set(wrapped)) != len(wrapped):
             raise RuntimeError(f"movedim: repeated dim in `{name}` ({list(given)})")
-    if not s:
+    if not s or nd == 0:
         return alias_p(a)
     perm = [-1] * nd
     for i, j in zip(s, d):
@@ -38,23 +37,21 @@ def movedim(a, source, destination):
 
 def unflatten(a, dim, sizes):
     sizes = tuple(int(s) for s in sizes)
-    nd = a._data.ndim
-    if nd == 0:
-        raise RuntimeError("unflatten got an unexpected error:\n"
-                           "Dimension specified as 0 but tensor has no dimensions")
-    dim = _wrap_dim(dim, nd)
     if not sizes:
         raise RuntimeError("unflatten: sizes must be non-empty")
+    nd = a._data.ndim
+    dim = _wrap_dim(dim, nd)
     shp = a._data.shape
-    if sizes.count(-1) > 1:
-        raise RuntimeError("unflatten got an unexpected error:\nonly one dimension can be "
-                           "inferred")
-    known = int(np.prod([s for s in sizes if s != -1]))
-    if (-1 in sizes and (known == 0 or shp[dim] % known)) or \
-            (-1 not in sizes and known != shp[dim]):
-        raise RuntimeError(f"unflatten: Provided sizes [{', '.join(map(str, sizes))}] don't "
-                           f"multiply up to the size of dim {dim} ({shp[dim]}) in the input "
-                           "tensor")
+    try:  # PyTorch rewords what the size inference says
+        if nd == 0:
+            raise RuntimeError(f"Dimension specified as {dim} but tensor has no dimensions")
+        sizes = _infer_shape(sizes, shp[dim])
+    except RuntimeError as e:
+        if str(e).startswith("shape '["):
+            raise RuntimeError(f"unflatten: Provided sizes [{', '.join(map(str, sizes))}] don't "
+                               f"multiply up to the size of dim {dim} ({shp[dim]}) in the input "
+                               "tensor") from None
+        raise RuntimeError(f"unflatten got an unexpected error:\n{e}") from None
     return view(a, shp[:dim] + sizes + shp[dim + 1:])
 
 
