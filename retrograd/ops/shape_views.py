@@ -2,7 +2,6 @@
 unflatten, narrow, the transposing properties T/mT/H/mH, broadcasting, atleast_*, ravel."""
 import warnings
 
-
 from ..tensor import Tensor, _wrap_dim
 from .shape import (_infer_shape, alias_p, permute_p, transpose_p, expand_p, slice_p, view,
                     reshape, unsqueeze, expand, transpose)
