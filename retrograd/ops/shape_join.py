@@ -72,7 +72,7 @@ def _nary(name, node, k, forward, part, jvp, params):
          f"def tangent({ts}, {xs}, out, {ps}):\n    return jvp(({ts},), out, {ps})\n", env)
     vjp = tuple(env["formula"](i) for i in range(k))
     name = name if k == 2 else f"{name}[{k}]"
-    p = _Nary(name, node, forward, vjp, env["tangent"], None, PROMOTE, False)
+    p = _Nary(name, node, forward, vjp, env["tangent"], dtypes=PROMOTE)
     if k == 2:  # the registry lists one count of each
         if name in REGISTRY:
             raise ValueError(f"primitive {name!r} declared twice")
