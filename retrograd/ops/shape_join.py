@@ -204,7 +204,7 @@ def _split_kernel(xp, a, dim, bounds):
 
 def _unbind_kernel(xp, a, dim):
     lead = (slice(None),) * dim
-    return tuple(a[lead + (i,)] for i in range(a.shape[dim]))
+    return tuple(a[lead + (i, Ellipsis)] for i in range(a.shape[dim]))  # (0-d: views too)
 
 
 _SPLIT_KINDS = {  # name -> (node, kernel, vjp)
