@@ -40,6 +40,8 @@ VIEWS = {
     "chunk": lambda m, x: x.chunk(2, 1)[0], "unbind": lambda m, x: x.unbind(1)[2],
     "tensor_split": lambda m, x: x.tensor_split(3, 2)[1], "hsplit": lambda m, x: x.hsplit(3)[1],
     "iter": lambda m, x: list(x)[1], "iter_1d": lambda m, x: list(x[1, 2])[3],
+    "squeeze_0d": lambda m, x: x[0, 0, 1:2].squeeze(), "view_0d": lambda m, x: x[0, 0, 1:2].view(()),
+    "T_0d": lambda m, x: x[0, 0, 1:2].squeeze().T, "movedim_0d": lambda m, x: x[0, 1, 2].movedim(0, 0),
     "unbind_1d": lambda m, x: x[0, 1].unbind()[2], "select_0d": lambda m, x: x[1, 1].select(0, 1), "atleast_3d": lambda m, x: m.atleast_3d(x[0]),
     "view_as": lambda m, x: x.view_as(m.ones(4, 6)),
     "alias_movedim": lambda m, x: x.movedim((), ()),
