@@ -150,7 +150,7 @@ OPS = [
            lambda m, a, r, d: m.repeat_interleave(a, m.tensor(r), d), np.repeat,
            [S(T(3, 4), [1, 2, 0], 0), S(T(3, 4), [2, 0, 1, 1], -1), S(T(2, 2), [3], None),
             S(T(4, 3, nc=True), [1, 0, 2], 1), S(T(2, 3), [0, 0], 0)],
-           ("repeat_index", "repeat_index_backward"), second_order=False),
+           ("index_select", "index_add"), second_order=False),
     OpInfo("flip", lambda m, a, d: m.flip(a, d), _flip,
            [S(T(3, 4), (0,)), S(T(3, 4), (0, 1)), S(T(2, 3, 4), (-1, 0)), S(T(), (0,)),
             S(T(4, 3, nc=True), (1,)), S(T(0, 3), (0,)), S(T(3, 4), ()), S(T(2, 3, 4, nc=True), (1,))],
@@ -261,8 +261,6 @@ OPS = [
 
 PRIM_SAMPLES = {  # primitive name -> [(tensor input specs, params or params(m, rng))]
     "repeat": [([T(3, 4)], ((2, 1, 3),)), ([T()], ((2,),))],
-    "repeat_index": [([T(3, 4)], (1, np.array([0, 0, 2, 3, 3, 3]), 4))],
-    "repeat_index_backward": [([T(3, 6)], (1, np.array([0, 0, 2, 3, 3, 3]), 4))],
     "flip": [([T(3, 4)], ((0, 1),)), ([T(2, 3, 4)], ((1,),))],
     "roll": [([T(3, 4)], ((1, -2), (0, 1))), ([T(3, 4)], (5, None))],
     "tril": [([T(3, 4)], (1,))],

@@ -48,25 +48,7 @@ def tile(a, *args, dims=None):
 
 
 # ----- repeat_interleave: int repeats are a view-expand-copy (PyTorch's graph); tensor
-# repeats select rows by index (PyTorch's IndexSelectBackward0), whose backward adds them up
-def _index_add_kernel(xp, g, dim, idx, size):
-    shape = list(g.shape)
-    shape[dim] = size
-    out = xp.zeros(shape, dtype=g.dtype)
-    xp.add.at(out, (slice(None),) * dim + (idx,), g)
-    return out
-
-
-repeat_index_p = primitive(
-    "repeat_index", "IndexSelectBackward0",
-    forward=lambda xp, a, dim, idx, size: xp.take(a, idx, axis=dim),
-    vjp=(lambda g, a, out, dim, idx, size: repeat_index_backward_p(g, dim, idx, size),),
-    jvp=LINEAR)
-repeat_index_backward_p = primitive(
-    "repeat_index_backward", "IndexAddBackward0", forward=_index_add_kernel,
-    vjp=(lambda g, a, out, dim, idx, size: repeat_index_p(g, dim, idx, size),), jvp=LINEAR)
-
-
+# repeats select slices by index (index_select: PyTorch's IndexSelectBackward0)
 def _repeats_array(repeats):
     r = repeats._data
     if r.dtype.kind not in "iu":
@@ -103,7 +85,8 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
             raise RuntimeError("repeats can not be negative")
         idx = np.repeat(np.arange(size, dtype=np.int64), r)
         _check_output_size(output_size, idx.shape[0])
-        return repeat_index_p(a, dim, idx, size)
+        from .indexing_prims import index_select_p  # (the indexing family loads after this)
+        return index_select_p(a, dim, idx, a._data.shape)
     repeats = int(repeats)
     if repeats < 0:
         raise RuntimeError("Repeats must be non-negative")
