@@ -3,45 +3,10 @@ unsqueezed to one label order, contracted pairwise left to right with bmm), so t
 graphs, values and gradients are PyTorch's; the VJP of every piece is again a product."""
 import numpy as np
 
-from .primitive import primitive, LINEAR
+from .shape_diag import diagonal
+from .shape_views import movedim
 from .linalg import bmm, dot
 from ..tensor import _wrap_dim
-
-
-def _diag_backward(g, in_shape, d1, d2):
-    """The gradient of a main diagonal: g spread on the (d1, d2) diagonal of zeros."""
-    n = in_shape[d1]
-    eye = g._make(np.eye(n, dtype=g._data.dtype))
-    full = g.unsqueeze(-1) * eye  # (..., n, n): the diagonal dims last
-    nd = len(in_shape)
-    rest = [i for i in range(nd) if i not in (d1, d2)]
-    order = rest + [d1, d2]  # where each of full's dims belongs
-    perm = [order.index(i) for i in range(nd)]
-    return full.permute(perm)
-
-
-# A private main-diagonal view for einsum's repeated labels (the shape family owns the
-# public diagonal); its node carries PyTorch's name.
-def _diagonal_view(xp, a, d1, d2, in_shape):
-    """The (d1, d2) main diagonal as a writeable view, appended as the last dim."""
-    rest = [i for i in range(a.ndim) if i not in (d1, d2)]
-    n = min(a.shape[d1], a.shape[d2])
-    return np.lib.stride_tricks.as_strided(
-        a, [a.shape[i] for i in rest] + [n],
-        [a.strides[i] for i in rest] + [a.strides[d1] + a.strides[d2]])
-
-
-einsum_diagonal_p = primitive(
-    "einsum_diagonal", "DiagonalBackward0", view=True, forward=_diagonal_view,
-    vjp=(lambda g, a, out, d1, d2, in_shape: _diag_backward(g, in_shape, d1, d2),),
-    jvp=LINEAR)
-
-
-def _movedim_last_to(x, dst):
-    nd = x.ndim
-    perm = list(range(nd - 1))
-    perm.insert(dst, nd - 1)
-    return x.permute(perm)
 
 
 def _sumproduct_pair(left, right, sum_dims, keepdim):
@@ -273,8 +238,7 @@ def einsum(*args):
                     raise RuntimeError(
                         f"einsum(): subscript {_label(s)} is repeated for operand {k} but the "
                         f"sizes don't match, {op.shape[dim]} != {op.shape[prev]}")
-                op = _movedim_last_to(
-                    einsum_diagonal_p(op, prev, dim, op._data.shape), prev)
+                op = movedim(diagonal(op, 0, prev, dim), -1, prev)
         for idx in range(pi):
             if permutation[idx] == -1:
                 op = op.unsqueeze(dim)
