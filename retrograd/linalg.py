@@ -1,5 +1,6 @@
 """torch.linalg: linear algebra functions (re-exports only; the ops live in ops/linalg*.py)."""
-from .ops.linalg import multi_dot, vecdot, linalg_cross as cross, matmul  # noqa: F401
+from .ops.linalg import (multi_dot, vecdot, linalg_cross as cross, matmul,  # noqa: F401
+                         linalg_diagonal as diagonal)
 from .ops.linalg_decomp import (inv, det, linalg_slogdet as slogdet, solve,  # noqa: F401
                                 linalg_cholesky as cholesky, LinAlgError)
 from .ops.linalg_spectral import qr, eigh, eigvalsh, svd, svdvals  # noqa: F401
@@ -12,4 +13,4 @@ __all__ = ["multi_dot", "vecdot", "cross", "matmul", "inv", "det", "slogdet", "s
            "cholesky", "qr", "eigh", "eigvalsh", "svd", "svdvals", "pinv", "matrix_power",
            "matrix_rank", "lstsq", "matrix_exp", "solve_triangular", "cond", "tensorinv",
            "tensorsolve", "inv_ex", "cholesky_ex", "solve_ex", "lu", "lu_factor", "lu_factor_ex",
-           "lu_solve", "LinAlgError"]
+           "lu_solve", "diagonal", "LinAlgError"]

@@ -391,7 +391,7 @@ def test_addmm_beta_zero_ignores_nan(torch):
 LINALG_NAMES = ("inv det slogdet solve cholesky qr eigh eigvalsh svd svdvals pinv matrix_power "
                 "matrix_rank multi_dot vecdot cross matmul lstsq matrix_exp solve_triangular "
                 "cond tensorinv tensorsolve inv_ex cholesky_ex solve_ex lu lu_factor "
-                "lu_factor_ex lu_solve LinAlgError").split()
+                "lu_factor_ex lu_solve diagonal LinAlgError").split()
 TORCH_NAMES = ("outer ger inner tensordot einsum addmm addmv baddbmm addbmm cross kron inverse "
                "det logdet slogdet cholesky svd qr pinverse matrix_power matrix_exp vdot "
                "chain_matmul cholesky_solve cholesky_inverse addr lu_unpack lu cdist").split()
@@ -895,3 +895,15 @@ def test_cdist_subgradients_match_torch(torch):
             res.append((out.detach().numpy(), x.grad.numpy(), y.grad.numpy()))
         for u, v in zip(*res):
             np.testing.assert_allclose(u, v, rtol=1e-12, err_msg=str(p))
+
+
+def test_linalg_diagonal(torch):
+    a = np.arange(24.0).reshape(2, 3, 4)
+    res = []
+    for m in (rt, torch):
+        x = m.tensor(a, requires_grad=True)
+        outs = [m.linalg.diagonal(x), m.linalg.diagonal(x, offset=1, dim1=0, dim2=2)]
+        sum(o.sum() for o in outs).backward()
+        res.append([(o.tolist(), o.grad_fn.name(), o._base is x) for o in outs] +
+                   [x.grad.tolist()])
+    assert res[0] == res[1]

@@ -201,6 +201,12 @@ def vdot(input, other, *, out=None):
     return vdot_p(input, other)
 
 
+def linalg_diagonal(A, *, offset=0, dim1=-2, dim2=-1):
+    """linalg.diagonal: torch.diagonal with the last two dims as defaults, keywords only."""
+    from .shape_diag import diagonal
+    return diagonal(A, offset, dim1, dim2)
+
+
 def pinverse(input, rcond=1e-15):
     return _pinv(input, rtol=rcond)
 
