@@ -226,10 +226,9 @@ def _svd_backward(gU, gS, gVh, a, U, S, Vh, full):
 def _svd_jvp(t, a, outs, full):
     m, n = a.shape[-2:]
     k = min(m, n)
-    if full and m != n:
-        raise RuntimeError("retrograd: the forward-mode derivative of linalg.svd with "
-                           "full_matrices=True on a non-square matrix is not implemented")
     U, S, Vh = outs
+    if full:  # the reduced SVD's tangents; the completing columns get zeros, as in PyTorch
+        U, Vh = U[..., :k] if m != k else U, Vh[..., :k, :] if n != k else Vh
     dP = matmul(_mT(U), matmul(t, _mT(Vh)))  # U^T dA V
     eye = _eye(S, k)
     dS = (dP * eye).sum(-1)
@@ -242,7 +241,12 @@ def _svd_jvp(t, a, outs, full):
     dV = matmul(_mT(Vh), (S.unsqueeze(-1) * dP + _mT(dP) * S.unsqueeze(-2)) * off / E)
     if n > k:
         dV = dV + matmul(_mT(t) - matmul(_mT(Vh), matmul(Vh, _mT(t))), U) / S.unsqueeze(-2)
-    return dU, dS, _mT(dV)
+    dVh = _mT(dV)
+    if full and m != k:
+        dU = matmul(dU, _const(dU, np.eye(k, m)))
+    if full and n != k:
+        dVh = matmul(_const(dVh, np.eye(n, k)), dVh)
+    return dU, dS, dVh
 
 
 svd_p = primitive("linalg_svd", "LinalgSvdBackward0", forward=_svd_kernel, nout=3,
