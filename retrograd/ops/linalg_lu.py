@@ -128,16 +128,32 @@ lu_p = primitive(
     jvp=lambda t, a, outs: _lu_jvp(t, *outs))
 
 
+def _lu_jvp_square(PtdA, L, U):
+    """P^T dA = dL U + L dU, dL strictly lower, dU upper: the square case."""
+    X = solve_triangular_p(L, PtdA, False, True, True)      # L^-1 P^T dA
+    X = solve_triangular_p(U, X, True, False, False)        # ... U^-1
+    return matmul(L, _tril(X, -1)), matmul(_triu(X), U)
+
+
 def _lu_jvp(t, P, L, U):
-    """dA = P (dL U + L dU), dL strictly lower, dU upper (square matrices)."""
+    """The tangents of L and U (P is piecewise constant): the square case on the leading
+    k x k block, the rest of U (wide) or of L (tall) from the remaining columns / rows."""
     m, n = L.shape[-2], U.shape[-1]
-    if m != n:
-        raise RuntimeError("retrograd: the forward-mode derivative of linalg.lu is implemented "
-                           "for square matrices only")
-    X = solve_triangular_p(L, matmul(_mT(P), t), False, True, True)   # L^-1 P^T dA
-    X = solve_triangular_p(U, X, True, False, False)                  # ... U^-1
-    dL = matmul(L, _tril(X, -1))
-    dU = matmul(_triu(X), U)
+    k = min(m, n)
+    PtdA = matmul(_mT(P), t)
+    if m == n:
+        dL, dU = _lu_jvp_square(PtdA, L, U)
+    elif m < n:
+        e = np.eye(n)
+        dL, dU1 = _lu_jvp_square(PtdA[..., :k], L, U[..., :k])
+        dU2 = solve_triangular_p(L, PtdA[..., k:] - matmul(dL, U[..., k:]), False, True, True)
+        dU = matmul(dU1, _const(dU1, e[:k])) + matmul(dU2, _const(dU2, e[k:]))
+    else:
+        e = np.eye(m)
+        dL1, dU = _lu_jvp_square(PtdA[..., :k, :], L[..., :k, :], U)
+        dL2 = solve_triangular_p(U, PtdA[..., k:, :] - matmul(L[..., k:, :], dU), True, False,
+                                 False)
+        dL = matmul(_const(dL1, e[:, :k]), dL1) + matmul(_const(dL2, e[:, k:]), dL2)
     return P * 0, dL, dU
 
 
@@ -166,7 +182,9 @@ lu_factor_p = primitive(
 def _lu_factor_jvp(t, a, outs):
     P, L, U = (Tensor._make(x) for x in _lu_kernel(np, a._data))
     _, dL, dU = _lu_jvp(t, P, L, U)
-    return dL + dU
+    m, n = t.shape[-2:]
+    k = min(m, n)  # packed: L's strict lower part (m x k) and U (k x n) in one m x n
+    return matmul(dL, _const(dL, np.eye(k, n))) + matmul(_const(dU, np.eye(m, k)), dU)
 
 
 lu_result = _return_type("linalg_lu", ("P", "L", "U"))
