@@ -155,11 +155,6 @@ def _np_expm(a):
     return np.real(v @ (np.exp(w)[..., None] * np.linalg.inv(v)))
 
 
-def _tri(m, a, upper):
-    """a as a well-conditioned triangular-ish matrix (the solver reads one triangle)."""
-    return _shift(m, a)
-
-
 def _np_trsolve(a, b, upper, left, unit):
     a = _np_shift(a)
     t = np.triu(a) if upper else np.tril(a)
