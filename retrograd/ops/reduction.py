@@ -216,9 +216,19 @@ def _cum_kernel(ufunc):
         if a.ndim == 0:
             return a.copy()
         if params[:-1] and params[0]:  # reverse: accumulate from the end
-            return xp.flip(ufunc.accumulate(xp.flip(a, dim), axis=dim), dim)
-        return ufunc.accumulate(a, axis=dim)
+            return np.ascontiguousarray(xp.flip(ufunc.accumulate(xp.flip(a, dim), axis=dim), dim))
+        return np.ascontiguousarray(ufunc.accumulate(a, axis=dim))
     return kernel
+
+
+def in_layout_of(a, r):
+    """r (of a's shape) laid out in memory as a is: PyTorch's results keep the input's
+    strides (a permuted input gives a permuted result)."""
+    if a.flags.c_contiguous or r.shape != a.shape:
+        return r
+    out = np.empty_like(a, dtype=r.dtype)
+    out[...] = r
+    return out
 
 
 cumsum_p = primitive("cumsum", "CumsumBackward0", forward=_cum_kernel(np.add),
@@ -318,6 +328,16 @@ amin_p = primitive("amin", "AminBackward0",
                    vjp=(_amax_vjp,), jvp=amax_p.jvp)
 
 
+aminmax_p = primitive(
+    "aminmax", "AminmaxBackward0", nout=2,
+    forward=lambda xp, a, dims, keepdim: (xp.amin(a, axis=dims, keepdims=keepdim),
+                                          xp.amax(a, axis=dims, keepdims=keepdim)),
+    vjp=(lambda grads, a, outs, dims, keepdim: _amax_vjp(grads[0], a, outs[0], dims, keepdim)
+         + _amax_vjp(grads[1], a, outs[1], dims, keepdim),),
+    jvp=lambda t, a, outs, dims, keepdim: (amax_p.jvp(t, a, outs[0], dims, keepdim),
+                                           amax_p.jvp(t, a, outs[1], dims, keepdim)))
+
+
 def _nonempty(input, dims, name, sep="():"):
     shape = input._data.shape
     for d in (dims if dims is not None else range(len(shape))):
@@ -388,7 +408,7 @@ def whole(input, how):
     if how in ("max", "min") and input._data.size == 0:
         _whole_empty_error(how)
     if how in ("median", "nanmedian") and input._data.dtype.kind == "b":
-        raise NotImplementedError(f"\"{how}_cpu\" not implemented for 'Bool'")
+        raise NotImplementedError("\"median_cpu\" not implemented for 'Bool'")
     return _WHOLE_NODES[how](input, how)
 
 
@@ -473,7 +493,8 @@ def _var_args(name, input, dim, unbiased, keepdim, correction):
     if isinstance(dim, bool):  # var(input, unbiased)
         dim, unbiased = None, dim
     if not input.dtype.is_floating_point:
-        raise RuntimeError("std and var only support floating point and complex dtypes")
+        raise RuntimeError(f"{'std and var' if name in ('std', 'var') else name} only "
+                           "support floating point and complex dtypes")
     if correction is None:
         correction = 0 if unbiased is False else 1
     nd = input._data.ndim
@@ -497,18 +518,44 @@ def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     return std_p(input, *_var_args("std", input, dim, unbiased, keepdim, correction))
 
 
+def _mean_vjp(g, a, dims, keepdim):
+    return _grad_to_input(_restore(g, dims, keepdim, a.ndim), (), True, a.shape) / \
+        _count(dims, a.shape)
+
+
+def _var_mean_kernel(xp, a, dims, correction, keepdim, root):
+    v = _var_kernel(xp, a, dims, correction, keepdim)
+    with np.errstate(all="ignore"):
+        m = np.mean(_wide(a), axis=dims, keepdims=keepdim).astype(a.dtype, copy=False)
+    return (np.sqrt(v) if root else v), m
+
+
+def _var_mean_vjp(grads, a, outs, dims, correction, keepdim, root):
+    first = (_std_vjp if root else _var_vjp)(grads[0], a, outs[0], dims, correction, keepdim)
+    return first + _mean_vjp(grads[1], a, dims, keepdim)
+
+
+def _var_mean_jvp(t, a, outs, dims, correction, keepdim, root):
+    first = (std_p if root else var_p).jvp(t, a, outs[0], dims, correction, keepdim)
+    m = sum(t, dims, keepdim) / _count(dims, a.shape) if dims is not None else t.mean()
+    return first, m
+
+
+var_mean_p = primitive("var_mean", "VarMeanBackward0", forward=_var_mean_kernel,
+                       vjp=(_var_mean_vjp,), jvp=_var_mean_jvp, nout=2)
+std_mean_p = var_mean_p.variant("StdMeanBackward0")
+
+
 def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """(var, mean) in one node, as PyTorch's VarMeanBackward0."""
     args = _var_args("var_mean", input, dim, unbiased, keepdim, correction)
-    return var_p(input, *args), _mean_of(input, args[0], keepdim)
+    return var_mean_p(input, *args, False)
 
 
 def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """(std, mean) in one node, as PyTorch's StdMeanBackward0."""
     args = _var_args("std_mean", input, dim, unbiased, keepdim, correction)
-    return std_p(input, *args), _mean_of(input, args[0], keepdim)
-
-
-def _mean_of(input, dims, keepdim):
-    return mean(input, dims if dims is not None else None, keepdim)
+    return std_mean_p(input, *args, True)
 
 
 # ----- nansum / nanmean
@@ -574,7 +621,7 @@ def _norm_vjp(g, a, out, ord, dims, keepdim, dtype):
     nd = a.ndim
     g, out = _restore(g, dims, keepdim, nd), _restore(out, dims, keepdim, nd)
     if ord == 0:
-        return a * 0.0 * g
+        return None  # PyTorch's gradient is undefined (no .grad), not zeros
     if ord == 1:
         return sign(a) * g
     if ord == 2:
@@ -591,11 +638,15 @@ def _norm_vjp(g, a, out, ord, dims, keepdim, dtype):
     return a * abs(a) ** (ord - 2) * scale
 
 
-vector_norm_p = primitive(
-    "linalg_vector_norm", "LinalgVectorNormBackward0", forward=_norm_kernel, vjp=(_norm_vjp,),
-    jvp=lambda t, a, out, ord, dims, keepdim, dtype: sum(
-        _norm_vjp(_make(np.ones(out.shape, out._data.dtype)), a, out, ord, dims, keepdim,
-                  dtype) * t, dims, keepdim))
+def _norm_jvp(t, a, out, ord, dims, keepdim, dtype):
+    if ord == 0:
+        return out * 0.0
+    ones = _make(np.ones(out.shape, out._data.dtype))
+    return sum(_norm_vjp(ones, a, out, ord, dims, keepdim, dtype) * t, dims, keepdim)
+
+
+vector_norm_p = primitive("linalg_vector_norm", "LinalgVectorNormBackward0",
+                          forward=_norm_kernel, vjp=(_norm_vjp,), jvp=_norm_jvp)
 
 
 def linalg_vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
@@ -708,7 +759,7 @@ def _arg(np_fn, name):
     def op(input, dim=None, keepdim=False):
         a = input._data
         if a.dtype.kind == "b":
-            raise RuntimeError(f"\"{name}_cpu\" not implemented for 'Bool'")
+            raise RuntimeError(f"{name}(): does not support bool input")
         if dim is None:
             if a.size == 0:
                 raise IndexError(f"{name}(): Expected reduction dim to be specified for "

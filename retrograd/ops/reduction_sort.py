@@ -6,8 +6,7 @@ import numpy as np
 from .primitive import primitive, LINEAR
 from ..tensor import Tensor, _wrap_dim
 from .. import return_types as _rt
-from .reduction import (amax_p, amin_p, whole, _dims, _nonempty, _whole_empty_error,
-                        _positions)
+from .reduction import aminmax_p, whole, _nonempty, _positions, in_layout_of
 
 _make = Tensor._make
 
@@ -16,7 +15,9 @@ def _take_kernel(xp, a, idx, dim, squeeze):
     if a.ndim == 0:
         return a.copy()
     out = xp.take_along_axis(a, idx, axis=dim)
-    return out.squeeze(dim) if squeeze else out
+    if not idx.flags.c_contiguous and idx.shape == a.shape:  # sort: in the input's layout
+        return in_layout_of(idx, out)
+    return np.ascontiguousarray(out.squeeze(dim) if squeeze else out)
 
 
 def _scatter_kernel(xp, g, idx, dim, squeeze, in_shape):
@@ -61,7 +62,7 @@ def _values_indices(name, input, idx, dim, squeeze):
         values = _NODES[name](input, idx, dim, squeeze)
         if squeeze:
             idx = idx.squeeze(dim)
-    return getattr(_rt, name)((values, _make(np.ascontiguousarray(idx, dtype=np.int64))))
+    return getattr(_rt, name)((values, _make(np.array(idx, dtype=np.int64, order="K"))))
 
 
 def _dim_of(input, dim, name, check_empty=True):
@@ -126,7 +127,7 @@ def aminmax(input, *, dim=None, keepdim=False):
         if a.ndim:
             _nonempty(input, (d,), "aminmax", sep=":")
         dims = (d,) if a.ndim else None
-    return _rt.aminmax((amin_p(input, dims, keepdim), amax_p(input, dims, keepdim)))
+    return _rt.aminmax(aminmax_p(input, dims, keepdim))
 
 
 # ----- sorting and selection
@@ -136,7 +137,8 @@ def sort(input, dim=-1, descending=False, stable=False):
     a = input._data
     if a.ndim == 0:
         return _values_indices("sort", input, None, 0, False)
-    return _values_indices("sort", input, _argsort(a, d, descending), d, False)
+    return _values_indices("sort", input, in_layout_of(a, _argsort(a, d, descending)), d,
+                           False)
 
 
 def argsort(input, dim=-1, descending=False, stable=False):
@@ -154,8 +156,10 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
     size = a.shape[d] if a.ndim else 1
     if not 0 <= k <= size:
         raise RuntimeError("selected index k out of range")
+    if a.dtype.kind == "b":
+        raise RuntimeError("topk does not support bool dtypes on CPU")
     if a.ndim == 0:
-        return _rt.topk(sort(input, d))
+        return _values_indices("topk", input, None, 0, False)
     idx = np.take(_argsort(a, d, largest), np.arange(k), axis=d)
     return _values_indices("topk", input, idx, d, False)
 
@@ -169,13 +173,15 @@ def kthvalue(input, k, dim=-1, keepdim=False):
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}")
     if a.ndim == 0:
         return _values_indices("kthvalue", input, None, 0, False)
+    if a.dtype.kind == "b":
+        raise NotImplementedError("\"kthvalue_cpu\" not implemented for 'Bool'")
     idx = _pick(_argsort(a, d), k - 1, d)
     return _values_indices("kthvalue", input, idx, d, not keepdim)
 
 
 def _median_dim(name, input, dim, keepdim, skip_nan):
     if input._data.dtype.kind == "b":
-        raise NotImplementedError(f"\"{name}_cpu\" not implemented for 'Bool'")
+        raise NotImplementedError("\"median_out\" not implemented for 'Bool'")
     d = _dim_of(input, dim, name)
     a = input._data
     if a.ndim == 0:
@@ -243,8 +249,8 @@ def _cumulative(name, ufunc):
         hit = a == run  # a new (or equal) extreme: PyTorch reports the latest one
         if a.dtype.kind == "f":
             hit |= np.isnan(a)
-        idx = np.maximum.accumulate(np.where(hit, _positions(a.shape[d], d, a.ndim), 0),
-                                    axis=d)
+        idx = np.ascontiguousarray(np.maximum.accumulate(
+            np.where(hit, _positions(a.shape[d], d, a.ndim), 0), axis=d))
         return _values_indices(name, input, idx, d, False)
     op.__name__ = op.__qualname__ = name
     return op
