@@ -47,7 +47,7 @@ _scatter_p = primitive("scatter_values", "ScatterAddBackward0", forward=_scatter
                        jvp=LINEAR)
 _NODES = {name: _take_p.variant(node) for name, node in [
     ("max", "MaxBackward0"), ("min", "MinBackward0"), ("sort", "SortBackward0"),
-    ("topk", "TopkBackward0"), ("kthvalue", "KthvalueBackward0"),
+    ("sort_stable", "SortBackward1"), ("topk", "TopkBackward0"), ("kthvalue", "KthvalueBackward0"),
     ("median", "MedianBackward1"), ("nanmedian", "NanmedianBackward1"),
     ("mode", "ModeBackward0"), ("cummax", "CummaxBackward0"), ("cummin", "CumminBackward0")]}
 
@@ -62,7 +62,7 @@ def _values_indices(name, input, idx, dim, squeeze):
         values = _NODES[name](input, idx, dim, squeeze)
         if squeeze:
             idx = idx.squeeze(dim)
-    return getattr(_rt, name)((values, _make(np.array(idx, dtype=np.int64, order="K"))))
+    return getattr(_rt, name.split("_")[0])((values, _make(np.array(idx, dtype=np.int64, order="K"))))
 
 
 def _dim_of(input, dim, name, check_empty=True):
@@ -131,18 +131,18 @@ def aminmax(input, *, dim=None, keepdim=False):
 
 
 # ----- sorting and selection
-def sort(input, dim=-1, descending=False, stable=False):
+def sort(input, dim=-1, descending=False, *, stable=False):
     """Sorted values and where they came from (stable: equal elements keep their order)."""
     d = _wrap_dim(dim, input._data.ndim)
     a = input._data
+    name = "sort_stable" if stable else "sort"  # PyTorch names the stable overload apart
     if a.ndim == 0:
-        return _values_indices("sort", input, None, 0, False)
-    return _values_indices("sort", input, in_layout_of(a, _argsort(a, d, descending)), d,
-                           False)
+        return _values_indices(name, input, None, 0, False)
+    return _values_indices(name, input, in_layout_of(a, _argsort(a, d, descending)), d, False)
 
 
-def argsort(input, dim=-1, descending=False, stable=False):
-    return sort(input, dim, descending, stable).indices
+def argsort(input, dim=-1, descending=False, *, stable=False):
+    return sort(input, dim, descending, stable=stable).indices
 
 
 def msort(input):

@@ -1,0 +1,150 @@
+"""Norms: linalg's vector_norm (any ord) as one primitive with PyTorch's gradient at
+zero, matrix_norm ('fro', +-1, +-inf) and torch.norm built on it."""
+import builtins
+
+import numpy as np
+
+from .primitive import primitive
+from ..tensor import _wrap_dim
+from .pointwise import where, sign, abs
+from .reduction import sum, amax, amin, _make, _restore, _axis, _wide
+
+
+# ----- norms
+def _fmt_ord(p):
+    return str(int(p)) if float(p).is_integer() else ("inf" if p == np.inf else
+                                                      "-inf" if p == -np.inf else repr(p))
+
+
+def _norm_kernel(xp, a, ord, dims, keepdim, dtype):
+    if dtype is not None:
+        a = a.astype(dtype)
+    w = np.abs(_wide(a))
+    with np.errstate(all="ignore"):
+        if ord == 2:
+            r = np.sqrt(np.sum(w * w, axis=dims, keepdims=keepdim))
+        elif ord == np.inf:
+            r = np.amax(w, axis=dims, keepdims=keepdim)
+        elif ord == -np.inf:
+            r = np.amin(w, axis=dims, keepdims=keepdim)
+        elif ord == 0:
+            r = np.sum(w != 0, axis=dims, keepdims=keepdim).astype(w.dtype)
+        elif ord == 1:
+            r = np.sum(w, axis=dims, keepdims=keepdim)
+        else:
+            r = np.sum(w ** ord, axis=dims, keepdims=keepdim) ** (1.0 / ord)
+    return np.asarray(r).astype(a.dtype, copy=False)
+
+
+def _norm_vjp(g, a, out, ord, dims, keepdim, dtype):
+    """PyTorch's norm_backward, case by case (its choices at zero included)."""
+    nd = a.ndim
+    g, out = _restore(g, dims, keepdim, nd), _restore(out, dims, keepdim, nd)
+    if ord == 0:
+        return None  # PyTorch's gradient is undefined (no .grad), not zeros
+    if ord == 1:
+        return sign(a) * g
+    if ord == 2:
+        return g * where(out == 0, 0.0, a / out)
+    if ord in (np.inf, -np.inf):
+        mask = (abs(a) == out) | (a != a)
+        return sign(a) * ((g / mask.sum(dims, keepdim=True)) * mask)
+    if ord < 1:
+        scaled = sign(a) * where(a == 0, 0.0, abs(a) ** (ord - 1))
+        return scaled * g * out ** (1 - ord)
+    scale = where(out == 0, 0.0, g / out ** (ord - 1))
+    if ord < 2:
+        return sign(a) * abs(a) ** (ord - 1) * scale
+    return a * abs(a) ** (ord - 2) * scale
+
+
+def _norm_jvp(t, a, out, ord, dims, keepdim, dtype):
+    if ord == 0:
+        return out * 0.0
+    ones = _make(np.ones(out.shape, out._data.dtype))
+    return sum(_norm_vjp(ones, a, out, ord, dims, keepdim, dtype) * t, dims, keepdim)
+
+
+vector_norm_p = primitive("linalg_vector_norm", "LinalgVectorNormBackward0",
+                          forward=_norm_kernel, vjp=(_norm_vjp,), jvp=_norm_jvp)
+
+
+def linalg_vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
+    """The ord-norm of x as a vector (all of it, or over dims): sum(|x|^ord)^(1/ord), the
+    max/min of |x| for ord = +-inf, the count of nonzeros for ord = 0."""
+    if not x.dtype.is_floating_point:
+        raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor "
+                           f"as input. Got {x.dtype._legacy}")
+    if dtype is not None and not dtype.is_floating_point:
+        raise RuntimeError("linalg.vector_norm: dtype should be floating point or complex, "
+                           f"but got {dtype._legacy}")
+    ord = float(ord)
+    nd = x._data.ndim
+    dims = None if dim is None else _axis(dim, nd)
+    if ord < 0 or ord == np.inf:
+        shape = x._data.shape
+        if dims is None and x._data.size == 0:
+            raise RuntimeError(f"linalg.vector_norm cannot compute the {_fmt_ord(ord)} norm on "
+                               "an empty tensor because the operation does not have an identity")
+        for d in dims or ():
+            if shape[d] == 0:
+                raise RuntimeError(f"linalg.vector_norm cannot compute the {_fmt_ord(ord)} norm "
+                                   f"on the dimension {d}because this dimension is empty and "
+                                   "the operation does not have an identity")
+    return vector_norm_p(x, ord, dims, keepdim, None if dtype is None else dtype.np)
+
+
+def linalg_matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
+    """Matrix norms: 'fro', and the max/min absolute column (ord=+-1) or row (ord=+-inf)
+    sums. 'nuc' and +-2 need singular values: those are linalg's."""
+    nd = A._data.ndim
+    if nd < 2:
+        raise RuntimeError("linalg.matrix_norm: The input tensor A must have at least 2 "
+                           "dimensions.")
+    if not A.dtype.is_floating_point:
+        raise RuntimeError("linalg.matrix_norm: Expected a floating point or complex tensor as "
+                           f"input. Got {A.dtype._legacy}")
+    if len(dim) != 2:
+        raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got "
+                           f"{' '.join(map(str, dim))}")
+    d0, d1 = (_wrap_dim(d, nd) for d in dim)
+    if d0 == d1:
+        raise RuntimeError(f"linalg.matrix_norm: dims must be different. Got ({dim[0]}, "
+                           f"{dim[1]})")
+    if ord == "fro":
+        return linalg_vector_norm(A, 2, (d0, d1), keepdim, dtype=dtype)
+    if ord == "nuc" or ord in (2, -2):
+        from . import linalg
+        fn = getattr(linalg, "matrix_norm", None)
+        if fn is None or fn is linalg_matrix_norm:
+            raise NotImplementedError(f"linalg.matrix_norm: ord={ord!r} needs the singular "
+                                      "values (retrograd.linalg)")
+        return fn(A, ord, dim, keepdim, dtype=dtype)
+    if ord not in (1, -1, np.inf, -np.inf):
+        raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
+    if abs_(ord) == np.inf:
+        d0, d1 = d1, d0
+    if not keepdim and d0 < d1:
+        d1 -= 1
+    col = linalg_vector_norm(A, 1.0, (d0,), keepdim, dtype=dtype)
+    return (amax if ord > 0 else amin)(col, d1, keepdim)
+
+
+abs_ = builtins.abs
+
+
+def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
+    """torch.norm: the Frobenius / p-norm over all elements or dims ('nuc' is linalg's)."""
+    if p == "nuc":
+        if isinstance(dim, int):
+            dim = (dim,)
+        return linalg_matrix_norm(input, "nuc", (-2, -1) if dim is None else dim, keepdim,
+                                  dtype=dtype)
+    if isinstance(dim, int):
+        dim = (dim,)
+    if p == "fro":
+        if dim is not None and len(dim) > 2:
+            raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got "
+                               f"{' '.join(map(str, dim))}")
+        p = 2
+    return linalg_vector_norm(input, 2 if p is None else p, dim, keepdim, dtype=dtype)
