@@ -3,7 +3,7 @@ Ties, NaNs, zeros of prod/cumprod and error texts are scenario tests in test_red
 (a gradcheck at a tie of three is not a derivative)."""
 import numpy as np
 
-from opinfo_base import (Domain, T, S, OpInfo, REAL, POS, NONZERO, BOOL, TIES, UNARY)
+from opinfo_base import Domain, T, S, OpInfo, NONZERO, TIES, UNARY
 
 INF = float("inf")
 ZEROS = Domain(-2.0, 2.0, step=1.0)  # integers -2..2 as floats: zeros appear (prod, cumprod)
@@ -231,7 +231,8 @@ OPS = [
            ("var_mean",)),
     # ----- nansum / nanmean (NaNs themselves: test_reduction.py)
     OpInfo("nansum", lambda m, a, d, k: m.nansum(a, d, k),
-           lambda a, d, k: np.nansum(a, axis=_ax(a, d), keepdims=k), DIMS + [S(T(3, 4), None, False)],
+           lambda a, d, k: np.nansum(a, axis=_ax(a, d), keepdims=k),
+           DIMS + [S(T(3, 4), None, False)],
            ("nansum",), second_order=False),
     OpInfo("nanmean", lambda m, a, d, k: a.nanmean(d, k),
            lambda a, d, k: np.nanmean(a, axis=_ax(a, d), keepdims=k),
@@ -371,7 +372,8 @@ PRIM_SAMPLES = {
              ([T(2, 3, domain=ZEROS)], (0, True, None))],
     "cumsum": [([T(3, 4)], (1, False, None)), ([T(3, 4)], (0, True, None))],
     "cumprod": [([T(3, 4)], (1, None)), ([T(3, 4, domain=ZEROS)], (1, None))],
-    "amax": [([T(3, 4)], ((1,), False)), ([T(2, 3, 4)], ((0, 2), True)), ([T(3, 4)], (None, False))],
+    "amax": [([T(3, 4)], ((1,), False)), ([T(2, 3, 4)], ((0, 2), True)),
+             ([T(3, 4)], (None, False))],
     "amin": [([T(3, 4)], ((0,), True))],
     "aminmax": [([T(3, 4)], ((1,), False)), ([T(3, 4)], (None, False))],
     "select_all": [([T(3, 4)], (how,)) for how in ("max", "min", "median", "nanmedian")],
@@ -389,4 +391,3 @@ PRIM_SAMPLES = {
                        ([T(3)], lambda m, rng: (rng.integers(0, 4, size=(3, 1)), 1, True,
                                                 (3, 4)))],
 }
-_ = (POS, BOOL)  # (the shared domains, for entries to come)

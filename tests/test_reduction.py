@@ -257,7 +257,8 @@ NAN_CASES = {
     "max_all": lambda m, x: x.max(), "min_all": lambda m, x: x.min(),
     "max_dim": lambda m, x: x.max(1).values, "amax": lambda m, x: x[1:2].amax(1),
     "median_all": lambda m, x: x.median(), "median_dim": lambda m, x: x.median(1).values,
-    "nanmedian_all": lambda m, x: x.nanmedian(), "nanmedian_dim": lambda m, x: x[:2].nanmedian(1)[0],
+    "nanmedian_all": lambda m, x: x.nanmedian(),
+    "nanmedian_dim": lambda m, x: x[:2].nanmedian(1)[0],
     "nansum": lambda m, x: m.nansum(x), "nansum_dim": lambda m, x: x.nansum(1, keepdim=True),
     "nanmean": lambda m, x: x[:2].nanmean(), "nanmean_dim": lambda m, x: m.nanmean(x[:2], 0),
     "cummax": lambda m, x: x.cummax(1).values, "cummin": lambda m, x: x.cummin(1).values,
@@ -297,11 +298,14 @@ def test_logsumexp_with_infinities_matches_torch():
 VAR_CASES = {
     "var_c0": lambda m, x: x.var(correction=0), "var_unbiased_false": lambda m, x: x.var(1, False),
     "var_c2_keepdim": lambda m, x: m.var(x, 1, correction=2, keepdim=True),
-    "var_dof_zero": lambda m, x: x.var(1, correction=4), "var_dof_neg": lambda m, x: x.var(1, correction=5),
+    "var_dof_zero": lambda m, x: x.var(1, correction=4),
+    "var_dof_neg": lambda m, x: x.var(1, correction=5),
     "var_all_dof_zero": lambda m, x: x[0].var(correction=4),
     "std_at_zero": lambda m, x: x[2].std(), "std_dim_at_zero": lambda m, x: x.std(1),
     "std_c0": lambda m, x: m.std(x, 0, correction=0),
     "var_0d": lambda m, x: x[0, 0].var(correction=0),
+    "var_empty": lambda m, x: x[:0].var(1, correction=0),
+    "std_empty_all": lambda m, x: x[:0].std(),
 }
 
 
@@ -490,7 +494,8 @@ EMPTY = {
     "sum_dim": lambda m: m.zeros(0, 3).sum(0), "logsumexp": lambda m: m.zeros(2, 0).logsumexp(1),
     "median": lambda m: m.zeros(0).median(), "nanmedian": lambda m: m.zeros(2, 0).nanmedian(),
     "max_dim": lambda m: m.zeros(0, 3).max(1).values, "amax": lambda m: m.zeros(0, 3).amax(1),
-    "sort": lambda m: m.zeros(0, 3).sort(0).indices, "topk0": lambda m: m.zeros(0, 3).topk(0, 0).values,
+    "sort": lambda m: m.zeros(0, 3).sort(0).indices,
+    "topk0": lambda m: m.zeros(0, 3).topk(0, 0).values,
     "cummax": lambda m: m.zeros(2, 0).cummax(1).indices, "cumsum": lambda m: m.zeros(0).cumsum(0),
     "all": lambda m: m.zeros(0).all(), "any": lambda m: m.zeros(0, 2).any(0),
     "norm0": lambda m: _lib_fn(m, "vector_norm")(m.zeros(0), 0),

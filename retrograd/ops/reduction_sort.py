@@ -62,7 +62,8 @@ def _values_indices(name, input, idx, dim, squeeze):
         values = _NODES[name](input, idx, dim, squeeze)
         if squeeze:
             idx = idx.squeeze(dim)
-    return getattr(_rt, name.split("_")[0])((values, _make(np.array(idx, dtype=np.int64, order="K"))))
+    indices = _make(np.array(idx, dtype=np.int64, order="K"))
+    return getattr(_rt, name.split("_")[0])((values, indices))
 
 
 def _dim_of(input, dim, name, check_empty=True):

@@ -64,7 +64,10 @@ def _var_args(name, input, dim, unbiased, keepdim, correction):
     dims = None if dim is None else _axis(dim, nd)
     if dims is not None and len(dims) == 0:
         dims = None
-    if _count(dims, input._data.shape) - correction <= 0:
+    # PyTorch's reduction factor: input numel / output numel (0 for an empty input)
+    size = input._data.size
+    if size // builtins.max(1, size // builtins.max(1, _count(dims, input._data.shape))) \
+            - correction <= 0:
         warnings.warn(f"{name}(): degrees of freedom is <= 0. Correction should be strictly "
                       "less than the reduction factor (input numel divided by output numel).",
                       UserWarning, stacklevel=3)
