@@ -140,7 +140,8 @@ def test_gradient_at_ties_matches_torch(case):
 
 
 @needs_torch
-@pytest.mark.parametrize("case", ["amax_dim", "max_all", "median_all", "norm_inf"])
+@pytest.mark.parametrize("case", ["amax_dim", "max_all", "median_all", "norm_inf", "max_dim",
+                                  "sort", "cummax", "aminmax"])
 def test_gradient_at_ties_second_order(case):
     _second_order_matches(TIE_CASES[case], TIES)
 
@@ -256,6 +257,7 @@ NAN_DATA = [[1.0, NAN, 3.0, NAN], [2.0, 0.5, -1.0, 4.0], [NAN, NAN, NAN, NAN]]
 NAN_CASES = {
     "max_all": lambda m, x: x.max(), "min_all": lambda m, x: x.min(),
     "max_dim": lambda m, x: x.max(1).values, "amax": lambda m, x: x[1:2].amax(1),
+    "amax_nan": lambda m, x: x.amax(1), "amin_nan_all": lambda m, x: x.amin(),
     "median_all": lambda m, x: x.median(), "median_dim": lambda m, x: x.median(1).values,
     "nanmedian_all": lambda m, x: x.nanmedian(),
     "nanmedian_dim": lambda m, x: x[:2].nanmedian(1)[0],
@@ -268,6 +270,7 @@ NAN_CASES = {
 
 
 @needs_torch
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")  # mul's inf * 0
 @pytest.mark.parametrize("case", list(NAN_CASES))
 def test_nans_match_torch(case):
     _grads_match(NAN_CASES[case], NAN_DATA)
@@ -549,3 +552,16 @@ def test_max_min_of_two_tensors_are_maximum_minimum():
     a, b = rt.tensor([1.0, 5.0, 2.0]), rt.tensor([3.0, 4.0, 2.0])
     assert rt.max(a, b).tolist() == [3.0, 5.0, 2.0]
     assert a.min(b).tolist() == [1.0, 4.0, 2.0]
+
+
+def test_max_min_with_a_tensor_dispatch_to_maximum_minimum(monkeypatch):
+    """max(input, other) is pointwise's maximum (the real one is tested with it)."""
+    from retrograd.ops import pointwise
+    calls = []
+    monkeypatch.setattr(pointwise, "maximum", lambda a, b: calls.append("maximum") or a,
+                        raising=False)
+    monkeypatch.setattr(pointwise, "minimum", lambda a, b: calls.append("minimum") or b,
+                        raising=False)
+    a, b = rt.tensor([1.0, 5.0]), rt.tensor([3.0, 4.0])
+    assert rt.max(a, b) is a and a.min(b) is b
+    assert calls[-2:] == ["maximum", "minimum"]
