@@ -35,7 +35,7 @@ DIMS = [S(T(3, 4), 1, False), S(T(3, 4), -1, True), S(T(2, 3, 4), (0, -1), False
         S(T(4, 3, nc=True), 0, True), S(T(0, 3), 1, False)]
 DIM = [S(T(3, 4), 1, False), S(T(3, 4), -1, True), S(T(2, 3, 4), 0, False),
        S(T(2, 3, 4), -2, True), S(T(), 0, False), S(T(), -1, True), S(T(1, 3), 0, False),
-       S(T(4, 3, nc=True), 0, True), S(T(0, 3), 1, False)]
+       S(T(4, 3, nc=True), 0, True), S(T(5), 0, False), S(T(0, 3), 1, False)]
 NONEMPTY = UNARY[:4]
 
 

@@ -17,7 +17,8 @@ def _take_kernel(xp, a, idx, dim, squeeze):
     out = xp.take_along_axis(a, idx, axis=dim)
     if not idx.flags.c_contiguous and idx.shape == a.shape:  # sort: in the input's layout
         return in_layout_of(idx, out)
-    return np.ascontiguousarray(out.squeeze(dim) if squeeze else out)
+    out = out.squeeze(dim) if squeeze else out
+    return out if out.flags.c_contiguous else out.copy(order="C")  # (0-d stays 0-d)
 
 
 def _scatter_kernel(xp, g, idx, dim, squeeze, in_shape):
