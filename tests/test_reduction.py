@@ -472,6 +472,11 @@ ERRORS = {
     "norm_fro_3_dims": lambda m: m.zeros(2, 3, 4).norm("fro", (0, 1, 2)),
     "aminmax_empty": lambda m: m.zeros(2, 0).aminmax(),
     "aminmax_empty_dim": lambda m: m.zeros(2, 0).aminmax(dim=1),
+    "amax_all_dims_named_empty": lambda m: m.zeros(2, 0).amax((0, 1)),
+    "nanmedian_empty_dim": lambda m: m.zeros(2, 0).nanmedian(1),
+    "vector_norm_all_dims_named_empty": lambda m: _lib_fn(m, "vector_norm")(m.zeros(0, 2), INF,
+                                                                             (0, 1)),
+    "matrix_norm_empty_ninf": lambda m: _lib_fn(m, "matrix_norm")(m.zeros(0, 2), -INF),
     "mean_int": lambda m: m.tensor([1, 2]).mean(0),
     "nanmean_int": lambda m: m.tensor([1, 2]).nanmean(),
     "all_dim_range": lambda m: m.zeros(2).all(1),
@@ -505,6 +510,12 @@ EMPTY = {
     "norm2_dim": lambda m: _lib_fn(m, "vector_norm")(m.zeros(0, 2), 2, 0),
     "var": lambda m: m.zeros(0).var(), "aminmax": lambda m: m.zeros(2, 0).aminmax(dim=0).min,
     "matrix_norm1": lambda m: _lib_fn(m, "matrix_norm")(m.zeros(0, 2), 1),
+    "matrix_norm1_empty_rows": lambda m: _lib_fn(m, "matrix_norm")(
+        m.zeros(2, 0, requires_grad=True), 1),
+    "matrix_norm_inf_batched": lambda m: _lib_fn(m, "matrix_norm")(
+        m.zeros(3, 0, 2, requires_grad=True), INF, keepdim=True),
+    "matrix_norm_inf_empty": lambda m: _lib_fn(m, "matrix_norm")(
+        m.zeros(0, 2, requires_grad=True), INF),
 }
 
 
@@ -513,7 +524,10 @@ EMPTY = {
 def test_empty_matches_torch(case):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        _same(EMPTY[case](rt), EMPTY[case](torch))
+        r, t = EMPTY[case](rt), EMPTY[case](torch)
+    _same(r, t)
+    assert r.requires_grad == t.requires_grad and \
+        (r.grad_fn and r.grad_fn.name()) == (t.grad_fn and t.grad_fn.name())
 
 
 # ----- methods, functions, in-place variants, max(input, other)

@@ -203,13 +203,12 @@ def _amax_like(prim, name):
     def op(input, dim=(), keepdim=False):
         nd = input._data.ndim
         dims = _dims(dim, nd)
-        if not nd or len(dims) == nd:
+        if dim is None or dim == () or not nd:
             if input._data.size == 0:
                 _whole_empty_error(name)
-            dims = None
-        else:
+        else:  # dims named explicitly: PyTorch names the first empty one
             _nonempty(input, dims, name)
-        return prim(input, dims, keepdim)
+        return prim(input, None if not nd or len(dims) == nd else dims, keepdim)
     op.__name__ = op.__qualname__ = name
     return op
 

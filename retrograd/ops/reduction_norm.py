@@ -7,7 +7,7 @@ import numpy as np
 from .primitive import primitive
 from ..tensor import _wrap_dim
 from .pointwise import where, sign, abs
-from .reduction import sum, amax, amin, _make, _restore, _axis, _wide
+from .reduction import sum, amax, amin, _make, _restore, _axis, _dims, _wide
 
 
 # ----- norms
@@ -83,10 +83,11 @@ def linalg_vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
     dims = None if dim is None else _axis(dim, nd)
     if ord < 0 or ord == np.inf:
         shape = x._data.shape
-        if dims is None and x._data.size == 0:
+        named = () if dim is None or not nd else _dims(dim, nd)
+        if not named and x._data.size == 0:
             raise RuntimeError(f"linalg.vector_norm cannot compute the {_fmt_ord(ord)} norm on "
                                "an empty tensor because the operation does not have an identity")
-        for d in dims or ():
+        for d in named:
             if shape[d] == 0:
                 raise RuntimeError(f"linalg.vector_norm cannot compute the {_fmt_ord(ord)} norm "
                                    f"on the dimension {d}because this dimension is empty and "
@@ -124,6 +125,11 @@ def linalg_matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None)
         raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
     if abs_(ord) == np.inf:
         d0, d1 = d1, d0
+    if ord > 0 and A._data.shape[d1] == 0:  # PyTorch gives zeros here, outside the graph
+        shape = [1 if i in (d0, d1) else n for i, n in enumerate(A._data.shape)]
+        if not keepdim:
+            shape = [n for i, n in enumerate(shape) if i not in (d0, d1)]
+        return _make(np.zeros(shape, (A.dtype if dtype is None else dtype).np))
     if not keepdim and d0 < d1:
         d1 -= 1
     col = linalg_vector_norm(A, 1.0, (d0,), keepdim, dtype=dtype)
