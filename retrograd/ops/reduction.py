@@ -223,8 +223,9 @@ def _lower_median(a, skip_nan):
         flat = flat[~np.isnan(flat)]
     elif flat.dtype.kind == "f" and np.isnan(flat).any():
         return flat[np.isnan(flat)][0]
-    if flat.size == 0:
-        return np.array(np.nan, a.dtype)
+    if flat.size == 0:  # NaN, as PyTorch casts it to the dtype (int64: its minimum)
+        with np.errstate(all="ignore"):
+            return np.array(np.nan).astype(a.dtype)
     k = (flat.size - 1) // 2
     return np.partition(flat, k)[k]
 
@@ -255,7 +256,7 @@ def whole(input, how):
     """max()/min()/median()/nanmedian() of all elements."""
     if how in ("max", "min") and input._data.size == 0:
         _whole_empty_error(how)
-    if how in ("median", "nanmedian") and input._data.dtype.kind == "b":
+    if how in ("median", "nanmedian") and input._data.dtype.kind == "b" and input._data.size:
         raise NotImplementedError("\"median_cpu\" not implemented for 'Bool'")
     return _WHOLE_NODES[how](input, how)
 

@@ -182,9 +182,9 @@ def kthvalue(input, k, dim=-1, keepdim=False):
 
 
 def _median_dim(name, input, dim, keepdim, skip_nan):
+    d = _dim_of(input, dim, "median")  # (nanmedian's errors say median too)
     if input._data.dtype.kind == "b":
         raise NotImplementedError("\"median_out\" not implemented for 'Bool'")
-    d = _dim_of(input, dim, "median")  # (nanmedian's errors say median too)
     a = input._data
     if a.ndim == 0:
         return _values_indices(name, input, None, 0, False)
