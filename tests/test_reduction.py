@@ -331,6 +331,9 @@ def test_var_std_second_order():
     _second_order_matches(lambda m, x: x.var(1), data)
     _second_order_matches(lambda m, x: x.std(), data)
     _second_order_matches(lambda m, x: (lambda r: r[0] * 3 + r[1])(m.std_mean(x, 1)), data)
+    # one element along a dim that was named: PyTorch's dim case (2 / 0), not its all case
+    _second_order_matches(lambda m, x: x.var(0), [1.5])
+    _second_order_matches(lambda m, x: x.var((0, 1)), [[1.5]])
 
 
 @needs_torch

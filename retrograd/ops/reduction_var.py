@@ -7,7 +7,7 @@ import numpy as np
 
 from .primitive import primitive
 from .pointwise import where
-from .reduction import sum, _make, _restore, _count, _axis, _wide, _grad_to_input
+from .reduction import sum, _make, _restore, _count, _dims, _wide, _grad_to_input
 
 
 # ----- var / std
@@ -61,9 +61,8 @@ def _var_args(name, input, dim, unbiased, keepdim, correction):
     if correction is None:
         correction = 0 if unbiased is False else 1
     nd = input._data.ndim
-    dims = None if dim is None else _axis(dim, nd)
-    if dims is not None and len(dims) == 0:
-        dims = None
+    # dims None is PyTorch's "no dim given" (its own gradient case); a 0-d tensor too
+    dims = None if dim is None or nd == 0 else _dims(dim, nd)
     # PyTorch's reduction factor: input numel / output numel (0 for an empty input)
     size = input._data.size
     if size // builtins.max(1, size // builtins.max(1, _count(dims, input._data.shape))) \
