@@ -327,6 +327,7 @@ def test_var_std_match_torch(case):
 
 @needs_torch
 @pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")  # mul's inf * 0
+@pytest.mark.filterwarnings("ignore::UserWarning")  # degrees of freedom <= 0: both warn
 def test_var_std_second_order():
     data = [[1.0, 2.0, 4.0, 7.0], [0.5, -1.0, 2.0, 0.0]]
     _second_order_matches(lambda m, x: x.var(1), data)
