@@ -378,9 +378,11 @@ PRIM_SAMPLES = {
     "aminmax": [([T(3, 4)], ((1,), False)), ([T(3, 4)], (None, False))],
     "select_all": [([T(3, 4)], (how,)) for how in ("max", "min", "median", "nanmedian")],
     "logsumexp": [([T(3, 4)], ((1,), False)), ([T(2, 3, 4)], ((0, 2), True))],
-    "var": [([T(3, 4)], ((1,), 1, False)), ([T(3, 4)], (None, 0, False))],
+    "var": [([T(3, 4)], ((1,), 1, False)), ([T(3, 4)], (None, 0, False)),
+            ([T(3, 4)], (None, 1, True))],
     "std": [([T(3, 4)], ((0,), 1, True)), ([T(3, 4)], (None, 1, False))],
-    "var_mean": [([T(3, 4)], ((1,), 1, False, False)), ([T(3, 4)], (None, 0, False, True))],
+    "var_mean": [([T(3, 4)], ((1,), 1, False, False)), ([T(3, 4)], (None, 0, False, True)),
+                 ([T(3, 4)], (None, 1, True, False))],
     "nansum": [([T(3, 4)], ((1,), False)), ([T(3, 4)], (None, False))],
     "linalg_vector_norm": [([T(3, 4, domain=NONZERO)], (p, d, False, None)) for p, d in
                            [(2.0, None), (1.0, (1,)), (INF, (0,)), (3.0, None), (0.5, (1,)),

@@ -38,9 +38,7 @@ def _std_vjp(g, a, out, dims, correction, keepdim):
 
 def _var_jvp(t, a, out, dims, correction, keepdim):
     ones = _make(np.ones(out.shape, out._data.dtype))
-    return sum(_var_vjp(ones, a, out, dims, correction, keepdim) * t,
-               dims, keepdim) if dims is not None else sum(_var_vjp(ones, a, out, None,
-                                                                    correction, False) * t)
+    return sum(_var_vjp(ones, a, out, dims, correction, keepdim) * t, dims, keepdim)
 
 
 var_p = primitive("var", "VarBackward0", forward=_var_kernel, vjp=(_var_vjp,), jvp=_var_jvp)
@@ -102,7 +100,7 @@ def _var_mean_vjp(grads, a, outs, dims, correction, keepdim, root):
 
 def _var_mean_jvp(t, a, outs, dims, correction, keepdim, root):
     first = (std_p if root else var_p).jvp(t, a, outs[0], dims, correction, keepdim)
-    m = sum(t, dims, keepdim) / _count(dims, a.shape) if dims is not None else t.mean()
+    m = sum(t, dims, keepdim) / _count(dims, a.shape)
     return first, m
 
 
