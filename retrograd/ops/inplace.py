@@ -44,9 +44,12 @@ def apply_inplace(self, result):
     self._data[...] = result._data
     self._bump_version()
     if result._requires_grad and STATE.enabled:
+        old_fn = self.grad_fn
         self.grad_fn = result.grad_fn
         self._output_nr = result._output_nr
         self._requires_grad = True
+        if old_fn is not None:
+            self._grad_fn_changed(old_fn)
     return self
 
 
