@@ -106,6 +106,18 @@ def test_named_tuple_repr_fields_and_unpacking(case):
     assert getattr(rt.return_types, type(r).__name__) is type(r)
 
 
+@needs_torch
+def test_every_pytorch_return_type_exists_with_its_fields():
+    ours = {n for n in dir(rt.return_types) if not n.startswith("_")}
+    theirs = {n for n in dir(torch.return_types) if not n.startswith("_") and
+              hasattr(getattr(torch.return_types, n), "n_fields")}
+    assert theirs <= ours
+    for name in theirs:
+        t_cls, r_cls = getattr(torch.return_types, name), getattr(rt.return_types, name)
+        values = tuple(range(t_cls.n_fields))
+        assert repr(r_cls(values)) == repr(t_cls(values))
+
+
 def test_named_tuple_from_a_sequence():
     r = rt.return_types.max((rt.tensor(1.0), rt.tensor(0)))
     assert r.values.item() == 1.0 and r.indices.item() == 0 and r.n_fields == 2
