@@ -600,3 +600,21 @@ def test_max_min_with_a_tensor_dispatch_to_maximum_minimum(monkeypatch):
     a, b = rt.tensor([1.0, 5.0]), rt.tensor([3.0, 4.0])
     assert rt.max(a, b) is a and a.min(b) is b
     assert calls[-2:] == ["maximum", "minimum"]
+
+
+NUMPY_NAMES = {
+    "sum": lambda m, x: x.sum(axis=1, keepdims=True), "mean": lambda m, x: m.mean(x, axis=0),
+    "amax": lambda m, x: m.amax(x, axis=(0, 1)), "max": lambda m, x: x.max(axis=1).values,
+    "argmin": lambda m, x: x.argmin(axis=0, keepdims=True), "std": lambda m, x: x.std(axis=1),
+    "cumsum": lambda m, x: m.cumsum(x, axis=1), "sort": lambda m, x: x.sort(axis=0).indices,
+    "logsumexp": lambda m, x: x.logsumexp(axis=1, keepdims=True),
+    "all": lambda m, x: (x > 0).all(axis=1), "median": lambda m, x: x.median(axis=1).values,
+    "input_keyword": lambda m, x: m.sum(input=x, dim=0),
+}
+
+
+@needs_torch
+@pytest.mark.parametrize("case", list(NUMPY_NAMES))
+def test_numpy_argument_names_as_pytorch_accepts(case):
+    (r, _), (t, _) = _both(NUMPY_NAMES[case], [[0.5, 2.0, -1.0], [3.0, 1.5, 0.25]])
+    _same(r, t)

@@ -3,6 +3,8 @@ nansum, the no-gradient reductions (all/any, argmax...), the helpers the family 
 the family's exports. prod and the cumulative ops are in reduction_cum.py, var/std in
 reduction_var.py, norms in reduction_norm.py, values-with-indices ops (max over a dim,
 sort, topk, ...) in reduction_sort.py."""
+import functools
+
 import numpy as np
 
 from .primitive import primitive, LINEAR, FLOAT
@@ -102,8 +104,14 @@ class _Unset:
 _UNSET = _Unset()
 
 
-def sum(a, dim=_UNSET, keepdim=False, *, dtype=None):
-    """The sum over all elements or dims; integers and bools add up in int64."""
+def sum(input, dim=_UNSET, keepdim=False, *, dtype=None, axis=_UNSET, keepdims=None):
+    """The sum over all elements or dims; integers and bools add up in int64 (``axis`` and
+    ``keepdims`` are NumPy's names, which PyTorch accepts too)."""
+    a = input
+    if axis is not _UNSET:
+        dim = axis
+    if keepdims is not None:
+        keepdim = keepdims
     nd = a._data.ndim
     extra = () if dtype is None else (dtype.np,)
     if dim is _UNSET:
@@ -114,8 +122,13 @@ def sum(a, dim=_UNSET, keepdim=False, *, dtype=None):
     return sum_dim_p(a, dims if nd else None, keepdim, a._data.shape, *extra)
 
 
-def mean(a, dim=_UNSET, keepdim=False, *, dtype=None):
+def mean(input, dim=_UNSET, keepdim=False, *, dtype=None, axis=_UNSET, keepdims=None):
     """The mean over all elements or dims (floating point only, or with dtype=)."""
+    a = input
+    if axis is not _UNSET:
+        dim = axis
+    if keepdims is not None:
+        keepdim = keepdims
     rdt = a.dtype if dtype is None else dtype
     if not rdt.is_floating_point:
         raise RuntimeError(
@@ -391,12 +404,27 @@ from .reduction_norm import norm, linalg_vector_norm, linalg_matrix_norm  # noqa
 from .inplace import inplace_method as _inplace  # noqa: E402
 
 
+def _numpy_names(fn):
+    """``fn`` also taking NumPy's ``axis=`` and ``keepdims=``, as PyTorch's argument parser
+    accepts them for ``dim`` and ``keepdim`` (``x.max(axis=0)``)."""
+    @functools.wraps(fn)
+    def call(*args, **kwargs):
+        if kwargs:
+            if "axis" in kwargs:
+                kwargs["dim"] = kwargs.pop("axis")
+            if "keepdims" in kwargs:
+                kwargs["keepdim"] = kwargs.pop("keepdims")
+        return fn(*args, **kwargs)
+    return call
+
+
 # ----- what this family adds to the namespace (``retrograd.X``) and to Tensor's methods;
 # ops/__init__.py merges every family's (the entries in its own _METHODS table came first)
 __all__ = ["prod", "amax", "amin", "max", "min", "argmax", "argmin", "var", "std", "var_mean",
            "std_mean", "norm", "logsumexp", "cumsum", "cumprod", "cummax", "cummin", "all",
            "any", "count_nonzero", "median", "nanmedian", "nansum", "nanmean", "sort",
            "argsort", "msort", "topk", "kthvalue", "aminmax", "mode"]
+globals().update({name: _numpy_names(globals()[name]) for name in __all__})
 METHODS = {name: globals()[name] for name in __all__
            if name not in ("var_mean", "std_mean")}
 METHODS.update({"cumsum_": _inplace(cumsum), "cumprod_": _inplace(cumprod)})

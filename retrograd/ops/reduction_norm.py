@@ -141,6 +141,9 @@ abs_ = builtins.abs
 
 def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
     """torch.norm: the Frobenius / p-norm over all elements or dims ('nuc' is linalg's)."""
+    if out is not None:
+        raise NotImplementedError("norm(out=...): retrograd's ops do not write into out= "
+                                  "tensors; use the returned tensor")
     if p == "nuc":
         if isinstance(dim, int):
             dim = (dim,)

@@ -94,7 +94,7 @@ def _pick(order, pos, dim):
 
 # ----- max / min
 def _extreme(name, np_arg, whole_name, maximum_name):
-    def op(input, dim=None, keepdim=False, *, out=None):
+    def op(input, dim=None, keepdim=False):
         if isinstance(dim, Tensor):  # max(input, other): the elementwise maximum
             from . import pointwise
             return getattr(pointwise, maximum_name)(input, dim)
