@@ -618,3 +618,27 @@ NUMPY_NAMES = {
 def test_numpy_argument_names_as_pytorch_accepts(case):
     (r, _), (t, _) = _both(NUMPY_NAMES[case], [[0.5, 2.0, -1.0], [3.0, 1.5, 0.25]])
     _same(r, t)
+
+
+@needs_torch
+@pytest.mark.parametrize("ord", ["nuc", 2, -2])
+@pytest.mark.parametrize("dim,keepdim", [((-2, -1), False), ((0, 2), True), ((2, 0), False)])
+def test_singular_value_norms_go_through_linalg_svdvals(monkeypatch, ord, dim, keepdim):
+    """'nuc' and +-2 take linalg's svdvals (stood in for here by NumPy's); shapes, values
+    and the reductions around it as PyTorch's."""
+    from retrograd.ops import linalg
+    monkeypatch.setattr(linalg, "svdvals", lambda A: rt.tensor(
+        np.linalg.svd(A._data, compute_uv=False)), raising=False)
+    data = np.random.default_rng(0).standard_normal((3, 2, 4))
+    r = _lib_fn(rt, "matrix_norm")(rt.tensor(data), ord, dim, keepdim)
+    t = _lib_fn(torch, "matrix_norm")(torch.tensor(data), ord, dim, keepdim)
+    _same(r, t)
+    if dim == (-2, -1) and not keepdim:
+        _same(rt.norm(rt.tensor(data[0]), "nuc"), torch.norm(torch.tensor(data[0]), "nuc"))
+
+
+def test_singular_value_norms_need_linalg():
+    from retrograd.ops import linalg
+    if getattr(linalg, "svdvals", None) is None and not hasattr(rt, "linalg"):
+        with pytest.raises(NotImplementedError):
+            _lib_fn(rt, "matrix_norm")(rt.ones(2, 2), "nuc")
