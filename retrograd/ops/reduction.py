@@ -35,11 +35,16 @@ def _restore(t, dims, keepdim, nd):
 
 # ``dtype`` (sum(x, dtype=...)) is cast inside the node, as PyTorch does: no ToCopy node,
 # and the engine casts the gradient back to the input's dtype.
-def _sum_kernel(xp, a, dims, keepdim, in_shape, dtype=None):
+def _accumulator(a, dtype):
+    """The dtype a sum or product runs in: the one asked for, else int64 for integers and
+    bools (as PyTorch's), else the input's."""
     if dtype is not None:
-        a = a.astype(dtype)
-    # Integer and bool sums accumulate in int64, as PyTorch's do.
-    dt = np.int64 if a.dtype.kind in "biu" else None
+        return a.astype(dtype), dtype
+    return a, (np.int64 if a.dtype.kind in "biu" else None)
+
+
+def _sum_kernel(xp, a, dims, keepdim, in_shape, dtype=None):
+    a, dt = _accumulator(a, dtype)
     return xp.sum(a, axis=dims, keepdims=keepdim, dtype=dt)
 
 
@@ -311,10 +316,8 @@ def logsumexp(input, dim=None, keepdim=False):
 
 # ----- nansum / nanmean
 def _nansum_kernel(xp, a, dims, keepdim, dtype=None):
-    if dtype is not None:
-        a = a.astype(dtype)
-    return xp.nansum(a, axis=dims, keepdims=keepdim,
-                     dtype=np.int64 if a.dtype.kind in "biu" else None)
+    a, dt = _accumulator(a, dtype)
+    return xp.nansum(a, axis=dims, keepdims=keepdim, dtype=dt)
 
 
 nansum_p = primitive("nansum", "NansumBackward0", forward=_nansum_kernel,

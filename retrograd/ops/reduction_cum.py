@@ -7,16 +7,14 @@ from ..autograd.grad_mode import STATE
 from ..tensor import _wrap_dim
 from .. import dtypes as _dt
 from .pointwise import where
-from .reduction import sum, _make, _quiet, _positions
+from .reduction import sum, _make, _quiet, _positions, _accumulator
 from .reduction_sort import _take_p
 
 
 # ----- prod: PyTorch's gradient, exact with zeros (the product of the other elements)
 def _prod_kernel(xp, a, dim, keepdim, dtype):
-    if dtype is not None:
-        a = a.astype(dtype)
-    return xp.prod(a, axis=dim, keepdims=keepdim,
-                   dtype=np.int64 if a.dtype.kind in "biu" else None)
+    a, dt = _accumulator(a, dtype)
+    return xp.prod(a, axis=dim, keepdims=keepdim, dtype=dt)
 
 
 def _flip(t, dim):
