@@ -501,6 +501,14 @@ ERRORS = {
                                                                              (0, 1)),
     "matrix_norm_empty_ninf": lambda m: _lib_fn(m, "matrix_norm")(m.zeros(0, 2), -INF),
     "mean_int": lambda m: m.tensor([1, 2]).mean(0),
+    "mean_int_dtype": lambda m: m.ones(2).mean(dtype=m.int64),
+    "cumsum_bool_dtype": lambda m: m.ones(2).cumsum(0, dtype=m.bool),
+    "cumprod_bool_dtype": lambda m: m.ones(2, dtype=m.bool).cumprod(0, dtype=m.bool),
+    "norm_narrowing": lambda m: m.ones(2, 2).norm(p=1, dim=1, dtype=m.float16),
+    "vector_norm_narrowing": lambda m: _lib_fn(m, "vector_norm")(
+        m.ones(2, dtype=m.float64), dtype=m.float32),
+    "matrix_norm_narrowing": lambda m: _lib_fn(m, "matrix_norm")(
+        m.ones(2, 2, dtype=m.float64), 1, dtype=m.float16),
     "nanmean_int": lambda m: m.tensor([1, 2]).nanmean(),
     "all_dim_range": lambda m: m.zeros(2).all(1),
     "count_nonzero_range": lambda m: m.zeros(2).count_nonzero(1),

@@ -137,8 +137,8 @@ def mean(input, dim=_UNSET, keepdim=False, *, dtype=None, axis=_UNSET, keepdims=
     rdt = a.dtype if dtype is None else dtype
     if not rdt.is_floating_point:
         raise RuntimeError(
-            "mean(): could not infer output dtype. Input dtype must be either a floating "
-            f"point or complex dtype. Got: {rdt._legacy}")
+            f"mean(): could not infer output dtype. {'Input' if dtype is None else 'Optional'}"
+            f" dtype must be either a floating point or complex dtype. Got: {rdt._legacy}")
     nd = a._data.ndim
     extra = () if dtype is None else (dtype.np,)
     if dim is _UNSET:

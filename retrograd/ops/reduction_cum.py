@@ -171,12 +171,19 @@ def _cum_dim(input, dim, name):
     return _wrap_dim(dim, input._data.ndim)
 
 
+def _check_cum_dtype(name, dtype):
+    if dtype is not None and dtype.np.kind == "b":
+        raise NotImplementedError(f"\"{name}_out_cpu\" not implemented for 'Bool'")
+
+
 def cumsum(input, dim=None, *, dtype=None):
     """Running sums along dim; integers and bools accumulate in int64."""
+    _check_cum_dtype("cumsum", dtype)
     return cumsum_p(input, _cum_dim(input, dim, "cumsum"), False,
                     None if dtype is None else dtype.np)
 
 
 def cumprod(input, dim=None, *, dtype=None):
     """Running products along dim; the gradient is exact where elements are zero."""
+    _check_cum_dtype("cumprod", dtype)
     return cumprod_p(input, _cum_dim(input, dim, "cumprod"), None if dtype is None else dtype.np)

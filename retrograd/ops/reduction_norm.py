@@ -78,6 +78,7 @@ def linalg_vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
     if dtype is not None and not dtype.is_floating_point:
         raise RuntimeError("linalg.vector_norm: dtype should be floating point or complex, "
                            f"but got {dtype._legacy}")
+    _check_narrowing("vector_norm", x, dtype)
     ord = float(ord)
     nd = x._data.ndim
     dims = None if dim is None else _axis(dim, nd)
@@ -93,6 +94,14 @@ def linalg_vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
                                    f"on the dimension {d}because this dimension is empty and "
                                    "the operation does not have an identity")
     return vector_norm_p(x, ord, dims, keepdim, None if dtype is None else dtype.np)
+
+
+def _check_narrowing(name, x, dtype):
+    if dtype is not None and dtype.is_floating_point and \
+            x._data.dtype.itemsize > dtype.np.itemsize:
+        raise RuntimeError(f"linalg.{name}: the dtype of the input ({x.dtype._legacy}) should "
+                           "be convertible without narrowing to the specified dtype "
+                           f"({dtype._legacy})")
 
 
 def linalg_matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
@@ -112,6 +121,7 @@ def linalg_matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None)
     if d0 == d1:
         raise RuntimeError(f"linalg.matrix_norm: dims must be different. Got ({dim[0]}, "
                            f"{dim[1]})")
+    _check_narrowing("matrix_norm", A, dtype)
     if ord == "fro":
         return linalg_vector_norm(A, 2, (d0, d1), keepdim, dtype=dtype)
     if ord == "nuc" or ord in (2, -2):
