@@ -380,6 +380,7 @@ DTYPE_CASES = {
     "cumsum_dtype_float": lambda m: m.cumsum(m.tensor([1, 2]), 0, dtype=m.float64),
     "cumprod_uint8": lambda m: m.tensor([3, 4], dtype=m.uint8).cumprod(0),
     "cumprod_half": lambda m: m.tensor([3, 4], dtype=m.float16).cumprod(0),
+    "cumsum_half_accumulates_in_float": lambda m: m.full((5000,), 0.5, dtype=m.float16).cumsum(0),
     "sum_bool": lambda m: m.tensor([True, True]).sum(),
     "nansum_int": lambda m: m.nansum(m.tensor([1, 2], dtype=m.int16)),
     "amax_int": lambda m: m.tensor([[1, 5]], dtype=m.int16).amax(1),

@@ -95,10 +95,12 @@ def _cum_kernel(ufunc):
             a = a.astype(np.int64)
         if a.ndim == 0:
             return a.copy()
-        if params[:-1] and params[0]:  # reverse: accumulate from the end
+        acc = np.float32 if a.dtype == np.float16 else a.dtype  # PyTorch's accumulator
+        reverse = params[:-1] and params[0]  # accumulate from the end (cumsum's backward)
+        if reverse:
             a = xp.flip(a, dim)
-            return np.ascontiguousarray(xp.flip(ufunc.accumulate(a, axis=dim, dtype=a.dtype), dim))
-        return np.ascontiguousarray(ufunc.accumulate(a, axis=dim, dtype=a.dtype))
+        r = ufunc.accumulate(a, axis=dim, dtype=acc).astype(a.dtype, copy=False)
+        return np.ascontiguousarray(xp.flip(r, dim) if reverse else r)
     return kernel
 
 
