@@ -221,7 +221,7 @@ def _amax_like(prim, name):
     def op(input, dim=(), keepdim=False):
         nd = input._data.ndim
         dims = _dims(dim, nd)
-        if dim is None or dim == () or not nd:
+        if dim is None or (isinstance(dim, (tuple, list)) and not dim) or not nd:
             if input._data.size == 0:
                 _whole_empty_error(name)
         else:  # dims named explicitly: PyTorch names the first empty one

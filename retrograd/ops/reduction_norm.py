@@ -180,11 +180,11 @@ def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
         raise NotImplementedError("norm(out=...): retrograd's ops do not write into out= "
                                   "tensors; use the returned tensor")
     if p == "nuc":
-        if isinstance(dim, int):
+        if dim is not None and not isinstance(dim, (tuple, list)):
             dim = (dim,)
         return linalg_matrix_norm(input, "nuc", (-2, -1) if dim is None else dim, keepdim,
                                   dtype=dtype)
-    if isinstance(dim, int):
+    if dim is not None and not isinstance(dim, (tuple, list)):
         dim = (dim,)
     if p == "fro":
         if dim is not None and len(dim) > 2:
