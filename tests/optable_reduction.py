@@ -171,6 +171,11 @@ OPS = [
     OpInfo("min_dim", lambda m, a, d, k: a.min(dim=d, keepdim=k)[0],
            lambda a, d, k: np.amin(a, axis=_ax(a, d), keepdims=k), DIM, ("take_values",),
            second_order=False),
+    OpInfo("max_other", lambda m, a, b: m.max(a, b), np.maximum,
+           [S(T(3, 4), T(3, 4)), S(T(3, 1), T(4)), S(T(), T(2, 3)), S(T(4, 3, nc=True), T(3))],
+           ("maximum",), second_order=False),
+    OpInfo("min_other", lambda m, a, b: a.min(b), np.minimum,
+           [S(T(3, 4), T(3, 4)), S(T(0, 3), T(3))], ("minimum",), second_order=False),
     OpInfo("max_dim_indices", lambda m, a, d, k: m.max(a, d, k).indices,
            lambda a, d, k: np.zeros((), np.int64) if a.ndim == 0 else
            np.argmax(a, axis=d, keepdims=k), DIM[:-1], (), differentiable=False),

@@ -597,11 +597,20 @@ def test_inplace_cumsum_cumprod_match_torch():
         assert res[0] == res[1]
 
 
-@pytest.mark.skipif(not hasattr(rt, "maximum"), reason="maximum arrives with ops/pointwise.py")
-def test_max_min_of_two_tensors_are_maximum_minimum():
-    a, b = rt.tensor([1.0, 5.0, 2.0]), rt.tensor([3.0, 4.0, 2.0])
-    assert rt.max(a, b).tolist() == [3.0, 5.0, 2.0]
-    assert a.min(b).tolist() == [1.0, 4.0, 2.0]
+@needs_torch
+@pytest.mark.parametrize("fn", [lambda m, a, b: m.max(a, b), lambda m, a, b: a.min(b),
+                                lambda m, a, b: m.max(a, other=b) * m.min(b, a)])
+def test_max_min_of_two_tensors_match_torch(fn):
+    res = []
+    for m in (rt, torch):
+        a = m.tensor([1.0, 5.0, 2.0, NAN], requires_grad=True)
+        b = m.tensor([3.0, 4.0, 2.0, 1.0], requires_grad=True)
+        y = fn(m, a, b)
+        y.backward(m.ones(4))
+        res.append((y.detach().numpy(), y.grad_fn.name(), a.grad.numpy(), b.grad.numpy()))
+    assert res[0][1] == res[1][1]
+    for r, t in zip(res[0][::2] + res[0][3:], res[1][::2] + res[1][3:]):
+        _same(r, t)
 
 
 def test_max_min_with_a_tensor_dispatch_to_maximum_minimum(monkeypatch):

@@ -94,10 +94,10 @@ def _pick(order, pos, dim):
 
 # ----- max / min
 def _extreme(name, np_arg, whole_name, maximum_name):
-    def op(input, dim=None, keepdim=False):
-        if isinstance(dim, Tensor):  # max(input, other): the elementwise maximum
+    def op(input, dim=None, keepdim=False, *, other=None):
+        if other is not None or isinstance(dim, Tensor):  # max(input, other): maximum
             from . import pointwise
-            return getattr(pointwise, maximum_name)(input, dim)
+            return getattr(pointwise, maximum_name)(input, dim if other is None else other)
         if dim is None:
             return whole(input, whole_name)
         d = _dim_of(input, dim, name)
