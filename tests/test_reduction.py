@@ -134,6 +134,7 @@ TIE_CASES = {
     "max_all": lambda m, x: x.max(), "min_all": lambda m, x: m.min(x),
     "max_dim": lambda m, x: x.max(1).values, "min_dim": lambda m, x: x.min(0).values,
     "median_all": lambda m, x: x.median(), "median_dim": lambda m, x: x.median(1).values,
+    "kthvalue": lambda m, x: x.kthvalue(2, 1).values, "kthvalue0": lambda m, x: x.kthvalue(2, 0)[0],
     "nanmedian_all": lambda m, x: x.nanmedian(), "mode": lambda m, x: x.mode(1).values,
     "cummax": lambda m, x: x.cummax(1).values, "cummin": lambda m, x: m.cummin(x, 0).values,
     "sort": lambda m, x: x.sort(1).values, "sort_desc": lambda m, x: x.sort(0, True).values,
@@ -171,6 +172,9 @@ INDEX_CASES = {
     "sort_desc": lambda m, x: x.sort(1, descending=True).indices,
     "sort_stable": lambda m, x: x.sort(dim=0, stable=True).indices,
     "argsort_desc": lambda m, x: m.argsort(x, 0, descending=True),
+    "kthvalue": lambda m, x: x.kthvalue(3, 1).indices,
+    "kthvalue0": lambda m, x: m.kthvalue(x, 2, 0, keepdim=True).indices,
+    "kthvalue_last": lambda m, x: x.kthvalue(7, -1).indices,
 }
 
 
@@ -185,14 +189,14 @@ def test_indices_at_ties_match_torch(case, dtype):
 
 
 @needs_torch
-@pytest.mark.parametrize("case", ["topk", "topk_smallest", "kthvalue"])
-def test_topk_kthvalue_at_ties_point_at_the_values(case):
-    """Values equal PyTorch's; among equal elements PyTorch's index comes out of its
-    quickselect, ours is the first (stable) one: either points at the same value."""
+@pytest.mark.parametrize("case", ["topk", "topk_smallest"])
+def test_topk_at_ties_points_at_the_values(case):
+    """Values equal PyTorch's; among equal elements PyTorch's index comes out of libstdc++'s
+    nth_element/partial_sort, ours is the first (stable) one: both point at equal values."""
     data = np.random.default_rng(3).integers(-2, 3, size=(5, 6)).astype("float64")
-    calls = {"topk": lambda m, x: m.topk(x, 3, 1), "topk_smallest": lambda m, x: x.topk(
-        2, 0, largest=False), "kthvalue": lambda m, x: x.kthvalue(3, 1, keepdim=True)}
-    dim = {"topk": 1, "topk_smallest": 0, "kthvalue": 1}[case]
+    calls = {"topk": lambda m, x: m.topk(x, 3, 1),
+             "topk_smallest": lambda m, x: x.topk(2, 0, largest=False)}
+    dim = {"topk": 1, "topk_smallest": 0}[case]
     (r, rx), (t, tx) = _both(calls[case], data)
     _same(r.values, t.values)
     _same(rx.gather(dim, r.indices) if hasattr(rx, "gather") else
@@ -271,6 +275,7 @@ NAN_CASES = {
     "max_dim": lambda m, x: x.max(1).values, "amax": lambda m, x: x[1:2].amax(1),
     "amax_nan": lambda m, x: x.amax(1), "amin_nan_all": lambda m, x: x.amin(),
     "median_all": lambda m, x: x.median(), "median_dim": lambda m, x: x.median(1).values,
+    "kthvalue": lambda m, x: x.kthvalue(2, 1).values, "kthvalue0": lambda m, x: x.kthvalue(2, 0)[0],
     "nanmedian_all": lambda m, x: x.nanmedian(),
     "nanmedian_dim": lambda m, x: x[:2].nanmedian(1)[0],
     "nansum": lambda m, x: m.nansum(x), "nansum_dim": lambda m, x: x.nansum(1, keepdim=True),
@@ -294,7 +299,9 @@ def test_nans_match_torch(case):
                                 lambda m, x: x[:2].nanmedian(1).indices,
                                 lambda m, x: x.cummax(1).indices, lambda m, x: x.cummin(1)[1],
                                 lambda m, x: x.sort(1).indices, lambda m, x: x.mode(1).indices,
-                                lambda m, x: x.sort(1, descending=True).indices])
+                                lambda m, x: x.sort(1, descending=True).indices,
+                                lambda m, x: x.kthvalue(2, 1).indices,
+                                lambda m, x: x.kthvalue(4, 1).indices])
 def test_nan_indices_match_torch(fn):
     (r, _), (t, _) = _both(fn, NAN_DATA, grad=False)
     _same(r, t)
@@ -668,3 +675,17 @@ def test_singular_value_norms_need_linalg():
     if getattr(linalg, "svdvals", None) is None and not hasattr(rt, "linalg"):
         with pytest.raises(NotImplementedError):
             _lib_fn(rt, "matrix_norm")(rt.ones(2, 2), "nuc")
+
+
+
+@needs_torch
+def test_kthvalue_picks_pytorchs_element_among_equal_ones():
+    """kthvalue runs PyTorch's quickselect: among equal elements it reports the same index,
+    on long rows too."""
+    rng = np.random.default_rng(11)
+    for n, k in [(5, 2), (40, 17), (300, 1), (300, 150), (257, 257)]:
+        data = rng.integers(0, 4, size=(3, n)).astype("float64")
+        data[rng.random(data.shape) < 0.05] = NAN
+        (r, _), (t, _) = _both(lambda m, x: x.kthvalue(k, 1), data, grad=False)
+        _same(r.indices, t.indices)
+        _same(r.values, t.values)
