@@ -175,6 +175,10 @@ INDEX_CASES = {
     "kthvalue": lambda m, x: x.kthvalue(3, 1).indices,
     "kthvalue0": lambda m, x: m.kthvalue(x, 2, 0, keepdim=True).indices,
     "kthvalue_last": lambda m, x: x.kthvalue(7, -1).indices,
+    "topk": lambda m, x: x.topk(3, 1).indices, "topk0": lambda m, x: m.topk(x, 4, 0)[1],
+    "topk_smallest": lambda m, x: x.topk(2, 1, largest=False).indices,
+    "topk_unsorted": lambda m, x: x.topk(5, 1, sorted=False).indices,
+    "topk_unsorted_smallest": lambda m, x: x.topk(6, 0, False, False).indices,
 }
 
 
@@ -189,14 +193,16 @@ def test_indices_at_ties_match_torch(case, dtype):
 
 
 @needs_torch
-@pytest.mark.parametrize("case", ["topk", "topk_smallest"])
-def test_topk_at_ties_points_at_the_values(case):
-    """Values equal PyTorch's; among equal elements PyTorch's index comes out of libstdc++'s
-    nth_element/partial_sort, ours is the first (stable) one: both point at equal values."""
-    data = np.random.default_rng(3).integers(-2, 3, size=(5, 6)).astype("float64")
+@pytest.mark.parametrize("case", ["topk", "topk_smallest", "topk_long_k"])
+def test_topk_where_pytorch_heap_selects_points_at_the_values(case):
+    """Where PyTorch runs std::partial_sort (k * 64 <= n) or std::sort's introsort (k > 17),
+    equal elements keep their order here: the values are PyTorch's, the indices point at
+    equal values (the same ones when there are no ties)."""
+    data = np.random.default_rng(3).integers(-2, 3, size=(5, 200)).astype("float64")
     calls = {"topk": lambda m, x: m.topk(x, 3, 1),
-             "topk_smallest": lambda m, x: x.topk(2, 0, largest=False)}
-    dim = {"topk": 1, "topk_smallest": 0}[case]
+             "topk_smallest": lambda m, x: x.topk(2, 1, largest=False),
+             "topk_long_k": lambda m, x: x.topk(20, 1)}
+    dim = 1
     (r, rx), (t, tx) = _both(calls[case], data)
     _same(r.values, t.values)
     _same(rx.gather(dim, r.indices) if hasattr(rx, "gather") else
@@ -687,5 +693,18 @@ def test_kthvalue_picks_pytorchs_element_among_equal_ones():
         data = rng.integers(0, 4, size=(3, n)).astype("float64")
         data[rng.random(data.shape) < 0.05] = NAN
         (r, _), (t, _) = _both(lambda m, x: x.kthvalue(k, 1), data, grad=False)
+        _same(r.indices, t.indices)
+        _same(r.values, t.values)
+
+
+
+@needs_torch
+def test_topk_picks_pytorchs_elements_among_equal_ones():
+    rng = np.random.default_rng(12)
+    for n, k, largest, srt in [(5, 2, True, True), (40, 17, False, True), (63, 1, True, True),
+                               (100, 30, True, False), (9, 9, False, False)]:
+        data = rng.integers(0, 4, size=(3, n)).astype("float64")
+        data[rng.random(data.shape) < 0.05] = NAN
+        (r, _), (t, _) = _both(lambda m, x: x.topk(k, 1, largest, srt), data, grad=False)
         _same(r.indices, t.indices)
         _same(r.values, t.values)

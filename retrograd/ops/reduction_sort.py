@@ -7,6 +7,7 @@ from .primitive import primitive, LINEAR
 from ..tensor import Tensor, _wrap_dim
 from .. import return_types as _rt
 from .reduction import aminmax_p, whole, _nonempty, _positions, in_layout_of
+from .reduction_select import quickselect, topk_positions
 
 _make = Tensor._make
 
@@ -151,8 +152,15 @@ def msort(input):
     return sort(input, 0).values
 
 
+def _rows(a, d):
+    """a as a 2-D array of its lines along dim d."""
+    return np.moveaxis(a, d, -1).reshape(int(np.prod(a.shape[:d] + a.shape[d + 1:])),
+                                         a.shape[d])
+
+
 def topk(input, k, dim=-1, largest=True, sorted=True):
-    """The k largest (or smallest) elements along dim, in sorted order."""
+    """The k largest (or smallest) elements along dim; among equal elements the ones
+    PyTorch's algorithm picks, in its order (sorted, or not)."""
     a = input._data
     d = _wrap_dim(dim, a.ndim)
     size = a.shape[d] if a.ndim else 1
@@ -162,81 +170,13 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
         raise RuntimeError("topk does not support bool dtypes on CPU")
     if a.ndim == 0:
         return _values_indices("topk", input, None, 0, False)
-    idx = np.take(_argsort(a, d, largest), np.arange(k), axis=d)
-    return _values_indices("topk", input, idx, d, False)
-
-
-def _gt(x, y):
-    """PyTorch's gt_or_nan: NaN is larger than any number."""
-    if x.dtype.kind == "f":
-        return (np.isnan(x) & ~np.isnan(y)) | (x > y)
-    return x > y
-
-
-def _nth(arr, m, default):
-    """arr[row, m[row]] for each row, default where m is out of range."""
-    n = arr.shape[1]
-    v = np.take_along_axis(arr, np.clip(m, 0, n - 1)[:, None], 1)[:, 0]
-    return np.where((m >= 0) & (m < n), v, default)
-
-
-def _quickselect(a, k):
-    """For each row of a (rows, n), the position PyTorch's kthvalue reports for the
-    (k+1)-th smallest element: its quickselect (Sedgewick's: median-of-three pivot, Hoare
-    partition) run on every row at once, so that among equal elements the same one is
-    picked. The loop is over partition rounds; each round is whole-array work: the left
-    scan's stops (>= pivot) pair with the right scan's (<= pivot) while they have not
-    crossed, and those swaps are disjoint pairs, done together."""
-    rows, n = a.shape
-    V, I = a.copy(), np.broadcast_to(np.arange(n), (rows, n)).copy()
-    L, R = np.zeros(rows, np.int64), np.full(rows, n - 1, np.int64)
-    active = np.ones(rows, bool)
-    pos, m = np.arange(n), np.arange(n)
-
-    def swap(r, p, q):
-        V[r, p], V[r, q] = V[r, q], V[r, p]
-        I[r, p], I[r, q] = I[r, q], I[r, p]
-
-    def swap_if_greater(r, p, q):
-        c = _gt(V[r, p], V[r, q])
-        swap(r[c], p[c], q[c])
-
-    while active.any():
-        r = np.nonzero(active)[0]
-        l, rr = L[r], R[r]
-        one, two = rr <= l, rr == l + 1
-        swap_if_greater(r[two], l[two], rr[two])
-        active[r[one | two]] = False
-        r, l, rr = r[~(one | two)], l[~(one | two)], rr[~(one | two)]
-        if not r.size:
-            break
-        swap(r, (l + rr) >> 1, l + 1)  # the median of three goes to l, the smaller to l+1
-        swap_if_greater(r, l + 1, rr)
-        swap_if_greater(r, l, rr)
-        swap_if_greater(r, l + 1, l)
-        piv, Vr = V[r, l][:, None], V[r]
-        # where the scans stop: i rises from l+2 to elements >= piv (r's element is one),
-        # j falls from rr-1 to elements <= piv (l+1's element is one)
-        left = (pos >= (l + 2)[:, None]) & (pos <= rr[:, None]) & ~_gt(piv, Vr)
-        right = (pos >= (l + 1)[:, None]) & (pos < rr[:, None]) & ~_gt(Vr, piv)
-        lc = np.argsort(~left, axis=1, kind="stable")  # their positions, rising
-        rc = n - 1 - np.argsort(~right[:, ::-1], axis=1, kind="stable")  # falling
-        cl, cr = left.sum(1), right.sum(1)
-        pairs = (m < np.minimum(cl, cr)[:, None]) & (lc <= rc)  # a prefix of each row
-        ms = pairs.sum(1)
-        sr, sm = np.nonzero(pairs)
-        swap(r[sr], lc[sr, sm], rc[sr, sm])
-        # where the scans cross: the next stop, or a position an earlier swap filled
-        i_prev, j_prev = _nth(lc, ms - 1, l + 1), _nth(rc, ms - 1, rr)
-        far = np.iinfo(np.int64).max
-        i = np.minimum(np.where(ms < cl, _nth(lc, ms, far), far),
-                       np.where(j_prev > i_prev, j_prev, _nth(rc, ms - 2, rr)))
-        j = np.maximum(np.where(ms < cr, _nth(rc, ms, -1), -1),
-                       np.where(i_prev < j_prev, i_prev, _nth(lc, ms - 2, l + 1)))
-        swap(r, l, j)
-        L[r] = np.where(j <= k, i, l)
-        R[r] = np.where(j >= k, j - 1, rr)
-    return I[:, k]
+    rows = _rows(a, d)
+    pos = topk_positions(rows, k, largest, sorted) if rows.shape[0] else None
+    if pos is None:  # where PyTorch heap-selects (k * 64 <= n, ...): ties stay stable
+        idx = np.take(_argsort(a, d, largest), np.arange(k), axis=d)
+    else:
+        idx = np.moveaxis(pos.reshape(a.shape[:d] + a.shape[d + 1:] + (k,)), -1, d)
+    return _values_indices("topk", input, np.ascontiguousarray(idx), d, False)
 
 
 def kthvalue(input, k, dim=-1, keepdim=False):
@@ -250,8 +190,8 @@ def kthvalue(input, k, dim=-1, keepdim=False):
         return _values_indices("kthvalue", input, None, 0, False)
     if a.dtype.kind == "b":
         raise NotImplementedError("\"kthvalue_cpu\" not implemented for 'Bool'")
-    rows = np.moveaxis(a, d, -1).reshape(-1, size)
-    pos = _quickselect(rows, k - 1) if rows.shape[0] else np.zeros(0, np.int64)
+    rows = _rows(a, d)
+    pos = quickselect(rows, k - 1) if rows.shape[0] else np.zeros(0, np.int64)
     idx = np.expand_dims(pos.reshape(a.shape[:d] + a.shape[d + 1:]), d)
     return _values_indices("kthvalue", input, idx, d, not keepdim)
 

@@ -1,0 +1,166 @@
+"""PyTorch's CPU selection algorithms, emulated on all rows at once so that among equal
+elements kthvalue and topk report the indices PyTorch reports: kthvalue's quickselect
+(Sedgewick's, median-of-three, Hoare partition) and topk's std::nth_element (libstdc++'s
+introselect: median of three moved first, unguarded partition, insertion sort of the last
+few) followed by std::sort's insertion sort of the first k-1. Loops run over partition
+rounds; each round is whole-array work (one partition's swaps are disjoint pairs, found
+by ranking each row's scan stops)."""
+import numpy as np
+
+
+def _gt(x, y):
+    """PyTorch's gt_or_nan: NaN is larger than any number."""
+    if x.dtype.kind == "f":
+        return (np.isnan(x) & ~np.isnan(y)) | (x > y)
+    return x > y
+
+
+def _nth(arr, m, default):
+    """arr[row, m[row]] for each row, default where m is out of range."""
+    n = arr.shape[1]
+    v = np.take_along_axis(arr, np.clip(m, 0, n - 1)[:, None], 1)[:, 0]
+    return np.where((m >= 0) & (m < n), v, default)
+
+
+def quickselect(a, k):
+    """For each row of a (rows, n), the position PyTorch's kthvalue reports for the
+    (k+1)-th smallest element: its quickselect (Sedgewick's: median-of-three pivot, Hoare
+    partition) run on every row at once, so that among equal elements the same one is
+    picked. The loop is over partition rounds; each round is whole-array work: the left
+    scan's stops (>= pivot) pair with the right scan's (<= pivot) while they have not
+    crossed, and those swaps are disjoint pairs, done together."""
+    rows, n = a.shape
+    V, I = a.copy(), np.broadcast_to(np.arange(n), (rows, n)).copy()
+    L, R = np.zeros(rows, np.int64), np.full(rows, n - 1, np.int64)
+    active = np.ones(rows, bool)
+    pos, m = np.arange(n), np.arange(n)
+
+    def swap(r, p, q):
+        V[r, p], V[r, q] = V[r, q], V[r, p]
+        I[r, p], I[r, q] = I[r, q], I[r, p]
+
+    def swap_if_greater(r, p, q):
+        c = _gt(V[r, p], V[r, q])
+        swap(r[c], p[c], q[c])
+
+    while active.any():
+        r = np.nonzero(active)[0]
+        l, rr = L[r], R[r]
+        one, two = rr <= l, rr == l + 1
+        swap_if_greater(r[two], l[two], rr[two])
+        active[r[one | two]] = False
+        r, l, rr = r[~(one | two)], l[~(one | two)], rr[~(one | two)]
+        if not r.size:
+            break
+        swap(r, (l + rr) >> 1, l + 1)  # the median of three goes to l, the smaller to l+1
+        swap_if_greater(r, l + 1, rr)
+        swap_if_greater(r, l, rr)
+        swap_if_greater(r, l + 1, l)
+        piv, Vr = V[r, l][:, None], V[r]
+        # where the scans stop: i rises from l+2 to elements >= piv (r's element is one),
+        # j falls from rr-1 to elements <= piv (l+1's element is one)
+        left = (pos >= (l + 2)[:, None]) & (pos <= rr[:, None]) & ~_gt(piv, Vr)
+        right = (pos >= (l + 1)[:, None]) & (pos < rr[:, None]) & ~_gt(Vr, piv)
+        lc = np.argsort(~left, axis=1, kind="stable")  # their positions, rising
+        rc = n - 1 - np.argsort(~right[:, ::-1], axis=1, kind="stable")  # falling
+        cl, cr = left.sum(1), right.sum(1)
+        pairs = (m < np.minimum(cl, cr)[:, None]) & (lc <= rc)  # a prefix of each row
+        ms = pairs.sum(1)
+        sr, sm = np.nonzero(pairs)
+        swap(r[sr], lc[sr, sm], rc[sr, sm])
+        # where the scans cross: the next stop, or a position an earlier swap filled
+        i_prev, j_prev = _nth(lc, ms - 1, l + 1), _nth(rc, ms - 1, rr)
+        far = np.iinfo(np.int64).max
+        i = np.minimum(np.where(ms < cl, _nth(lc, ms, far), far),
+                       np.where(j_prev > i_prev, j_prev, _nth(rc, ms - 2, rr)))
+        j = np.maximum(np.where(ms < cr, _nth(rc, ms, -1), -1),
+                       np.where(i_prev < j_prev, i_prev, _nth(lc, ms - 2, l + 1)))
+        swap(r, l, j)
+        L[r] = np.where(j <= k, i, l)
+        R[r] = np.where(j >= k, j - 1, rr)
+    return I[:, k]
+
+
+def _before(x, y, largest):
+    """topk's comparator: x goes before y (NaN counts as the largest)."""
+    if x.dtype.kind == "f":
+        xn, yn = np.isnan(x), np.isnan(y)
+        return (xn & ~yn) | (x > y) if largest else (~xn & yn) | (x < y)
+    return x > y if largest else x < y
+
+
+def _stable_sort_range(Q, I, lo, hi, largest):
+    """Sort each row's [lo, hi) stably in the comparator's order (an insertion sort's
+    result), in place; the rest of the row stays."""
+    n = Q.shape[1]
+    pos = np.arange(n)
+    inside = (pos >= lo[:, None]) & (pos < hi[:, None])
+    if Q.dtype.kind == "f":
+        nan = np.isnan(Q)
+        value = -Q if largest else Q
+        order = np.lexsort((np.where(inside, value, 0), np.where(inside, nan != largest, False),
+                            ~inside), axis=-1)
+    else:  # ~x reverses the order of integers without overflow
+        order = np.lexsort((np.where(inside, ~Q if largest else Q, 0), ~inside), axis=-1)
+    src = np.take_along_axis(order, np.clip(pos - lo[:, None], 0, n - 1), 1)
+    Q[...] = np.where(inside, np.take_along_axis(Q, src, 1), Q)
+    I[...] = np.where(inside, np.take_along_axis(I, src, 1), I)
+
+
+def topk_positions(a, k, largest, sorted_):
+    """(rows, k) positions, in the order PyTorch's topk returns them, or None where its
+    algorithm (partial_sort / introselect's heap fallback / introsort) is not emulated."""
+    rows, n = a.shape
+    if k == 0:
+        return np.zeros((rows, 0), np.int64)
+    if k * 64 <= n or (sorted_ and k - 1 > 16):
+        return None
+    Q, I = a.copy(), np.broadcast_to(np.arange(n), (rows, n)).copy()
+    first, last = np.zeros(rows, np.int64), np.full(rows, n, np.int64)
+    depth = np.full(rows, 2 * int(np.floor(np.log2(n))) if n else 0, np.int64)
+    nth = k - 1
+    pos = np.arange(n)
+
+    def swap(r, p, q):
+        Q[r, p], Q[r, q] = Q[r, q], Q[r, p]
+        I[r, p], I[r, q] = I[r, q], I[r, p]
+
+    def less(r, p, q):
+        return _before(Q[r, p], Q[r, q], largest)
+
+    while True:
+        r = np.nonzero(last - first > 3)[0]
+        if not r.size:
+            break
+        if (depth[r] == 0).any():
+            return None  # libstdc++ falls back to a heap select here
+        depth[r] -= 1
+        f, l = first[r], last[r]
+        mid = f + (l - f) // 2
+        a1, b, c = f + 1, mid, l - 1
+        ab, bc, ac = less(r, a1, b), less(r, b, c), less(r, a1, c)
+        med = np.where(ab, np.where(bc, b, np.where(ac, c, a1)),
+                       np.where(ac, a1, np.where(bc, c, b)))
+        swap(r, f, med)
+        piv, Qr = Q[r, f][:, None], Q[r]
+        left = (pos >= (f + 1)[:, None]) & (pos < l[:, None]) & ~_before(Qr, piv, largest)
+        right = (pos >= f[:, None]) & (pos < l[:, None]) & ~_before(piv, Qr, largest)
+        lc = np.argsort(~left, axis=1, kind="stable")
+        rc = n - 1 - np.argsort(~right[:, ::-1], axis=1, kind="stable")
+        cl, cr = left.sum(1), right.sum(1)
+        m = np.arange(n)
+        pairs = (m < np.minimum(cl, cr)[:, None]) & (lc < rc)
+        ms = pairs.sum(1)
+        sr, sm = np.nonzero(pairs)
+        swap(r[sr], lc[sr, sm], rc[sr, sm])
+        far = np.iinfo(np.int64).max
+        cut = np.minimum(np.where(ms < cl, _nth(lc, ms, far), far),
+                         np.where(ms > 0, _nth(rc, ms - 1, far), far))
+        first[r] = np.where(cut <= nth, cut, f)
+        last[r] = np.where(cut <= nth, l, cut)
+    # insertion sorts (stable): each row's last range (<= 3 long), then the first k-1
+    _stable_sort_range(Q, I, first, last, largest)
+    if sorted_ and k > 1:
+        _stable_sort_range(Q, I, np.zeros(rows, np.int64), np.full(rows, k - 1, np.int64),
+                           largest)
+    return I[:, :k]
