@@ -2,9 +2,10 @@
 elements kthvalue and topk report the indices PyTorch reports: kthvalue's quickselect
 (Sedgewick's, median-of-three, Hoare partition) and topk's std::nth_element (libstdc++'s
 introselect: median of three moved first, unguarded partition, insertion sort of the last
-few) followed by std::sort's insertion sort of the first k-1. Loops run over partition
-rounds; each round is whole-array work (one partition's swaps are disjoint pairs, found
-by ranking each row's scan stops)."""
+few) followed by std::sort of the first k-1 (introsort's partitions, then an insertion
+sort). Loops run over partition rounds; each round is whole-array work (one partition's
+swaps are disjoint pairs, found by ranking each row's scan stops). Not emulated: the
+std::partial_sort (a heap) topk uses when k * 64 <= n; ties keep the stable order there."""
 import numpy as np
 
 
@@ -107,60 +108,84 @@ def _stable_sort_range(Q, I, lo, hi, largest):
     I[...] = np.where(inside, np.take_along_axis(I, src, 1), I)
 
 
+def _partition_pivot(Q, I, r, f, l, largest):
+    """libstdc++'s __unguarded_partition_pivot on rows r, ranges [f, l) (disjoint when a
+    row appears twice): the median of three moved to f, then Hoare's scans; the cut."""
+    n = Q.shape[1]
+    pos, m = np.arange(n), np.arange(n)
+
+    def swap(rr, p, q):
+        Q[rr, p], Q[rr, q] = Q[rr, q], Q[rr, p]
+        I[rr, p], I[rr, q] = I[rr, q], I[rr, p]
+
+    def less(p, q):
+        return _before(Q[r, p], Q[r, q], largest)
+
+    a1, b, c = f + 1, f + (l - f) // 2, l - 1
+    ab, bc, ac = less(a1, b), less(b, c), less(a1, c)
+    swap(r, f, np.where(ab, np.where(bc, b, np.where(ac, c, a1)),
+                        np.where(ac, a1, np.where(bc, c, b))))
+    piv, Qr = Q[r, f][:, None], Q[r]
+    # the left scan stops at elements not before the pivot, the right one at elements the
+    # pivot is not before; they swap in pairs until they meet
+    left = (pos > f[:, None]) & (pos < l[:, None]) & ~_before(Qr, piv, largest)
+    right = (pos >= f[:, None]) & (pos < l[:, None]) & ~_before(piv, Qr, largest)
+    lc = np.argsort(~left, axis=1, kind="stable")
+    rc = n - 1 - np.argsort(~right[:, ::-1], axis=1, kind="stable")
+    cl, cr = left.sum(1), right.sum(1)
+    pairs = (m < np.minimum(cl, cr)[:, None]) & (lc < rc)
+    ms = pairs.sum(1)
+    sr, sm = np.nonzero(pairs)
+    swap(r[sr], lc[sr, sm], rc[sr, sm])
+    far = np.iinfo(np.int64).max
+    return np.minimum(np.where(ms < cl, _nth(lc, ms, far), far),
+                      np.where(ms > 0, _nth(rc, ms - 1, far), far))
+
+
+def _depth(n):
+    return 2 * int(np.log2(n)) if n > 0 else 0  # libstdc++'s 2 * __lg(n)
+
+
 def topk_positions(a, k, largest, sorted_):
-    """(rows, k) positions, in the order PyTorch's topk returns them, or None where its
-    algorithm (partial_sort / introselect's heap fallback / introsort) is not emulated."""
+    """(rows, k) positions, in the order PyTorch's topk returns them: std::nth_element,
+    then (sorted) std::sort of the first k-1. None where PyTorch runs std::partial_sort
+    (k * 64 <= n) or a heap fallback, which are not emulated."""
     rows, n = a.shape
     if k == 0:
         return np.zeros((rows, 0), np.int64)
-    if k * 64 <= n or (sorted_ and k - 1 > 16):
+    if k * 64 <= n:
         return None
     Q, I = a.copy(), np.broadcast_to(np.arange(n), (rows, n)).copy()
     first, last = np.zeros(rows, np.int64), np.full(rows, n, np.int64)
-    depth = np.full(rows, 2 * int(np.floor(np.log2(n))) if n else 0, np.int64)
-    nth = k - 1
-    pos = np.arange(n)
-
-    def swap(r, p, q):
-        Q[r, p], Q[r, q] = Q[r, q], Q[r, p]
-        I[r, p], I[r, q] = I[r, q], I[r, p]
-
-    def less(r, p, q):
-        return _before(Q[r, p], Q[r, q], largest)
-
-    while True:
+    depth = np.full(rows, _depth(n), np.int64)
+    while True:  # introselect: partition until the range holding k-1 is <= 3 long
         r = np.nonzero(last - first > 3)[0]
         if not r.size:
             break
         if (depth[r] == 0).any():
-            return None  # libstdc++ falls back to a heap select here
+            return None  # (libstdc++ heap-selects here)
         depth[r] -= 1
         f, l = first[r], last[r]
-        mid = f + (l - f) // 2
-        a1, b, c = f + 1, mid, l - 1
-        ab, bc, ac = less(r, a1, b), less(r, b, c), less(r, a1, c)
-        med = np.where(ab, np.where(bc, b, np.where(ac, c, a1)),
-                       np.where(ac, a1, np.where(bc, c, b)))
-        swap(r, f, med)
-        piv, Qr = Q[r, f][:, None], Q[r]
-        left = (pos >= (f + 1)[:, None]) & (pos < l[:, None]) & ~_before(Qr, piv, largest)
-        right = (pos >= f[:, None]) & (pos < l[:, None]) & ~_before(piv, Qr, largest)
-        lc = np.argsort(~left, axis=1, kind="stable")
-        rc = n - 1 - np.argsort(~right[:, ::-1], axis=1, kind="stable")
-        cl, cr = left.sum(1), right.sum(1)
-        m = np.arange(n)
-        pairs = (m < np.minimum(cl, cr)[:, None]) & (lc < rc)
-        ms = pairs.sum(1)
-        sr, sm = np.nonzero(pairs)
-        swap(r[sr], lc[sr, sm], rc[sr, sm])
-        far = np.iinfo(np.int64).max
-        cut = np.minimum(np.where(ms < cl, _nth(lc, ms, far), far),
-                         np.where(ms > 0, _nth(rc, ms - 1, far), far))
-        first[r] = np.where(cut <= nth, cut, f)
-        last[r] = np.where(cut <= nth, l, cut)
-    # insertion sorts (stable): each row's last range (<= 3 long), then the first k-1
-    _stable_sort_range(Q, I, first, last, largest)
+        cut = _partition_pivot(Q, I, r, f, l, largest)
+        first[r] = np.where(cut <= k - 1, cut, f)
+        last[r] = np.where(cut <= k - 1, l, cut)
+    _stable_sort_range(Q, I, first, last, largest)  # its insertion sort
     if sorted_ and k > 1:
+        # std::sort of the first k-1: introsort's partitions down to ranges of 16, then
+        # an insertion sort of the whole (stable, so a stable sort of that arrangement)
+        seg_r = np.arange(rows)
+        seg_f, seg_l = np.zeros(rows, np.int64), np.full(rows, k - 1, np.int64)
+        seg_d = np.full(rows, _depth(k - 1), np.int64)
+        while True:
+            big = seg_l - seg_f > 16
+            if not big.any():
+                break
+            seg_r, seg_f, seg_l, seg_d = seg_r[big], seg_f[big], seg_l[big], seg_d[big]
+            if (seg_d == 0).any():
+                return None  # (libstdc++ heap-sorts here)
+            cut = _partition_pivot(Q, I, seg_r, seg_f, seg_l, largest)
+            seg_r, seg_d = np.concatenate([seg_r, seg_r]), np.concatenate([seg_d, seg_d]) - 1
+            seg_f, seg_l = np.concatenate([seg_f, cut]), np.concatenate([cut, seg_l])
         _stable_sort_range(Q, I, np.zeros(rows, np.int64), np.full(rows, k - 1, np.int64),
                            largest)
     return I[:, :k]

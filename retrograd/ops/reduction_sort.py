@@ -172,7 +172,7 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
         return _values_indices("topk", input, None, 0, False)
     rows = _rows(a, d)
     pos = topk_positions(rows, k, largest, sorted) if rows.shape[0] else None
-    if pos is None:  # where PyTorch heap-selects (k * 64 <= n, ...): ties stay stable
+    if pos is None:  # where PyTorch heap-selects (k * 64 <= n): equal elements stay stable
         idx = np.take(_argsort(a, d, largest), np.arange(k), axis=d)
     else:
         idx = np.moveaxis(pos.reshape(a.shape[:d] + a.shape[d + 1:] + (k,)), -1, d)
