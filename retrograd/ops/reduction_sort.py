@@ -158,6 +158,15 @@ def _rows(a, d):
                                          a.shape[d])
 
 
+def _has_equal(rows):
+    """Which rows hold equal elements (two NaNs count as equal here)."""
+    s = np.sort(rows, axis=1)
+    same = s[:, 1:] == s[:, :-1]
+    if s.dtype.kind == "f":
+        same |= np.isnan(s[:, 1:]) & np.isnan(s[:, :-1])
+    return same.any(axis=1)
+
+
 def topk(input, k, dim=-1, largest=True, sorted=True):
     """The k largest (or smallest) elements along dim; among equal elements the ones
     PyTorch's algorithm picks, in its order (sorted, or not)."""
@@ -171,11 +180,15 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
     if a.ndim == 0:
         return _values_indices("topk", input, None, 0, False)
     rows = _rows(a, d)
-    pos = topk_positions(rows, k, largest, sorted) if rows.shape[0] else None
-    if pos is None:  # where PyTorch heap-selects (k * 64 <= n): equal elements stay stable
-        idx = np.take(_argsort(a, d, largest), np.arange(k), axis=d)
-    else:
-        idx = np.moveaxis(pos.reshape(a.shape[:d] + a.shape[d + 1:] + (k,)), -1, d)
+    pos = _argsort(rows, 1, largest)[:, :k]
+    # rows of distinct elements come out sorted the same whatever the algorithm; the rest
+    # (and any unsorted result) take PyTorch's algorithm
+    need = _has_equal(rows) if sorted else np.ones(rows.shape[0], bool)
+    if need.any():
+        exact = topk_positions(rows[need], k, largest, sorted)
+        if exact is not None:  # (None where PyTorch heap-selects: k * 64 <= n)
+            pos[need] = exact
+    idx = np.moveaxis(pos.reshape(a.shape[:d] + a.shape[d + 1:] + (k,)), -1, d)
     return _values_indices("topk", input, np.ascontiguousarray(idx), d, False)
 
 
@@ -191,7 +204,10 @@ def kthvalue(input, k, dim=-1, keepdim=False):
     if a.dtype.kind == "b":
         raise NotImplementedError("\"kthvalue_cpu\" not implemented for 'Bool'")
     rows = _rows(a, d)
-    pos = quickselect(rows, k - 1) if rows.shape[0] else np.zeros(0, np.int64)
+    pos = _argsort(rows, 1)[:, k - 1]
+    need = _has_equal(rows)  # elsewhere the k-th smallest is one element, found by sorting
+    if need.any():
+        pos[need] = quickselect(rows[need], k - 1)
     idx = np.expand_dims(pos.reshape(a.shape[:d] + a.shape[d + 1:]), d)
     return _values_indices("kthvalue", input, idx, d, not keepdim)
 
