@@ -23,6 +23,29 @@ def _nth(arr, m, default):
     return np.where((m >= 0) & (m < n), v, default)
 
 
+def _rising(mask):
+    """Each row's True positions in rising order (padded with the width): a rank by
+    cumulative count, no sort."""
+    rows, w = mask.shape
+    out = np.full((rows, w), w, np.int64)
+    ri, ci = np.nonzero(mask)
+    out[ri, np.cumsum(mask, axis=1)[ri, ci] - 1] = ci
+    return out
+
+
+def _falling(mask):
+    """Each row's True positions in falling order (padded with -1)."""
+    w = mask.shape[1]
+    return w - 1 - _rising(mask[:, ::-1])
+
+
+def _window(A, r, lo, width):
+    """A[r, lo:lo+width] for each (r, lo), and the offsets 0..width-1 (clipped reads past
+    the row's end are masked by the callers)."""
+    rel = np.arange(width)
+    return A[r[:, None], np.minimum(lo[:, None] + rel, A.shape[1] - 1)], rel
+
+
 def quickselect(a, k):
     """For each row of a (rows, n), the position PyTorch's kthvalue reports for the
     (k+1)-th smallest element: its quickselect (Sedgewick's: median-of-three pivot, Hoare
@@ -34,7 +57,6 @@ def quickselect(a, k):
     V, I = a.copy(), np.broadcast_to(np.arange(n), (rows, n)).copy()
     L, R = np.zeros(rows, np.int64), np.full(rows, n - 1, np.int64)
     active = np.ones(rows, bool)
-    pos, m = np.arange(n), np.arange(n)
 
     def swap(r, p, q):
         V[r, p], V[r, q] = V[r, q], V[r, p]
@@ -57,13 +79,14 @@ def quickselect(a, k):
         swap_if_greater(r, l + 1, rr)
         swap_if_greater(r, l, rr)
         swap_if_greater(r, l + 1, l)
-        piv, Vr = V[r, l][:, None], V[r]
+        piv = V[r, l][:, None]
+        span = rr - l
+        Vw, m = _window(V, r, l, int(span.max()) + 1)  # each row's range, from l
         # where the scans stop: i rises from l+2 to elements >= piv (r's element is one),
         # j falls from rr-1 to elements <= piv (l+1's element is one)
-        left = (pos >= (l + 2)[:, None]) & (pos <= rr[:, None]) & ~_gt(piv, Vr)
-        right = (pos >= (l + 1)[:, None]) & (pos < rr[:, None]) & ~_gt(Vr, piv)
-        lc = np.argsort(~left, axis=1, kind="stable")  # their positions, rising
-        rc = n - 1 - np.argsort(~right[:, ::-1], axis=1, kind="stable")  # falling
+        left = (m >= 2) & (m <= span[:, None]) & ~_gt(piv, Vw)
+        right = (m >= 1) & (m < span[:, None]) & ~_gt(Vw, piv)
+        lc, rc = l[:, None] + _rising(left), l[:, None] + _falling(right)
         cl, cr = left.sum(1), right.sum(1)
         pairs = (m < np.minimum(cl, cr)[:, None]) & (lc <= rc)  # a prefix of each row
         ms = pairs.sum(1)
@@ -111,9 +134,6 @@ def _stable_sort_range(Q, I, lo, hi, largest):
 def _partition_pivot(Q, I, r, f, l, largest):
     """libstdc++'s __unguarded_partition_pivot on rows r, ranges [f, l) (disjoint when a
     row appears twice): the median of three moved to f, then Hoare's scans; the cut."""
-    n = Q.shape[1]
-    pos, m = np.arange(n), np.arange(n)
-
     def swap(rr, p, q):
         Q[rr, p], Q[rr, q] = Q[rr, q], Q[rr, p]
         I[rr, p], I[rr, q] = I[rr, q], I[rr, p]
@@ -125,13 +145,15 @@ def _partition_pivot(Q, I, r, f, l, largest):
     ab, bc, ac = less(a1, b), less(b, c), less(a1, c)
     swap(r, f, np.where(ab, np.where(bc, b, np.where(ac, c, a1)),
                         np.where(ac, a1, np.where(bc, c, b))))
-    piv, Qr = Q[r, f][:, None], Q[r]
+    piv = Q[r, f][:, None]
+    span = l - f
+    Qw, m = _window(Q, r, f, int(span.max()))  # each range, from f
     # the left scan stops at elements not before the pivot, the right one at elements the
     # pivot is not before; they swap in pairs until they meet
-    left = (pos > f[:, None]) & (pos < l[:, None]) & ~_before(Qr, piv, largest)
-    right = (pos >= f[:, None]) & (pos < l[:, None]) & ~_before(piv, Qr, largest)
-    lc = np.argsort(~left, axis=1, kind="stable")
-    rc = n - 1 - np.argsort(~right[:, ::-1], axis=1, kind="stable")
+    inside = m < span[:, None]
+    left = (m >= 1) & inside & ~_before(Qw, piv, largest)
+    right = inside & ~_before(piv, Qw, largest)
+    lc, rc = f[:, None] + _rising(left), f[:, None] + _falling(right)
     cl, cr = left.sum(1), right.sum(1)
     pairs = (m < np.minimum(cl, cr)[:, None]) & (lc < rc)
     ms = pairs.sum(1)
