@@ -5,7 +5,6 @@ vectors enter only through sign-invariant functions (V * V, U * S @ Vh), since t
 signs are arbitrary."""
 import numpy as np  # noqa: F401
 
-import retrograd
 
 from opinfo_base import (Domain, T, S, OpInfo, REAL, POS, NONZERO, BOOL, TIES, UNARY,  # noqa: F401
                          BINARY, CMP, INT_DOMAIN, unary)
@@ -132,12 +131,6 @@ def _ref_tensordot(a, b, dims):
         elif b.shape[db] == 1 and a.shape[da] != 1:
             a = a.sum(da, keepdims=True)
     return np.tensordot(a, b, axes=tuple(tuple(d) for d in dims))
-
-
-def _matrix_norm(m):
-    # retrograd's svd-based orders live in ops.linalg (the reduction family's
-    # linalg.matrix_norm delegates 'nuc' and +-2 there)
-    return retrograd.ops.linalg.matrix_norm if m is retrograd else m.linalg.matrix_norm
 
 
 def _np_lstsq(a, b):
@@ -379,16 +372,24 @@ OPS = [
            lambda m, a, b: m.linalg.lstsq(a, b, driver="gelsd").residuals, _np_residuals,
            [S(T(4, 3), T(4, 2)), S(T(5, 3), T(5)), S(T(2, 4, 2), T(2, 4, 3))], ("linalg_lstsq",)),
     OpInfo("linalg.matrix_norm_svd",
-           lambda m, a, o, d, k: _matrix_norm(m)(a, o, d, k),
+           lambda m, a, o, d, k: m.linalg.matrix_norm(a, o, d, k),
            lambda a, o, d, k: np.linalg.norm(a, ord=o, axis=d, keepdims=k) if a.ndim == 2 else
            np.linalg.norm(np.moveaxis(a, d, (-2, -1)), ord=o, axis=(-2, -1)).reshape(
                [1 if i in [x % a.ndim for x in d] else n for i, n in enumerate(a.shape)]
                if k else [n for i, n in enumerate(a.shape) if i not in [x % a.ndim for x in d]]),
            [S(T(3, 4), "nuc", (-2, -1), False), S(T(2, 3, 4), "nuc", (0, 2), True),
-            S(T(2, 3, 4), "nuc", (2, 1), False), S(T(4, 3, nc=True), "nuc", (-2, -1), True)] +
-           ([S(T(3, 4), 2, (-2, -1), False), S(T(2, 3, 4), -2, (0, 2), True)]
-            if hasattr(retrograd, "amax") else []),  # +-2 reduce with the reduction family's amax
-           ("linalg_svdvals", "sum", "permute")),
+            S(T(2, 3, 4), "nuc", (2, 1), False), S(T(4, 3, nc=True), "nuc", (-2, -1), True),
+            S(T(3, 4), 2, (-2, -1), False), S(T(2, 3, 4), -2, (0, 2), True)],
+           ("linalg_svdvals", "sum", "amax", "amin", "permute"),
+           # (Half: PyTorch refuses it for these orders as "Low precision dtypes not
+           # supported"; the reduction family's matrix_norm reaches svdvals' refusal first)
+           grid=("float32", "float64", "int32", "int64", "bool")),
+    OpInfo("linalg.norm", lambda m, a, o, d, k: m.linalg.norm(a, o, d, k),
+           lambda a, o, d, k: np.linalg.norm(a, ord=o, axis=d, keepdims=k),
+           [S(T(3, 4), None, None, False), S(T(3, 4), "fro", None, True), S(T(3, 4), 2, None, False),
+            S(T(4), 3, None, False), S(T(2, 3, 4), None, (0, 2), True), S(T(2, 3, 4), 1, -1, False),
+            S(T(2, 3, 4), "nuc", (1, 2), False), S(T(2, 3, 4), float("inf"), (2, 0), False)],
+           ("linalg_vector_norm", "linalg_svdvals"), second_order=False),
     OpInfo("linalg.matrix_exp", lambda m, a: m.linalg.matrix_exp(a), _np_expm,
            [S(T(3, 3)), S(T(2, 3, 3)), S(T(3, 3, nc=True)), S(T(1, 1)),
             S(T(2, 2, domain=Domain(-4.0, 4.0)))],

@@ -391,7 +391,7 @@ def test_addmm_beta_zero_ignores_nan(torch):
 LINALG_NAMES = ("inv det slogdet solve cholesky qr eigh eigvalsh svd svdvals pinv matrix_power "
                 "matrix_rank multi_dot vecdot cross matmul lstsq matrix_exp solve_triangular "
                 "cond tensorinv tensorsolve inv_ex cholesky_ex solve_ex lu lu_factor "
-                "lu_factor_ex lu_solve diagonal LinAlgError").split()
+                "lu_factor_ex lu_solve diagonal norm vector_norm matrix_norm LinAlgError").split()
 TORCH_NAMES = ("outer ger inner tensordot einsum addmm addmv baddbmm addbmm cross kron inverse "
                "det logdet slogdet cholesky svd qr pinverse matrix_power matrix_exp vdot "
                "chain_matmul cholesky_solve cholesky_inverse addr lu_unpack lu cdist").split()
@@ -415,9 +415,7 @@ LSTSQ_ERRORS = {
     "lstsq_driver": lambda m: m.linalg.lstsq(m.ones(4, 3), m.ones(4, 2), driver="foo"),
     "lstsq_dims": lambda m: m.linalg.lstsq(m.ones(2, 4, 3), m.ones(4)),
     "lstsq_batch": lambda m: m.linalg.lstsq(m.ones(2, 4, 3), m.ones(4, 2)),
-    "matrix_norm_nuc_long": lambda m: (m.linalg.matrix_norm if m is _TORCH else
-                                       rt.ops.linalg.matrix_norm)(m.ones(2, 2, dtype=m.int64),
-                                                                  "nuc"),
+    "matrix_norm_nuc_long": lambda m: m.linalg.matrix_norm(m.ones(2, 2, dtype=m.int64), "nuc"),
 }
 
 
@@ -532,6 +530,10 @@ MORE_ERRORS = {
     "cdist_batch": lambda m: m.cdist(m.ones(2, 3, 2), m.ones(4, 3, 2)),
     "cdist_half": lambda m: m.cdist(m.ones(3, 2, dtype=m.float16), m.ones(3, 2, dtype=m.float16)),
     "cdist_mode": lambda m: m.cdist(m.ones(3, 2), m.ones(3, 2), compute_mode="x"),
+    "norm_ord_3d": lambda m: m.linalg.norm(m.ones(2, 2, 2), ord=2),
+    "norm_dims_3": lambda m: m.linalg.norm(m.ones(2, 2, 2), dim=(0, 1, 2)),
+    "norm_str_ord_1d": lambda m: m.linalg.norm(m.ones(3), ord="fro"),
+    "norm_nuc_half": lambda m: m.linalg.norm(m.ones(2, 2, dtype=m.float16), ord="nuc"),
     "vdot_2d": lambda m: m.vdot(m.ones(2, 2), m.ones(2)),
     "vdot_sizes": lambda m: m.vdot(m.ones(2), m.ones(3)),
     "vdot_dtypes": lambda m: m.vdot(m.ones(2), m.ones(2, dtype=m.float64)),

@@ -188,8 +188,7 @@ from .linalg_einsum import einsum, tensordot  # noqa: E402  (they build on the k
 from .linalg_decomp import (inverse, det, logdet, slogdet, cholesky,  # noqa: E402
                             cholesky_solve, cholesky_inverse)
 from .linalg_spectral import torch_svd, torch_qr  # noqa: E402
-from .linalg_matrix import (matrix_power, pinv as _pinv, matrix_norm,  # noqa: E402,F401
-                            matrix_exp)
+from .linalg_matrix import matrix_power, pinv as _pinv, matrix_exp  # noqa: E402
 from .linalg_lu import lu_unpack, torch_lu as lu  # noqa: E402
 from .linalg_distance import cdist  # noqa: E402
 from .inplace import inplace_method as _inplace  # noqa: E402
@@ -207,14 +206,34 @@ def linalg_diagonal(A, *, offset=0, dim1=-2, dim2=-1):
     return diagonal(A, offset, dim1, dim2)
 
 
+def linalg_norm(A, ord=None, dim=None, keepdim=False, *, dtype=None, out=None):
+    """linalg.norm: a vector norm, or a matrix norm for a string ord, two dims, or a 2-D
+    input with an ord (PyTorch's dispatch and its checks); the norms are the reduction
+    family's."""
+    from .reduction_norm import linalg_vector_norm, linalg_matrix_norm
+    if dim is not None:
+        dim = (dim,) if isinstance(dim, int) else tuple(dim)
+        if len(dim) not in (1, 2):
+            raise RuntimeError(f"linalg.norm: If dim is specified, it must be of length 1 or 2. "
+                               f"Got [{', '.join(map(str, dim))}]")
+    elif ord is not None and A.ndim not in (1, 2):
+        raise RuntimeError(f"linalg.norm: If dim is not specified but ord is, the input must be "
+                           f"1D or 2D. Got {A.ndim}D.")
+    if isinstance(ord, str) or (ord is not None and (len(dim) == 2 if dim is not None
+                                                     else A.ndim == 2)):
+        if ord in ("nuc", 2, -2) and A.dtype is _dt.float16:  # (matrix_norm's own check)
+            raise RuntimeError("linalg.matrix_norm: Low precision dtypes not supported. Got Half")
+        return linalg_matrix_norm(A, ord, (0, 1) if dim is None else dim, keepdim, dtype=dtype)
+    return linalg_vector_norm(A, 2 if ord is None else ord, dim, keepdim, dtype=dtype)
+
+
 def pinverse(input, rcond=1e-15):
     return _pinv(input, rtol=rcond)
 
 
 # ----- what this family adds to the namespace (``retrograd.X``) and to Tensor's methods;
 # ops/__init__.py merges every family's (the entries in its own _METHODS table came first).
-# The torch.linalg namespace is retrograd/linalg.py. (matrix_norm above is what the
-# reduction family's linalg.matrix_norm delegates its 'nuc' and +-2 orders to.)
+# The torch.linalg namespace is retrograd/linalg.py.
 ger = outer
 svd = torch_svd
 qr = torch_qr

@@ -254,31 +254,6 @@ def lstsq(A, B, rcond=None, *, driver=None):
     return lstsq_result((x, res, rank, Tensor._make(sv._data)))
 
 
-# ----- the singular-value matrix norms ('nuc', 2, -2) that linalg.matrix_norm delegates
-
-def matrix_norm(A, ord="nuc", dim=(-2, -1), keepdim=False, *, dtype=None):
-    """'nuc' (the sum of the singular values), 2 (the largest), -2 (the smallest), over
-    the matrices in dims ``dim``, as PyTorch builds them: the two dims moved last, the
-    singular values reduced, and with keepdim the unit dims moved back."""
-    if ord not in ("nuc", 2, -2):
-        raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
-    _check_matrix(A, "linalg.matrix_norm", square=False, low="linalg.matrix_norm")
-    if dtype is not None:
-        A = A.to(dtype)
-    nd = A.ndim
-    d0, d1 = (d + nd if d < 0 else d for d in dim)
-    perm = [i for i in range(nd) if i not in (d0, d1)] + [d0, d1]
-    s = svdvals(A.permute(perm))
-    if ord == "nuc":
-        r = s.sum(-1, keepdim)
-    else:
-        from . import reduction
-        r = (reduction.amax if ord == 2 else reduction.amin)(s, -1, keepdim)
-    if keepdim:
-        r = r.unsqueeze(-1).permute([perm.index(i) for i in range(nd)])
-    return r
-
-
 # ----- matrix_exp (scaling and squaring with a degree-13 Padé approximant, Higham 2005)
 
 _PADE13 = (64764752532480000., 32382376266240000., 7771770303897600., 1187353796428800.,
