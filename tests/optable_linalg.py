@@ -461,6 +461,11 @@ OPS = [
             S(T(4, 3), T(5, 3), 0.0, "use_mm_for_euclid_dist_if_necessary"),
             S(T(4, 3), T(5, 3), 1.5, "use_mm_for_euclid_dist_if_necessary")],
            ("cdist", "euclidean_dist", "expand", "view"), check=dict(rtol=1e-4)),
+    OpInfo("linalg.vander", lambda m, a, n: m.linalg.vander(a, N=n),
+           lambda a, n: np.vander(np.atleast_1d(a), n, increasing=True) if a.ndim <= 1 else
+           np.stack([np.vander(r, n, increasing=True) for r in a]),
+           [S(T(3), None), S(T(4), 2), S(T(2, 3), 5), S(T(), 3)],
+           ("cumprod", "cat", "expand", "unsqueeze"), grid=("float32", "float64", "int32", "int64")),
     OpInfo("linalg.matrix_rank", lambda m, a, h: m.linalg.matrix_rank(a, hermitian=h),
            lambda a, h: np.linalg.matrix_rank(a, hermitian=h),
            [S(T(3, 4), False), S(T(2, 3, 3), False), S(T(4, 1), False)], (),

@@ -391,7 +391,8 @@ def test_addmm_beta_zero_ignores_nan(torch):
 LINALG_NAMES = ("inv det slogdet solve cholesky qr eigh eigvalsh svd svdvals pinv matrix_power "
                 "matrix_rank multi_dot vecdot cross matmul lstsq matrix_exp solve_triangular "
                 "cond tensorinv tensorsolve inv_ex cholesky_ex solve_ex lu lu_factor "
-                "lu_factor_ex lu_solve diagonal norm vector_norm matrix_norm LinAlgError").split()
+                "lu_factor_ex lu_solve diagonal norm vector_norm matrix_norm vander "
+                "LinAlgError").split()
 TORCH_NAMES = ("outer ger inner tensordot einsum addmm addmv baddbmm addbmm cross kron inverse "
                "det logdet slogdet cholesky svd qr pinverse matrix_power matrix_exp vdot "
                "chain_matmul cholesky_solve cholesky_inverse addr lu_unpack lu cdist").split()
@@ -534,6 +535,9 @@ MORE_ERRORS = {
     "norm_dims_3": lambda m: m.linalg.norm(m.ones(2, 2, 2), dim=(0, 1, 2)),
     "norm_str_ord_1d": lambda m: m.linalg.norm(m.ones(3), ord="fro"),
     "norm_nuc_half": lambda m: m.linalg.norm(m.ones(2, 2, dtype=m.float16), ord="nuc"),
+    "vander_n": lambda m: m.linalg.vander(m.ones(3), N=1),
+    "vander_bool": lambda m: m.linalg.vander(m.ones(3, dtype=m.bool)),
+    "vander_half": lambda m: m.linalg.vander(m.ones(3, dtype=m.float16)),
     "vdot_2d": lambda m: m.vdot(m.ones(2, 2), m.ones(2)),
     "vdot_sizes": lambda m: m.vdot(m.ones(2), m.ones(3)),
     "vdot_dtypes": lambda m: m.vdot(m.ones(2), m.ones(2, dtype=m.float64)),

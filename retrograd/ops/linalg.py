@@ -227,6 +227,25 @@ def linalg_norm(A, ord=None, dim=None, keepdim=False, *, dtype=None, out=None):
     return linalg_vector_norm(A, 2 if ord is None else ord, dim, keepdim, dtype=dtype)
 
 
+def vander(x, *, N=None):
+    """linalg.vander: the columns x^0 .. x^(N-1), PyTorch's way (a cumprod of x expanded,
+    after a column of ones)."""
+    dt = x.dtype
+    if dt in (_dt.bool_, _dt.float16):
+        raise RuntimeError(f"linalg.vander supports floating point, complex, and integer "
+                           f"tensors, but got {dt._legacy}")
+    x_ = x.unsqueeze(-1) if x.ndim == 0 else x
+    n = x_.shape[-1] if N is None else N
+    if n <= 1:
+        raise RuntimeError("N must be greater than 1.")
+    from .reduction_cum import cumprod
+    from .shape_join import cat
+    shape = tuple(x_.shape) + (n - 1,)
+    powers = cumprod(x_.unsqueeze(-1).expand(shape), -1)
+    ones = powers._make(np.ones(shape[:-1] + (1,), powers._data.dtype))
+    return cat([ones, powers], -1)
+
+
 def pinverse(input, rcond=1e-15):
     return _pinv(input, rtol=rcond)
 
