@@ -395,10 +395,10 @@ LINALG_NAMES = ("inv det slogdet solve cholesky qr eigh eigvalsh svd svdvals pin
                 "LinAlgError").split()
 TORCH_NAMES = ("outer ger inner tensordot einsum addmm addmv baddbmm addbmm cross kron inverse "
                "det logdet slogdet cholesky svd qr pinverse matrix_power matrix_exp vdot "
-               "chain_matmul cholesky_solve cholesky_inverse addr lu_unpack lu cdist").split()
+               "chain_matmul cholesky_solve cholesky_inverse addr lu_unpack lu lu_solve cdist").split()
 METHOD_NAMES = ("outer ger inner addmm addmv baddbmm addbmm cross kron inverse det logdet "
                 "slogdet cholesky svd qr pinverse matrix_power matrix_exp vdot addmm_ addmv_ "
-                "baddbmm_ addbmm_ addr addr_ cholesky_solve cholesky_inverse lu").split()
+                "baddbmm_ addbmm_ addr addr_ cholesky_solve cholesky_inverse lu lu_solve").split()
 
 
 def test_namespaces_and_methods(torch):
@@ -913,3 +913,20 @@ def test_linalg_diagonal(torch):
         res.append([(o.tolist(), o.grad_fn.name(), o._base is x) for o in outs] +
                    [x.grad.tolist()])
     assert res[0] == res[1]
+
+
+def test_deprecated_torch_lu_solve(torch):
+    a = np.random.default_rng(0).standard_normal((3, 3)) + 3 * np.eye(3)
+    b = np.random.default_rng(1).standard_normal((3, 2))
+    res = []
+    for m in (rt, torch):
+        A = m.tensor(a, requires_grad=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            x = m.lu_solve(m.tensor(b), *m.linalg.lu_factor(A))
+            y = m.tensor(b).lu_solve(*m.linalg.lu_factor(A))
+        (x.sum() + y.sum()).backward()
+        res.append((x.detach().numpy(), A.grad.numpy(), x.grad_fn.name(), x.stride()))
+    np.testing.assert_allclose(res[0][0], res[1][0], rtol=1e-12)
+    np.testing.assert_allclose(res[0][1], res[1][1], rtol=1e-10)
+    assert res[0][2:] == res[1][2:]
