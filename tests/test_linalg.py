@@ -930,3 +930,16 @@ def test_deprecated_torch_lu_solve(torch):
     np.testing.assert_allclose(res[0][0], res[1][0], rtol=1e-12)
     np.testing.assert_allclose(res[0][1], res[1][1], rtol=1e-10)
     assert res[0][2:] == res[1][2:]
+
+
+def test_named_tuples_are_torch_return_types(torch):
+    a = np.random.default_rng(0).standard_normal((3, 3)) + 3 * np.eye(3)
+    calls = [lambda m, x: m.linalg.qr(x), lambda m, x: m.linalg.eigh(x + x.t()),
+             lambda m, x: m.linalg.svd(x), lambda m, x: m.linalg.slogdet(x),
+             lambda m, x: m.linalg.lu(x), lambda m, x: m.linalg.lu_factor(x),
+             lambda m, x: m.linalg.lstsq(x, x), lambda m, x: m.linalg.inv_ex(x),
+             lambda m, x: m.svd(x), lambda m, x: m.slogdet(x)]
+    for call in calls:
+        ours, theirs = call(rt, rt.tensor(a)), call(torch, torch.tensor(a))
+        assert type(ours).__name__ == type(theirs).__name__
+        assert isinstance(ours, getattr(rt.return_types, type(theirs).__name__))

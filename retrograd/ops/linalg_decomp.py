@@ -173,28 +173,13 @@ slogdet_p = primitive(
     jvp=lambda t, a, outs: (outs[0] * 0, _trace_prod(inv_p(a), t)))
 
 
-class _ReturnType(tuple):
-    """A torch.return_types-style named tuple: fields by name, PyTorch's repr."""
-    _fields = ()
-    _name = ""
-
-    def __new__(cls, values):
-        return super().__new__(cls, values)
-
-    def __getattr__(self, name):
-        try:
-            return self[type(self)._fields.index(name)]
-        except ValueError:
-            raise AttributeError(name) from None
-
-    def __repr__(self):
-        body = ",\n".join(f"{f}={v!r}" for f, v in zip(self._fields, self))
-        return f"torch.return_types.{self._name}(\n{body})"
-
-
 def _return_type(name, fields):
-    return type(name, (_ReturnType,), {"_fields": tuple(fields), "_name": name,
-                                       "__slots__": ()})
+    """PyTorch's named result tuple ``torch.return_types.<name>`` (retrograd.return_types)."""
+    from .. import return_types
+    cls = getattr(return_types, name)
+    assert tuple(f for f in fields if isinstance(getattr(cls, f, None), property)) == \
+        tuple(fields), name
+    return cls
 
 
 slogdet_result = _return_type("slogdet", ("sign", "logabsdet"))
