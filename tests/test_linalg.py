@@ -395,7 +395,8 @@ LINALG_NAMES = ("inv det slogdet solve cholesky qr eigh eigvalsh svd svdvals pin
                 "LinAlgError").split()
 TORCH_NAMES = ("outer ger inner tensordot einsum addmm addmv baddbmm addbmm cross kron inverse "
                "det logdet slogdet cholesky svd qr pinverse matrix_power matrix_exp vdot "
-               "chain_matmul cholesky_solve cholesky_inverse addr lu_unpack lu lu_solve cdist").split()
+               "chain_matmul cholesky_solve cholesky_inverse addr lu_unpack lu lu_solve cdist "
+               "triangular_solve").split()
 METHOD_NAMES = ("outer ger inner addmm addmv baddbmm addbmm cross kron inverse det logdet "
                 "slogdet cholesky svd qr pinverse matrix_power matrix_exp vdot addmm_ addmv_ "
                 "baddbmm_ addbmm_ addr addr_ cholesky_solve cholesky_inverse lu lu_solve").split()
@@ -538,6 +539,12 @@ MORE_ERRORS = {
     "vander_n": lambda m: m.linalg.vander(m.ones(3), N=1),
     "vander_bool": lambda m: m.linalg.vander(m.ones(3, dtype=m.bool)),
     "vander_half": lambda m: m.linalg.vander(m.ones(3, dtype=m.float16)),
+    "triangular_solve_1d": lambda m: m.triangular_solve(m.ones(3), m.eye(3)),
+    "triangular_solve_sizes": lambda m: m.triangular_solve(m.ones(2, 2), m.eye(3)),
+    "triangular_solve_dtypes": lambda m: m.triangular_solve(m.ones(3, 2),
+                                                            m.eye(3, dtype=m.float64)),
+    "triangular_solve_long": lambda m: m.triangular_solve(m.ones(3, 2, dtype=m.int64),
+                                                          m.eye(3, dtype=m.int64)),
     "vdot_2d": lambda m: m.vdot(m.ones(2, 2), m.ones(2)),
     "vdot_sizes": lambda m: m.vdot(m.ones(2), m.ones(3)),
     "vdot_dtypes": lambda m: m.vdot(m.ones(2), m.ones(2, dtype=m.float64)),

@@ -188,7 +188,8 @@ from .linalg_einsum import einsum, tensordot  # noqa: E402  (they build on the k
 from .linalg_decomp import (inverse, det, logdet, slogdet, cholesky,  # noqa: E402
                             cholesky_solve, cholesky_inverse)
 from .linalg_spectral import torch_svd, torch_qr  # noqa: E402
-from .linalg_matrix import matrix_power, pinv as _pinv, matrix_exp  # noqa: E402
+from .linalg_matrix import (matrix_power, pinv as _pinv, matrix_exp,  # noqa: E402
+                            triangular_solve)
 from .linalg_lu import lu_unpack, torch_lu as lu, torch_lu_solve as lu_solve  # noqa: E402
 from .linalg_distance import cdist  # noqa: E402
 from .inplace import inplace_method as _inplace  # noqa: E402
@@ -259,7 +260,8 @@ qr = torch_qr
 __all__ = ["outer", "ger", "inner", "tensordot", "einsum", "addmm", "addmv", "baddbmm",
            "addbmm", "addr", "cross", "kron", "chain_matmul", "inverse", "det", "logdet",
            "slogdet", "cholesky", "svd", "qr", "pinverse", "matrix_power", "matrix_exp", "vdot",
-           "cholesky_solve", "cholesky_inverse", "lu_unpack", "lu", "lu_solve", "cdist"]
+           "cholesky_solve", "cholesky_inverse", "lu_unpack", "lu", "lu_solve", "cdist",
+           "triangular_solve"]
 
 
 def chain_matmul(*matrices):
@@ -279,6 +281,7 @@ METHODS = {
     "pinverse": pinverse, "matrix_power": matrix_power, "qr": torch_qr,
     "matrix_exp": matrix_exp, "vdot": vdot, "cholesky_solve": cholesky_solve,
     "cholesky_inverse": cholesky_inverse, "lu": lu, "lu_solve": lu_solve,
+    "triangular_solve": triangular_solve,
     "addmm_": _inplace(addmm), "addmv_": _inplace(addmv), "baddbmm_": _inplace(baddbmm),
     "addbmm_": _inplace(addbmm), "addr": addr, "addr_": _inplace(addr),
 }

@@ -436,3 +436,79 @@ def tensorsolve(A, B, dims=None, *, out=None):
     if B.ndim != 1:
         B = B.reshape(rows)
     return solve(A.reshape(rows, int(np.prod(shape))), B).reshape(shape)
+
+
+# ----- torch.triangular_solve (deprecated): (solution, cloned_coefficient) from one node
+
+def _tri_mask(a, upper, unit):
+    n = a.shape[-1]
+    return np.triu(np.ones((n, n)), 1 if unit else 0) if upper else \
+        np.tril(np.ones((n, n)), -1 if unit else 0)
+
+
+def _triangular_solve_kernel(xp, b, a, upper, transpose, unit):
+    t = _triangle(a, upper, unit)
+    if transpose:
+        t, upper = np.swapaxes(t, -1, -2), not upper
+    try:
+        x = xp.linalg.solve(t, b)
+    except np.linalg.LinAlgError:
+        x = _substitute(t, b, upper)
+    return _colmajor(x), _colmajor(np.broadcast_to(a, x.shape[:-2] + a.shape[-2:]))
+
+
+def _triangular_solve_grads(grads, b, a, outs, upper, transpose, unit):
+    gX, gC = _live(grads[0]), _live(grads[1])
+    X = outs[0]
+    gA = gB = None
+    if gX is not None:  # op(A) X = b with op = transpose or not; A^-op^T gX
+        gB = solve_triangular_p(a if transpose else _mT(a), gX, upper if transpose else
+                                not upper, True, unit)
+        gA = -matmul(X, _mT(gB)) if transpose else -matmul(gB, _mT(X))
+        gA = gA * _const(gA, _tri_mask(a, upper, unit))
+    if gC is not None:
+        gA = gC if gA is None else gA + gC
+    return gB, gA
+
+
+def _triangular_solve_jvp(tb, ta, b, a, outs, upper, transpose, unit):
+    X = outs[0]
+    rhs = tb
+    if ta is not None:
+        dA = ta * _const(ta, _tri_mask(a, upper, unit))
+        prod = matmul(_mT(dA) if transpose else dA, X)
+        rhs = -prod if rhs is None else rhs - prod
+    dX = solve_triangular_p(_mT(a) if transpose else a, rhs, not upper if transpose else upper,
+                            True, unit)
+    return dX, (outs[1] * 0 if ta is None else ta.expand(tuple(outs[1].shape)))
+
+
+triangular_solve_p = primitive(
+    "triangular_solve", "TriangularSolveBackward0", forward=_triangular_solve_kernel, nout=2,
+    vjp=(lambda grads, b, a, outs, upper, transpose, unit:
+         _triangular_solve_grads(grads, b, a, outs, upper, transpose, unit)[0],
+         lambda grads, b, a, outs, upper, transpose, unit:
+         _triangular_solve_grads(grads, b, a, outs, upper, transpose, unit)[1]),
+    jvp=_triangular_solve_jvp)
+
+
+def triangular_solve(b, A, upper=True, transpose=False, unitriangular=False, *, out=None):
+    """torch.triangular_solve (deprecated): op(A) X = b for a triangular A, and A's copy."""
+    if b.ndim < 2:
+        raise RuntimeError(f"torch.triangular_solve: Expected b to have at least 2 dimensions, "
+                           f"but it has {b.ndim} dimensions instead")
+    if A.ndim < 2:
+        raise RuntimeError(f"torch.triangular_solve: Expected A to have at least 2 dimensions, "
+                           f"but it has {A.ndim} dimensions instead")
+    if A.shape[-1] != A.shape[-2] or A.shape[-1] != b.shape[-2]:
+        raise RuntimeError(f"Incompatible matrix sizes for triangular_solve: each A matrix is "
+                           f"{A.shape[-2]} by {A.shape[-1]} but each b matrix is {b.shape[-2]} "
+                           f"by {b.shape[-1]}")
+    if A.dtype is not b.dtype:
+        raise RuntimeError(f"Expected b and A to have the same dtype, but found b of type "
+                           f"{b.dtype._legacy} and A of type {A.dtype._legacy} instead.")
+    if not A.dtype.is_floating_point or A.dtype is _dt.float16:
+        raise NotImplementedError(f"\"triangular_solve_cpu\" not implemented for "
+                                  f"'{A.dtype._legacy}'")
+    x, c = triangular_solve_p(b, A, bool(upper), bool(transpose), bool(unitriangular))
+    return _return_type("triangular_solve", ("solution", "cloned_coefficient"))((x, c))
