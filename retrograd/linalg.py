@@ -9,7 +9,8 @@ from .ops.linalg_spectral import qr, eigh, eigvalsh, svd, svdvals  # noqa: F401
 from .ops.linalg_ex import inv_ex, cholesky_ex, solve_ex  # noqa: F401
 from .ops.linalg_lu import lu, lu_factor, lu_factor_ex, lu_solve  # noqa: F401
 from .ops.linalg_matrix import (pinv, matrix_power, matrix_rank, lstsq, matrix_exp,  # noqa: F401
-                                solve_triangular, cond, tensorinv, tensorsolve)
+                                cond, tensorinv, tensorsolve)
+from .ops.linalg_triangular import solve_triangular  # noqa: F401
 
 __all__ = ["multi_dot", "vecdot", "cross", "matmul", "inv", "det", "slogdet", "solve",
            "cholesky", "qr", "eigh", "eigvalsh", "svd", "svdvals", "pinv", "matrix_power",

@@ -3,8 +3,9 @@ matmul's dispatch among them (1-D, 2-D, broadcast batches), and the family's nam
 Tensor-method tables. The rest lives in linalg_products (outer, inner, kron, multi_dot,
 vecdot, addmm/addmv/baddbmm/addbmm/addr, cross), linalg_einsum (einsum, tensordot),
 linalg_decomp (inv, det, slogdet, solve, cholesky & co.), linalg_spectral (qr, eigh, svd),
-linalg_matrix (pinv, matrix_rank, matrix_power, lstsq, matrix_exp, solve_triangular, ...),
-linalg_ex (the _ex forms) and linalg_lu (LU); retrograd/linalg.py is torch.linalg."""
+linalg_matrix (pinv, matrix_rank, matrix_power, lstsq, matrix_exp, cond, ...),
+linalg_triangular (solve_triangular, triangular_solve), linalg_ex (the _ex forms),
+linalg_lu (LU) and linalg_distance (cdist); retrograd/linalg.py is torch.linalg."""
 import numpy as np
 
 from .primitive import primitive, broadcast_shapes
@@ -188,8 +189,8 @@ from .linalg_einsum import einsum, tensordot  # noqa: E402  (they build on the k
 from .linalg_decomp import (inverse, det, logdet, slogdet, cholesky,  # noqa: E402
                             cholesky_solve, cholesky_inverse)
 from .linalg_spectral import torch_svd, torch_qr  # noqa: E402
-from .linalg_matrix import (matrix_power, pinv as _pinv, matrix_exp,  # noqa: E402
-                            triangular_solve)
+from .linalg_matrix import matrix_power, pinv as _pinv, matrix_exp  # noqa: E402
+from .linalg_triangular import triangular_solve  # noqa: E402
 from .linalg_lu import lu_unpack, torch_lu as lu, torch_lu_solve as lu_solve  # noqa: E402
 from .linalg_distance import cdist  # noqa: E402
 from .inplace import inplace_method as _inplace  # noqa: E402

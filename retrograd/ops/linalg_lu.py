@@ -7,7 +7,7 @@ import numpy as np
 from .primitive import primitive
 from .linalg import matmul
 from .linalg_decomp import _mT, _const, _colmajor, _check_matrix, _live, _return_type
-from .linalg_matrix import solve_triangular_p
+from .linalg_triangular import solve_triangular_p
 from ..tensor import Tensor
 
 
