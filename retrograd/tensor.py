@@ -90,7 +90,7 @@ class Tensor:
     """A multi-dimensional array that can record the operations done on it (PyTorch's
     ``torch.Tensor``). ``_data`` is the NumPy array; ``grad_fn`` the node that made it."""
     __slots__ = ("_data", "_requires_grad", "grad_fn", "_grad", "_output_nr", "_vc",
-                 "_base", "_acc", "_retains_grad", "__weakref__")
+                 "_base", "_acc", "_retains_grad", "_fw", "__weakref__")
     __array_priority__ = 1000  # NumPy defers to our reflected operators
     # type(x) prints <class 'torch.Tensor'> as tutorials show; pickling goes through
     # __reduce_ex__ (a function of ours), never through this name
@@ -113,6 +113,7 @@ class Tensor:
         t._base = None
         t._acc = None
         t._retains_grad = False
+        t._fw = None  # forward-mode tangents: {dual level: tangent} (autograd/forward_ad.py)
         return t
 
     def __init__(self, *args, dtype=None, device=None):

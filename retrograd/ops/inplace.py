@@ -43,6 +43,8 @@ def apply_inplace(self, result):
             "operation.")
     self._data[...] = result._data
     self._bump_version()
+    if result._fw is not None or self._fw is not None:
+        _take_tangents(self, result)
     if result._requires_grad and STATE.enabled:
         self.grad_fn = result.grad_fn
         self._output_nr = result._output_nr
@@ -50,11 +52,24 @@ def apply_inplace(self, result):
     return self
 
 
+def _take_tangents(self, result):
+    """Forward-mode AD: self's tangents become result's; a tangent self already has is
+    overwritten in place, so the tangents of its views and base see the change."""
+    new = dict(result._fw or {})
+    for lvl, t in (self._fw or {}).items():
+        nt = new.get(lvl)
+        if nt is not None and t._data.flags.writeable and t._data.shape == nt._data.shape:
+            t._data[...] = nt._data
+            new[lvl] = t
+    self._fw = new or None
+
+
 def _snapshot(self):
     """A copy of self's values that carries self's history: what an in-place op computes
     from, so the values its node saves are not the ones it then overwrites."""
     snap = Tensor._make(self._data.copy(), self._requires_grad, self.grad_fn)
     snap._output_nr = self._output_nr
+    snap._fw = self._fw
     return snap
 
 
