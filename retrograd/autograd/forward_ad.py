@@ -5,6 +5,7 @@ import collections
 
 from ..ops import primitive as _prim_mod
 from ..tensor import Tensor
+from . import graph as _graph
 
 __all__ = ["dual_level", "make_dual", "unpack_dual", "enter_dual_level", "exit_dual_level",
            "UnpackedDualTensor"]
@@ -207,6 +208,10 @@ def _dispatch(prim, args):
                 _attach(o, lvl, t)
         else:
             _attach(out, lvl, result)
+    for o in (out if multi else (out,)):
+        node = o.grad_fn
+        if o._fw is not None and node is not None and getattr(node, "_saved", None):
+            _graph.saved_output_tangents.setdefault(node, {})[o._output_nr] = o._fw
     return out
 
 

@@ -38,6 +38,10 @@ class Node:
 
 # Node.metadata is rarely used; keep it out of every node's slots.
 _metadata = weakref.WeakKeyDictionary()
+# Forward-mode AD: the tangents of a node's outputs ({output_nr: {level: tangent}}), so
+# that a saved output unpacked in a backward run inside a dual level is a dual tensor
+# (forward-over-reverse). Filled by autograd/forward_ad.py; empty otherwise.
+saved_output_tangents = weakref.WeakKeyDictionary()
 
 
 class PrimitiveNode(Node):
@@ -73,6 +77,10 @@ class PrimitiveNode(Node):
         floating = array.dtype.kind in "fc"
         t = _tensor_cls[0]._make(array, floating, self if floating else None)
         t._output_nr = nr
+        if saved_output_tangents:
+            fw = saved_output_tangents.get(self)
+            if fw is not None:
+                t._fw = fw.get(nr)
         return t
 
     def _release(self):

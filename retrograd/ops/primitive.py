@@ -284,8 +284,11 @@ class Primitive:
         nin, rule, forward, name = self.nin, self.dtypes, self.forward, self.name
         differentiable, view = self.differentiable, self.view
         result_dtype, record_multi = self._result_dtype, self._record_multi
+        prim = self
 
         def call(*args):
+            if _hook is not None:
+                return _hook(prim, args)
             npd = result_dtype(args[:nin]) if rule is not None else None
             arrays = []
             record = False
