@@ -11,7 +11,8 @@ __all__ = ["dual_level", "make_dual", "unpack_dual", "enter_dual_level", "exit_d
            "UnpackedDualTensor"]
 
 _LIVE = []  # live dual levels, innermost last (torch.func.jvp nests them; the public API not)
-_current_level = -1  # PyTorch's public level: -1 when none
+_current_level = -1  # PyTorch's public level: -1 when none, else 0 (one at a time)
+_public = [None]  # the internal id of the public level
 _next_level = [0]
 _VISIBLE = [float("inf")]  # while level L's JVP formula runs, levels >= L are hidden
 _batching = [None]  # func's batched-call handler, and how deep vmaps are nested
@@ -36,9 +37,7 @@ def _new_level():
 
 
 def _drop_level(lvl):
-    _LIVE.remove(lvl)
-    if not _LIVE:
-        _next_level[0] = 0  # PyTorch numbers the first level 0 again
+    _LIVE.remove(lvl)  # (ids are never reused: a stale tangent cannot come back to life)
     _update_hook()
 
 
@@ -47,7 +46,8 @@ def enter_dual_level():
     global _current_level
     if _current_level >= 0:
         raise RuntimeError("Nested forward mode AD is not supported at the moment")
-    _current_level = _new_level()
+    _public[0] = _new_level()
+    _current_level = 0
     return _current_level
 
 
@@ -61,7 +61,8 @@ def exit_dual_level(*, level=None):
     if level != _current_level:
         raise RuntimeError("Trying to exit a forward AD level that was not the last one that "
                            "was created. This is not supported.")
-    _drop_level(level)
+    _drop_level(_public[0])
+    _public[0] = None
     _current_level = -1
 
 
@@ -97,10 +98,10 @@ def make_dual(tensor, tangent, *, level=None):
     """A view of ``tensor`` carrying ``tangent`` as its forward-mode derivative."""
     if level is None:
         level = _current_level
-    if level < 0 or level not in _LIVE:
+    if level < 0 or level != _current_level:
         raise RuntimeError("Trying to create a dual Tensor for forward AD but no level exists, "
                            "make sure to enter_dual_level() first.")
-    return _make_dual(tensor, tangent, level)
+    return _make_dual(tensor, tangent, _public[0])
 
 
 def _make_dual(tensor, tangent, level):
@@ -135,9 +136,9 @@ def unpack_dual(tensor, *, level=None):
     tangent is None when the tensor has none at this level."""
     if level is None:
         level = _current_level
-    if level < 0 or level not in _LIVE:
+    if level < 0 or level != _current_level:
         return UnpackedDualTensor(tensor, None)
-    return _unpack(tensor, level)
+    return _unpack(tensor, _public[0])
 
 
 def _unpack(tensor, level):

@@ -1,0 +1,403 @@
+"""vmap's batched tensors and batching rules. A BatchedTensor holds a physical tensor whose
+leading dims are the batch dims of its vmap levels (outermost first); its logical shape is
+the rest. A primitive called on one goes to a batching rule that calls the same primitives
+on the physical tensors (so autograd and forward AD see ordinary whole-array work), or,
+for a primitive without a rule, to a per-example loop whose results are stacked."""
+import itertools
+
+import numpy as np
+
+from ..tensor import Tensor
+from ..ops import primitive as _pm
+from ..ops.primitive import primitive, ELEMENTWISE, COMPARE, REGISTRY
+from ..ops import shape as _shape, reduction as _red, linalg as _linalg
+from ..autograd import forward_ad as _fw
+
+_new = object.__new__
+LEVELS = []   # [(level, batch size)] of the active vmaps, outermost first
+_next = [1]
+fallback_hits = {}  # primitive name -> how many calls went through the per-example loop
+
+
+class BatchedTensor(Tensor):
+    """A tensor inside vmap: one logical example of a batch kept physically whole."""
+    __slots__ = ("_phys", "_lv")
+
+    def __repr__(self):
+        text = repr(self._phys)
+        for i in reversed(range(len(self._lv))):
+            text = f"BatchedTensor(lvl={self._lv[i]}, bdim={i}, value=\n    " + \
+                text.replace("\n", "\n    ") + "\n)"
+        return text
+
+    __str__ = __repr__
+
+    def _no_data(self, *a, **k):
+        raise RuntimeError(
+            "vmap: It looks like you're calling .item() on a Tensor. We don't support vmap "
+            "over calling .item() on a Tensor, please try to rewrite what you're doing with "
+            "other operations. If error is occurring somewhere inside PyTorch internals, "
+            "please file a bug report.")
+
+    item = tolist = _no_data
+
+    def numpy(self, force=False):
+        raise RuntimeError("vmap: cannot call numpy() on a BatchedTensor: the values of the "
+                           "whole batch are not one array inside the vmapped function")
+
+    __array__ = numpy
+
+    def __bool__(self):
+        raise RuntimeError(
+            "vmap: It looks like you're attempting to use a Tensor in some data-dependent "
+            "control flow. We don't support that yet, please shout over at "
+            "https://github.com/pytorch/functorch/issues/257 .")
+
+    __float__ = __int__ = __index__ = _no_data
+
+    def detach(self):
+        return wrap(self._phys.detach(), self._lv)
+
+    def requires_grad_(self, requires_grad=True):
+        self._phys.requires_grad_(requires_grad)
+        self._requires_grad = self._phys._requires_grad
+        return self
+
+
+def wrap(phys, lv):
+    """The BatchedTensor over ``phys`` with levels ``lv`` (a plain tensor when none)."""
+    if not lv:
+        return phys
+    t = _new(BatchedTensor)
+    nb = len(lv)
+    arr = phys._data
+    if all(arr.shape[:nb]):
+        t._data = arr[(0,) * nb]  # a view with the logical shape, dtype and layout
+    else:
+        t._data = np.broadcast_to(np.zeros((), arr.dtype), arr.shape[nb:])
+    t._phys, t._lv = phys, lv
+    t._requires_grad = phys._requires_grad
+    t.grad_fn = phys.grad_fn
+    t._grad = t._vc = t._base = t._acc = t._fw = None
+    t._output_nr = phys._output_nr
+    t._retains_grad = False
+    return t
+
+
+def unwrap(t):
+    return (t._phys, t._lv) if type(t) is BatchedTensor else (t, ())
+
+
+def sizes():
+    return dict(LEVELS)
+
+
+def align(t, lv, rank):
+    """t's physical tensor with a dim per level of ``lv`` (size 1 where t is not batched
+    there), then its logical dims left-padded with size-1 dims to ``rank``."""
+    phys, tlv = unwrap(t)
+    lshape = phys.shape[len(tlv):]
+    if tlv == lv and len(lshape) == rank:
+        return phys
+    sz = phys.shape
+    shape = tuple(sz[tlv.index(lv_)] if lv_ in tlv else 1 for lv_ in lv) + \
+        (1,) * (rank - len(lshape)) + tuple(lshape)
+    return _shape.reshape(phys, shape)
+
+
+def expand_to(t, lv, bs=None):
+    """t's physical tensor batched (expanded where it was not) at every level of ``lv``."""
+    phys = align(t, lv, t.dim())
+    bs = bs or sizes()
+    return phys.expand(tuple(bs[x] for x in lv) + tuple(phys.shape[len(lv):]))
+
+
+def _levels_of(args):
+    lv = set()
+    for a in args:
+        if type(a) is BatchedTensor:
+            lv.update(a._lv)
+    return tuple(sorted(lv))
+
+
+# ----- batching rules: (prim, args, lv) -> physical result, batched at lv
+
+def _pointwise(prim, args, lv):
+    rank = max((a.dim() for a in args if isinstance(a, Tensor)), default=0)
+    phys = [align(a, lv, rank) if type(a) is BatchedTensor else a for a in args]
+    return prim(*phys)
+
+
+def _shift(d, nb):
+    return d + nb
+
+
+def _view(prim, args, lv):
+    a, shape, in_shape = args
+    p = align(a, lv, a.dim())
+    return _shape.reshape(p, tuple(p.shape[:len(lv)]) + tuple(shape))
+
+
+def _alias(prim, args, lv):
+    return prim(align(args[0], lv, args[0].dim()))
+
+
+def _transpose(prim, args, lv):
+    a, d0, d1 = args
+    nb = len(lv)
+    p = align(a, lv, a.dim())
+    if a.dim() == 0:
+        return _shape.alias_p(p)
+    return _shape.transpose_p(p, d0 + nb, d1 + nb)
+
+
+def _t(prim, args, lv):
+    a = args[0]
+    p = align(a, lv, a.dim())
+    nb = len(lv)
+    return _shape.transpose_p(p, nb, nb + 1) if a.dim() == 2 else _shape.alias_p(p)
+
+
+def _permute(prim, args, lv):
+    a, dims = args
+    nb = len(lv)
+    return prim(align(a, lv, a.dim()), tuple(range(nb)) + tuple(d + nb for d in dims))
+
+
+def _unsqueeze(prim, args, lv):
+    a, dim = args
+    return prim(align(a, lv, a.dim()), dim + len(lv))
+
+
+def _with_dims_and_shape(prim, args, lv):
+    """squeeze(dims, in_shape)."""
+    a, dims, in_shape = args
+    p = align(a, lv, a.dim())
+    nb = len(lv)
+    return prim(p, tuple(d + nb for d in dims), tuple(p.shape))
+
+
+def _expand(prim, args, lv):
+    a, shape, in_shape = args
+    p = align(a, lv, len(shape))
+    nb = len(lv)
+    return _shape.expand_p(p, tuple(p.shape[:nb]) + tuple(shape), tuple(p.shape))
+
+
+def _select(prim, args, lv):
+    a, dim, index, in_shape = args
+    p = align(a, lv, a.dim())
+    return prim(p, dim + len(lv), index, tuple(p.shape))
+
+
+def _slice(prim, args, lv):
+    a, dim, start, stop, step, in_shape = args
+    p = align(a, lv, a.dim())
+    return prim(p, dim + len(lv), start, stop, step, tuple(p.shape))
+
+
+def _select_backward(prim, args, lv):
+    g, in_shape, dim, index = args
+    p = align(g, lv, g.dim())
+    nb = len(lv)
+    return prim(p, tuple(p.shape[:nb]) + tuple(in_shape), dim + nb, index)
+
+
+def _slice_backward(prim, args, lv):
+    g, in_shape, dim, start, stop, step = args
+    p = align(g, lv, g.dim())
+    nb = len(lv)
+    return prim(p, tuple(p.shape[:nb]) + tuple(in_shape), dim + nb, start, stop, step)
+
+
+def _reduce(prim, args, lv):
+    a, dims, keepdim, in_shape = args
+    p = align(a, lv, a.dim())
+    nb = len(lv)
+    dims = tuple(range(nb, p.ndim)) if dims is None else tuple(d + nb for d in dims)
+    return prim(p, dims, keepdim, tuple(p.shape))
+
+
+def _full_batch(ps, lv):
+    bs = sizes()
+    return tuple(bs[x] for x in lv)
+
+
+def _matmul_phys(pa, pb, lv, na, nb_):
+    """Batched matrix product of physical operands (a: lv + [..., n, k] with ``na``
+    logical dims, b likewise), as one bmm or, when b is unbatched, one mm."""
+    nlv = len(lv)
+    batch = _full_batch(None, lv)
+    if type(pb) is not BatchedTensor and pb.ndim == nb_ and nb_ == 2 and na == 2:
+        # b unbatched: fold the batch into a's rows, one mm
+        n, k = pa.shape[-2:]
+        rows = pa.expand(batch + (n, k)).reshape(-1, k)
+        return _linalg.mm(rows, pb).reshape(batch + (n, pb.shape[-1]))
+    inner_a, inner_b = tuple(pa.shape[nlv:]), tuple(pb.shape[nlv:])
+    extra = inner_a[:-2]
+    a3 = pa.expand(batch + inner_a).reshape((-1,) + inner_a[-2:])
+    b3 = pb.expand(batch + inner_b).reshape((-1,) + inner_b[-2:])
+    out = _linalg.bmm(a3, b3)
+    return out.reshape(batch + extra + (inner_a[-2], inner_b[-1]))
+
+
+def _mm(prim, args, lv):
+    a, b = args
+    pa = align(a, lv, 2)
+    pb = align(b, lv, 2) if type(b) is BatchedTensor else b
+    return _matmul_phys(pa, pb, lv, 2, 2)
+
+
+def _bmm(prim, args, lv):
+    a, b = args
+    return _matmul_phys(align(a, lv, 3), align(b, lv, 3), lv, 3, 3)
+
+
+def _mv(prim, args, lv):
+    m, v = args
+    pm_ = align(m, lv, 2)
+    if type(v) is BatchedTensor:
+        pv = align(v, lv, 1).unsqueeze(-1)
+        return _matmul_phys(pm_, pv, lv, 2, 2).squeeze(-1)
+    return _matmul_phys(pm_, v.unsqueeze(-1), lv, 2, 2).squeeze(-1)
+
+
+def _dot(prim, args, lv):
+    a, b = args
+    pa = align(a, lv, 1) if type(a) is BatchedTensor else a
+    pb = align(b, lv, 1) if type(b) is BatchedTensor else b
+    return (pa * pb).sum(-1)
+
+
+RULES = {
+    "view": _view, "unsafe_view": _view, "alias": _alias, "transpose": _transpose, "t": _t,
+    "permute": _permute, "unsqueeze": _unsqueeze, "squeeze": _with_dims_and_shape,
+    "expand": _expand, "select": _select, "slice": _slice,
+    "select_backward": _select_backward, "slice_backward": _slice_backward,
+    "sum": _reduce, "mean": _reduce, "mm": _mm, "bmm": _bmm, "mv": _mv, "dot": _dot,
+}
+_POINTWISE_NAMES = {"neg", "clone", "to_dtype", "bitwise_and", "bitwise_or", "bitwise_xor",
+                    "bitwise_not"}
+
+
+def _rule_for(prim):
+    base = prim.name.split("[", 1)[0]
+    rule = RULES.get(base)
+    if rule is None and (prim.jvp == ELEMENTWISE or prim.dtypes == COMPARE or
+                         base in _POINTWISE_NAMES):
+        rule = _pointwise
+    return rule
+
+
+def fallback_ops():
+    """The registered primitives that have no batching rule: under vmap they run once
+    per example (correct, but a Python loop)."""
+    return sorted(n for n, p in REGISTRY.items() if _rule_for(p) is None)
+
+
+# ----- the per-example loop, for primitives without a rule
+
+_stackers = {}
+
+
+def _stacker(k):
+    """A primitive stacking k tensors along a new dim 0 (the loop's results)."""
+    p = _stackers.get(k)
+    if p is None:
+        def vjp_i(i):
+            return lambda g, *rest: g.select(0, i)
+
+        def jvp(*a):
+            ts, ins = a[:k], a[k:2 * k]
+            parts = [t if t is not None else ins[i].detach() * 0 for i, t in enumerate(ts)]
+            return _stacker(k)(*parts)
+        p = primitive(f"vmap_stack{k}", "StackBackward0",
+                      forward=lambda xp, *arrays: xp.stack(arrays),
+                      vjp=tuple(vjp_i(i) for i in range(k)), jvp=jvp, nin=k, register=False)
+        _stackers[k] = p
+    return p
+
+
+def concat(pieces, d):
+    """torch.cat of ``pieces`` along dim ``d`` (vmap's chunks), differentiable both ways."""
+    d = d % pieces[0].dim()
+    lens = tuple(p.shape[d] for p in pieces)
+    key = ("cat", d, lens)
+    p = _stackers.get(key)
+    if p is None:
+        offs = [sum(lens[:i]) for i in range(len(lens))]
+
+        def vjp_i(i):
+            idx = (slice(None),) * d + (slice(offs[i], offs[i] + lens[i]),)
+            return lambda g, *rest: g[idx]
+
+        def jvp(*a):
+            ts, ins = a[:len(lens)], a[len(lens):2 * len(lens)]
+            return concat([t if t is not None else ins[i].detach() * 0
+                           for i, t in enumerate(ts)], d)
+        p = primitive(f"vmap_cat{lens}", "CatBackward0",
+                      forward=lambda xp, *arrays: xp.concatenate(arrays, axis=d),
+                      vjp=tuple(vjp_i(i) for i in range(len(lens))), jvp=jvp,
+                      nin=len(lens), register=False)
+        _stackers[key] = p
+    return p(*pieces)
+
+
+def _stack(results, batch):
+    if not results:
+        raise RuntimeError("vmap: an operation without a batching rule was called on an "
+                           "empty batch; retrograd cannot infer its output's shape")
+    out = _stacker(len(results))(*results)
+    return out.reshape(batch + tuple(out.shape[1:]))
+
+
+def _loop(prim, args, lv):
+    base = prim.name.split("[", 1)[0]
+    fallback_hits[base] = fallback_hits.get(base, 0) + 1
+    bs = sizes()
+    batch = tuple(bs[x] for x in lv)
+    results = []
+    for idx in itertools.product(*(range(n) for n in batch)):
+        ex = []
+        for a in args:
+            if type(a) is BatchedTensor:
+                phys = a._phys
+                sel = tuple(idx[lv.index(x)] for x in a._lv)
+                for d, i in enumerate(sel):
+                    phys = _shape.select_p(phys, 0, i, tuple(phys.shape))
+                ex.append(phys)
+            else:
+                ex.append(a)
+        results.append(prim(*ex))
+    if results and isinstance(results[0], tuple):
+        return tuple(_stack([r[j] for r in results], batch) for j in range(len(results[0])))
+    return _stack(results, batch)
+
+
+def batched_call(prim, args):
+    """The dispatcher's entry for a primitive called with a BatchedTensor argument."""
+    lv = _levels_of(args)
+    rule = _rule_for(prim)
+    out = (rule or _loop)(prim, args, lv)
+    if isinstance(out, tuple):
+        return tuple(wrap(o, lv) for o in out)
+    return wrap(out, lv)
+
+
+# ----- forward AD on batched tensors
+
+def make_dual_batched(tensor, tangent, level, set_tangent):
+    lv = _levels_of((tensor, tangent))
+    p = expand_to(tensor, lv) if unwrap(tensor)[1] != lv else tensor._phys
+    t = expand_to(tangent, lv) if unwrap(tangent)[1] != lv else tangent._phys
+    dual = _shape.view_p(p, tuple(p.shape), tuple(p.shape))
+    set_tangent(dual, level, t)
+    return wrap(dual, lv)
+
+
+def unpack_batched(tensor, level, unpack):
+    primal, tangent = unpack(tensor._phys, level)
+    return wrap(primal, tensor._lv), None if tangent is None else wrap(tangent, tensor._lv)
+
+
+_fw._batching[0] = batched_call
