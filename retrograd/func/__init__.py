@@ -324,6 +324,29 @@ def _vjp_phys(outs, phys_in, cts, levels, bs, create_graph):
     return res
 
 
+def _batched_grad(outputs, inputs, grad_outputs, create_graph, retain_graph):
+    """autograd.grad for outputs/inputs that are BatchedTensors: the engine runs on their
+    physical tensors, the gradients given for the outputs (and returned for the inputs)
+    moved between batch dims and logical dims. Each input must be batched at least at the
+    levels of the outputs (the examples are then independent)."""
+    from ..autograd import grad as _agrad
+    bs = _b.sizes()
+    o_phys, g_phys = [], []
+    for o, g in zip(outputs, grad_outputs):
+        p, lv = unwrap(o)
+        if g is None:
+            if o.numel() != 1:
+                raise RuntimeError("grad can be implicitly created only for scalar outputs")
+            g = _creation.ones_like(o)
+        o_phys.append(p)
+        g_phys.append(_peel(g, lv, bs))
+    in_phys = [unwrap(t)[0] for t in inputs]
+    grads = _agrad(o_phys, in_phys, g_phys, retain_graph=retain_graph,
+                   create_graph=create_graph, allow_unused=True)
+    return tuple(None if g is None else _unpeel(g, unwrap(t)[1])
+                 for g, t in zip(grads, inputs))
+
+
 def _detach(t):
     """detach(), keeping forward-mode tangents (forward-over-reverse: jacfwd(jacrev))."""
     p, lv = unwrap(t)
