@@ -358,6 +358,11 @@ def _detach(t):
     return wrap(p, lv)
 
 
+def _detach_tree(x):
+    leaves, spec = _flatten(x)
+    return _unflatten([_detach(v) if isinstance(v, Tensor) else v for v in leaves], spec)
+
+
 def _argnums_check(argnums, n):
     if isinstance(argnums, int) and not isinstance(argnums, bool):
         nums = (argnums,)
@@ -415,6 +420,7 @@ def grad_and_value(func, argnums=0, has_aux=False):
         g = res[0] if isinstance(argnums, int) else tuple(res)
         if not create_graph:
             out = _detach(out)
+            aux = _detach_tree(aux)
         return (g, (out, aux)) if has_aux else (g, out)
     return wrapper
 
@@ -471,6 +477,7 @@ def vjp(func, *primals, has_aux=False):
 
     if not tracking:
         out = _unflatten([_detach(o) for o in outs], ospec)
+        aux = _detach_tree(aux)
     return (out, vjp_fn, aux) if has_aux else (out, vjp_fn)
 
 

@@ -231,12 +231,18 @@ def _matmul_phys(pa, pb, lv, na, nb_):
     if type(pb) is not BatchedTensor and pb.ndim == nb_ and nb_ == 2 and na == 2:
         # b unbatched: fold the batch into a's rows, one mm
         n, k = pa.shape[-2:]
-        rows = pa.expand(batch + (n, k)).reshape(-1, k)
+        total = n
+        for b in batch:
+            total *= b
+        rows = pa.expand(batch + (n, k)).reshape(total, k)
         return _linalg.mm(rows, pb).reshape(batch + (n, pb.shape[-1]))
     inner_a, inner_b = tuple(pa.shape[nlv:]), tuple(pb.shape[nlv:])
     extra = inner_a[:-2]
-    a3 = pa.expand(batch + inner_a).reshape((-1,) + inner_a[-2:])
-    b3 = pb.expand(batch + inner_b).reshape((-1,) + inner_b[-2:])
+    rows = 1
+    for n in batch + extra:
+        rows *= n
+    a3 = pa.expand(batch + inner_a).reshape((rows,) + inner_a[-2:])
+    b3 = pb.expand(batch + inner_b).reshape((rows,) + inner_b[-2:])
     out = _linalg.bmm(a3, b3)
     return out.reshape(batch + extra + (inner_a[-2], inner_b[-1]))
 
