@@ -94,6 +94,11 @@ def _live_tangents(t):
     return live or None
 
 
+def _public_tangent(t):
+    """The tangent at the public dual level, for printing."""
+    return _tangent(t, _public[0]) if _current_level >= 0 else None
+
+
 def make_dual(tensor, tangent, *, level=None):
     """A view of ``tensor`` carrying ``tangent`` as its forward-mode derivative."""
     if level is None:
