@@ -298,3 +298,41 @@ def test_vmap_matches_loop(op, i, sample):
             else None
         ref = np.zeros(args[first].shape) if ref is None else ref.numpy()
         np.testing.assert_allclose(g[b].numpy(), ref, rtol=1e-10, atol=1e-12)
+
+
+# ----- the per-example fallback, for primitives without a batching rule
+
+from retrograd.ops.primitive import primitive  # noqa: E402
+
+# test-only primitives (not in the registry): a row-wise cumulative sum (no rule: its dim
+# and shape params would need one) and a two-output one
+_cumsum = primitive(
+    "test_cumsum_last", "CumsumBackward0",
+    forward=lambda xp, a: xp.cumsum(a, axis=-1),
+    vjp=(lambda g, a, out: _cumsum(g.flip(-1) if hasattr(g, "flip") else
+                                   rt.tensor(g.numpy()[..., ::-1].copy())),),
+    jvp=lambda t, a, out: _cumsum(t), register=False)
+_sincos = primitive(
+    "test_sincos_fb", "SinCosBackward0", nout=2,
+    forward=lambda xp, a: (xp.sin(a), xp.cos(a)),
+    vjp=(lambda grads, a, outs: grads[0] * outs[1] - grads[1] * outs[0],),
+    jvp=lambda t, a, outs: (t * outs[1], -t * outs[0]), register=False)
+
+
+def test_fallback_loop_forward_and_forward_ad():
+    from retrograd.func import _batching
+    x = rt.tensor(X)
+    before = _batching.fallback_hits.get("test_cumsum_last", 0)
+    out = rt.func.vmap(lambda r: _cumsum(r * 2))(x)
+    np.testing.assert_allclose(out.numpy(), np.cumsum(X * 2, axis=-1))
+    assert _batching.fallback_hits["test_cumsum_last"] == before + 1
+    # the loop's results carry tangents and gradients like any other op's
+    primal, tangent = rt.func.jvp(rt.func.vmap(_cumsum), (x,), (rt.ones_like(x),))
+    np.testing.assert_allclose(tangent.numpy(), np.cumsum(np.ones_like(X), axis=-1))
+    s, c = rt.func.vmap(_sincos, in_dims=1, out_dims=(0, 1))(x)
+    np.testing.assert_allclose(s.numpy(), np.sin(X).T)
+    np.testing.assert_allclose(c.numpy(), np.cos(X))
+    g = rt.func.vmap(rt.func.grad(lambda r: sum(o.sum() for o in _sincos(r * r))))(x)
+    np.testing.assert_allclose(g.numpy(), 2 * X * (np.cos(X * X) - np.sin(X * X)))
+    jac = rt.func.jacfwd(lambda r: _sincos(r)[0])(rt.tensor(W))
+    np.testing.assert_allclose(jac.numpy(), np.diag(np.cos(W)))
