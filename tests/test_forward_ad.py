@@ -200,3 +200,44 @@ def test_multiple_duals_broadcast_and_mixed_dtypes(m):
         i = m.tensor([1, 2])
         assert fw.unpack_dual(i * 2).tangent is None
         assert fw.unpack_dual(da > 1).tangent is None
+
+
+def test_level_misuse_errors(m):
+    fw = m.autograd.forward_ad
+    assert fw.enter_dual_level() == 0
+    with raises_exact(RuntimeError, "Trying to exit a forward AD level that was not the last "
+                      "one that was created. This is not supported."):
+        fw.exit_dual_level(level=3)
+    fw.exit_dual_level()
+    x = m.tensor([1.0, 2.0])
+    with fw.dual_level():
+        with raises_exact(RuntimeError, "Invalid level given to _make_dual"):
+            fw.make_dual(x, m.ones(2), level=2)
+        assert fw.unpack_dual(x, level=2).tangent is None
+        d = fw.make_dual(x, m.ones(2))
+        with raises_exact(RuntimeError, "Making a dual Tensor based on a Tensor that already "
+                          "has a forward gradient at the same level 0 is not supported."):
+            fw.make_dual(d, m.ones(2))
+
+
+def test_multi_output_primitive_tangents():
+    from retrograd.ops.primitive import primitive
+    sincos = primitive(
+        "test_sincos_fw", "SinCosBackward0", nout=2,
+        forward=lambda xp, a: (xp.sin(a), xp.cos(a)),
+        vjp=(lambda grads, a, outs: grads[0] * outs[1] - grads[1] * outs[0],),
+        jvp=lambda t, a, outs: (t * outs[1], -t * outs[0]), register=False)
+    x = rt.tensor([0.3, -1.0], dtype=rt.float64)
+    with fwAD.dual_level():
+        s, c = sincos(fwAD.make_dual(x, rt.tensor([1.0, 2.0], dtype=rt.float64)))
+        np.testing.assert_allclose(fwAD.unpack_dual(s).tangent.numpy(), np.cos(x.numpy()) * [1, 2])
+        np.testing.assert_allclose(fwAD.unpack_dual(c).tangent.numpy(), -np.sin(x.numpy()) * [1, 2])
+
+
+def test_dispatch_off_outside_levels():
+    """No dual level and no vmap: primitives run without the dispatcher (one global read)."""
+    from retrograd.ops import primitive as pm
+    assert pm._hook is None
+    with fwAD.dual_level():
+        assert pm._hook is not None
+    assert pm._hook is None

@@ -103,9 +103,11 @@ def make_dual(tensor, tangent, *, level=None):
     """A view of ``tensor`` carrying ``tangent`` as its forward-mode derivative."""
     if level is None:
         level = _current_level
-    if level < 0 or level != _current_level:
+    if level < 0:
         raise RuntimeError("Trying to create a dual Tensor for forward AD but no level exists, "
                            "make sure to enter_dual_level() first.")
+    if level != _current_level:
+        raise RuntimeError("Invalid level given to _make_dual")
     return _make_dual(tensor, tangent, _public[0])
 
 
@@ -122,6 +124,10 @@ def _make_dual(tensor, tangent, level):
             f"original Tensor, this is not supported. Tensor is of size "
             f"[{', '.join(map(str, tensor.shape))}] while the given forward gradient is of "
             f"size [{', '.join(map(str, tangent.shape))}].")
+    if _tangent(tensor, level) is not None and level in _LIVE:
+        raise RuntimeError(
+            "Making a dual Tensor based on a Tensor that already has a forward gradient at "
+            f"the same level {0 if level == _public[0] else level} is not supported.")
     if hasattr(tensor, "_lv") or hasattr(tangent, "_lv"):
         from ..func._batching import make_dual_batched
         return make_dual_batched(tensor, tangent, level, _set_tangent)
