@@ -241,3 +241,31 @@ def test_dispatch_off_outside_levels():
     with fwAD.dual_level():
         assert pm._hook is not None
     assert pm._hook is None
+
+
+_UNARY = [lambda x: x.sin(), lambda x: x.exp() * 0.1, lambda x: x.tanh(), lambda x: x.sigmoid(),
+          lambda x: (x * x + 1).sqrt(), lambda x: (x * x + 1).log(), lambda x: x.t(),
+          lambda x: x.sum(0, keepdim=True) * x, lambda x: x @ x.t(), lambda x: x.abs() + x,
+          lambda x: x.transpose(0, 1) * x[1:2],
+          lambda x: x.mean(-1, keepdim=True) - x, lambda x: x.relu() ** 2, lambda x: 1 / (x * x + 1)]
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_random_compositions_forward_equals_reverse(seed):
+    """Property: on random chains of ops, the Jacobian by forward mode (jacfwd) equals the one
+    by reverse mode (jacrev), and PyTorch's."""
+    rng = np.random.default_rng(seed)
+    chain = [int(k) for k in rng.integers(0, len(_UNARY), size=4)]
+    a = rng.standard_normal((3, 3))
+
+    def f(x):
+        for k in chain:
+            x = _UNARY[k](x)
+        return x
+    x = rt.tensor(a)
+    jf = rt.func.jacfwd(f)(x)
+    jr = rt.func.jacrev(f)(x)
+    np.testing.assert_allclose(jf.numpy(), jr.numpy(), rtol=1e-10, atol=1e-12)
+    if REAL_TORCH is not None:
+        jt = REAL_TORCH.func.jacrev(f)(REAL_TORCH.tensor(a))
+        np.testing.assert_allclose(jf.numpy(), jt.numpy(), rtol=1e-10, atol=1e-12)

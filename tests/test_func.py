@@ -182,6 +182,24 @@ def test_vmap_in_dims_out_dims_nesting():
                                                  mm.mv(r)))(x), X, M)
 
 
+def test_vmap_dims_and_views_more():
+    X3 = RNG.standard_normal((4, 3, 2))
+    both(lambda m, x: m.func.vmap(lambda r: r.sum(-1), in_dims=-1, out_dims=-1)(x), X3)
+    both(lambda m, x: m.func.vmap(lambda r: (r.t(), 3), out_dims=(-2, None))(x), X3)
+    both(lambda m, x: m.func.vmap(m.func.vmap(lambda r: r * r.sum(), in_dims=1, out_dims=1),
+                                  in_dims=2, out_dims=0)(x), X3)
+    both(lambda m, x: m.func.vmap(lambda r: r.permute(1, 0).reshape(-1)[1:5:2], in_dims=1)(x), X3)
+    both(lambda m, x: m.func.vmap(lambda r: r.squeeze().unsqueeze(-1).expand(3, 2, 5).sum((0, 2)))(
+        x[:, :, :1].expand(4, 3, 2)), X3)
+    both(lambda m, x: m.func.vmap(lambda r: r[..., None, 0] @ r[None, 1])(x), X3)
+    both(lambda m, x: m.func.vmap(lambda r: m.bmm(r.unsqueeze(0), r.t().unsqueeze(0)))(x), X3)
+    both(lambda m, x: m.func.vmap(lambda r, s: m.where(r > 0, r, s), in_dims=(0, None))(x, x[0]),
+         X3)
+    both(lambda m, x: m.func.vmap(lambda r: r.mean() - r.mean(0, keepdim=True), in_dims=2)(x), X3)
+    both(lambda m, x: m.func.vmap(lambda r: (r > 0.1).to(m.float64) * r.clone(), in_dims=2)(x),
+         X3)
+
+
 def test_batched_tensor_inside_vmap():
     seen = {}
 
