@@ -354,3 +354,24 @@ def test_fallback_loop_forward_and_forward_ad():
     np.testing.assert_allclose(g.numpy(), 2 * X * (np.cos(X * X) - np.sin(X * X)))
     jac = rt.func.jacfwd(lambda r: _sincos(r)[0])(rt.tensor(W))
     np.testing.assert_allclose(jac.numpy(), np.diag(np.cos(W)))
+
+
+def test_inplace_inside_vmap():
+    both(lambda m, y: m.func.vmap(lambda r: r.add_(m.ones(2, dtype=m.float64)))(y.clone()), X[:, :2])
+    both(lambda m, y: m.func.vmap(lambda r: r.zero_())(y.clone()), X)
+    both(lambda m, y: m.func.vmap(lambda r, o: r.mul_(o))(y.clone(), y[:, 0].clone()), X)
+    both(lambda m, y: m.func.vmap(m.func.grad(lambda r: r.clone().mul_(r).sum()))(y), X)
+
+    def written(m, y):
+        z = y.clone()
+        m.func.vmap(lambda r: r.sub_(1))(z)
+        return z
+    both(written, X)
+    if torch is not None:
+        for m in (rt, torch):
+            with pytest.raises(RuntimeError, match=r"^output with shape \[3\] doesn't match the "
+                               r"broadcast shape \[4, 3\]"):
+                m.func.vmap(lambda r, o: r.add_(o), in_dims=(None, 0))(
+                    m.zeros(3, dtype=m.float64), m.tensor(X))
+            with raises_exact(RuntimeError, "backward() called inside a functorch transform."):
+                m.func.vmap(lambda r: r.sum().backward())(m.tensor(X))

@@ -12,6 +12,8 @@ from ..ops import primitive as _pm
 from ..ops.primitive import primitive, ELEMENTWISE, COMPARE, REGISTRY
 from ..ops import shape as _shape, reduction as _red, linalg as _linalg
 from ..autograd import forward_ad as _fw
+from ..ops import inplace as _inplace_mod
+import sys as _sys
 
 _new = object.__new__
 LEVELS = []   # [(level, batch size)] of the active vmaps, outermost first
@@ -54,6 +56,12 @@ class BatchedTensor(Tensor):
             "https://github.com/pytorch/functorch/issues/257 .")
 
     __float__ = __int__ = __index__ = _no_data
+
+    def backward(self, *args, **kwargs):
+        raise RuntimeError(
+            "backward() called inside a functorch transform. This is not supported, please "
+            "use functorch.grad or functorch.vjp instead or call backward() outside of "
+            "functorch transforms.")
 
     def detach(self):
         return wrap(self._phys.detach(), self._lv)
@@ -390,6 +398,26 @@ def batched_call(prim, args):
     return wrap(out, lv)
 
 
+# ----- in-place ops on batched tensors: the physical tensor is written
+
+def inplace(self, result, apply):
+    rp, rlv = unwrap(result)
+    slv = unwrap(self)[1]
+    if tuple(result.shape) != tuple(self.shape) or not set(rlv) <= set(slv):
+        extra = tuple(sizes()[x] for x in rlv if x not in slv)
+        raise RuntimeError(
+            f"output with shape [{', '.join(map(str, self.shape))}] doesn't match the "
+            f"broadcast shape [{', '.join(map(str, extra + tuple(result.shape)))}]")
+    if rlv != self._lv:
+        rp = expand_to(result, self._lv)
+    phys = self._phys
+    apply(phys, rp)
+    self._requires_grad = phys._requires_grad
+    self.grad_fn = phys.grad_fn
+    self._output_nr = phys._output_nr
+    return self
+
+
 # ----- forward AD on batched tensors
 
 def make_dual_batched(tensor, tangent, level, set_tangent):
@@ -407,3 +435,4 @@ def unpack_batched(tensor, level, unpack):
 
 
 _fw._batching[0] = batched_call
+_inplace_mod._batched[0] = _sys.modules[__name__]

@@ -6,6 +6,7 @@ import numpy as np
 from ..tensor import Tensor
 from ..autograd.grad_mode import STATE
 
+_batched = [None]  # func/_batching.py, for in-place ops on vmap's batched tensors
 _LEAF_INPLACE = "a leaf Variable that requires grad is being used in an in-place operation."
 _VIEW_OF_LEAF_INPLACE = ("a view of a leaf Variable that requires grad is being used in an "
                          "in-place operation.")
@@ -24,6 +25,9 @@ def apply_inplace(self, result):
     """Make ``self`` hold ``result`` (an out-of-place result of the same op): its values are
     written into self's memory (so views see them), the version counter is bumped, and
     self's history becomes result's."""
+    if (type(self) is not Tensor or type(result) is not Tensor) and \
+            (hasattr(self, "_lv") or hasattr(result, "_lv")):  # inside vmap (func/_batching)
+        return _batched[0].inplace(self, result, apply_inplace)
     if result._data.shape != self._data.shape:
         raise RuntimeError(
             f"output with shape [{', '.join(map(str, self._data.shape))}] doesn't match the "
@@ -67,6 +71,8 @@ def _take_tangents(self, result):
 def _snapshot(self):
     """A copy of self's values that carries self's history: what an in-place op computes
     from, so the values its node saves are not the ones it then overwrites."""
+    if type(self) is not Tensor and hasattr(self, "_lv"):
+        return _batched[0].wrap(_snapshot(self._phys), self._lv)
     snap = Tensor._make(self._data.copy(), self._requires_grad, self.grad_fn)
     snap._output_nr = self._output_nr
     snap._fw = self._fw
@@ -89,6 +95,9 @@ def inplace_method(fn):
 
 def zero_(self):
     _check_inplace(self)
+    if type(self) is not Tensor and hasattr(self, "_lv"):
+        zero_(self._phys)
+        return self
     self._data[...] = 0
     self._bump_version()
     return self
@@ -96,6 +105,9 @@ def zero_(self):
 
 def fill_(self, value):
     _check_inplace(self)
+    if type(self) is not Tensor and hasattr(self, "_lv"):
+        fill_(self._phys, value)
+        return self
     self._data[...] = value.item() if hasattr(value, "_data") else value
     self._bump_version()
     return self
