@@ -375,3 +375,19 @@ def test_inplace_inside_vmap():
                     m.zeros(3, dtype=m.float64), m.tensor(X))
             with raises_exact(RuntimeError, "backward() called inside a functorch transform."):
                 m.func.vmap(lambda r: r.sum().backward())(m.tensor(X))
+
+
+def test_randomness_flag():
+    x = rt.tensor(X)
+    with raises_exact(RuntimeError, "vmap: called random operation while in randomness error "
+                      "mode."):
+        rt.vmap(lambda r: r + rt.randn(3))(x)
+    out = rt.vmap(lambda r: r * 0 + rt.rand(3), randomness="same")(x)
+    np.testing.assert_allclose(out.numpy(), np.broadcast_to(out.numpy()[0], (4, 3)))
+    with pytest.raises(NotImplementedError, match="randomness='different'"):
+        rt.vmap(lambda r: r + rt.randn(3), randomness="different")(x)
+    assert rt.randn(2).shape == (2,)  # outside vmap: no check
+    if torch is not None:
+        with raises_exact(RuntimeError, "vmap: called random operation while in randomness "
+                          "error mode."):
+            torch.vmap(lambda r: r + torch.randn(3))(torch.tensor(X))

@@ -9,6 +9,7 @@ from ..tensor import Tensor
 from ..autograd import forward_ad as _fw
 from ..autograd.grad_mode import enable_grad, no_grad
 from .. import _creation
+from .. import random as _random
 from ..ops import shape as _shape
 from . import _batching as _b
 from ._batching import BatchedTensor, wrap, unwrap, expand_to, fallback_hits
@@ -105,8 +106,30 @@ def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
 
     @functools.wraps(func)
     def wrapped(*args, **kwargs):
-        return _vmap_call(func, in_dims, out_dims, chunk_size, args, kwargs)
+        _RANDOMNESS.append(randomness)
+        _random._vmap_check[0] = _check_randomness
+        try:
+            return _vmap_call(func, in_dims, out_dims, chunk_size, args, kwargs)
+        finally:
+            _RANDOMNESS.pop()
+            if not _RANDOMNESS:
+                _random._vmap_check[0] = None
     return wrapped
+
+
+_RANDOMNESS = []  # the randomness= of each running vmap, outermost first
+
+
+def _check_randomness():
+    if "error" in _RANDOMNESS:
+        raise RuntimeError("vmap: called random operation while in randomness error mode. "
+                           "Please either use the 'same' or 'different' randomness flags on "
+                           "vmap or perform the randomness operation out of vmap")
+    if "different" in _RANDOMNESS:
+        raise NotImplementedError(
+            "retrograd: vmap(randomness='different') is not supported yet (random values "
+            "would have to be drawn per example); use randomness='same', or draw the random "
+            "tensor outside vmap with a batch dimension and pass it in")
 
 
 def _vmap_call(func, in_dims, out_dims, chunk_size, args, kwargs):
