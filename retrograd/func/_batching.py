@@ -8,9 +8,9 @@ import itertools
 import numpy as np
 
 from ..tensor import Tensor
-from ..ops import primitive as _pm
+
 from ..ops.primitive import primitive, ELEMENTWISE, COMPARE, REGISTRY
-from ..ops import shape as _shape, reduction as _red, linalg as _linalg
+from ..ops import shape as _shape, linalg as _linalg
 from ..autograd import forward_ad as _fw
 from ..ops import inplace as _inplace_mod
 import sys as _sys
