@@ -391,3 +391,12 @@ def test_randomness_flag():
         with raises_exact(RuntimeError, "vmap: called random operation while in randomness "
                           "error mode."):
             torch.vmap(lambda r: r + torch.randn(3))(torch.tensor(X))
+
+
+def test_data_dependent_reads_refused():
+    """A Python-level read of a batched tensor's values (what a data-dependent op's wrapper
+    does) raises instead of silently seeing one example."""
+    with pytest.raises(RuntimeError, match="^vmap: an operation read the values"):
+        rt.vmap(lambda r: rt.tensor(np.nonzero(r._data)[0]))(rt.tensor(X))
+    with pytest.raises(RuntimeError, match="^vmap: an operation read the values"):
+        rt.vmap(lambda r: rt.tensor(r._data * 2))(rt.tensor(X))

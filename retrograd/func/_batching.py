@@ -72,6 +72,35 @@ class BatchedTensor(Tensor):
         return self
 
 
+def _data_dependent(*args, **kwargs):
+    raise RuntimeError(
+        "vmap: an operation read the values of a batched tensor in Python (a data-dependent "
+        "operation, such as one whose output shape depends on the values); retrograd cannot "
+        "batch it. Move it out of the vmapped function, or use ops with static shapes.")
+
+
+_SHAPE_ONLY = {np.reshape, np.shape, np.ndim, np.size, np.broadcast_to, np.result_type,
+               np.may_share_memory, np.shares_memory}
+
+
+class _Logical(np.ndarray):
+    """What a BatchedTensor shows as ``_data``: example 0's memory with the logical shape,
+    dtype and layout, for the code that reads shapes. Reading its values would see one
+    example only, so every value-reading NumPy entry point refuses."""
+
+    def __array_ufunc__(self, *args, **kwargs):
+        _data_dependent()
+
+    def __array_function__(self, func, types, args, kwargs):
+        if func not in _SHAPE_ONLY:
+            _data_dependent()
+        args = tuple(a.view(np.ndarray) if isinstance(a, _Logical) else a for a in args)
+        return func(*args, **kwargs)
+
+    __getitem__ = __setitem__ = item = tolist = astype = copy = __iter__ = _data_dependent
+    __float__ = __int__ = __bool__ = __index__ = __array__ = _data_dependent
+
+
 def wrap(phys, lv):
     """The BatchedTensor over ``phys`` with levels ``lv`` (a plain tensor when none)."""
     if not lv:
@@ -80,9 +109,10 @@ def wrap(phys, lv):
     nb = len(lv)
     arr = phys._data
     if all(arr.shape[:nb]):
-        t._data = arr[(0,) * nb]  # a view with the logical shape, dtype and layout
+        view = arr[(0,) * nb]  # a view with the logical shape, dtype and layout
     else:
-        t._data = np.broadcast_to(np.zeros((), arr.dtype), arr.shape[nb:])
+        view = np.broadcast_to(np.zeros((), arr.dtype), arr.shape[nb:])
+    t._data = view.view(_Logical)
     t._phys, t._lv = phys, lv
     t._requires_grad = phys._requires_grad
     t.grad_fn = phys.grad_fn
