@@ -158,3 +158,20 @@ def test_errors_match_torch(call):
     assert theirs is not None
     assert ours is not None and ours[0] is theirs[0], (ours, theirs)
     assert ours[1].split("\n")[0] == theirs[1].split("\n")[0]
+
+
+@pytest.mark.parametrize("name", ["vjp", "jvp", "hvp", "vhp", "jacobian", "hessian"])
+def test_inside_vmap_matches_a_loop(name):
+    """Beyond PyTorch (whose functorch refuses autograd.functional inside vmap): each
+    example's result equals the one computed alone."""
+    x = rt.tensor(RNG.standard_normal((4, 3)))
+    fn = getattr(F(rt), name)
+    f = (lambda a: (a ** 3).sum() * a[0]) if name in ("hvp", "vhp", "hessian") else \
+        (lambda a: a ** 3 * a.sum())
+    extra = (lambda r: (rt.ones_like(r),)) if name in ("vjp", "jvp", "hvp", "vhp") else \
+        (lambda r: ())
+    pick = (lambda res: res[1]) if name in ("vjp", "jvp", "hvp", "vhp") else (lambda res: res)
+    batched = rt.func.vmap(lambda r: pick(fn(f, r, *extra(r))))(x)
+    for i in range(4):
+        np.testing.assert_allclose(batched[i].numpy(), pick(fn(f, x[i], *extra(x[i]))).numpy(),
+                                   rtol=1e-12, atol=1e-12)

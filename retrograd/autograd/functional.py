@@ -57,6 +57,16 @@ def _detach(t):
     return t.detach()
 
 
+def _zeros_variable(t):
+    """zeros_like(t, requires_grad=True); inside vmap one per example (batched like t), as
+    the double-backward trick differentiates with respect to it."""
+    from .._creation import zeros_like
+    if hasattr(t, "_lv"):
+        from ..func._batching import wrap
+        return wrap(zeros_like(t._phys, requires_grad=True), t._lv)
+    return zeros_like(t, requires_grad=True)
+
+
 def _grad_postprocess(inputs, create_graph):
     if isinstance(inputs[0], Tensor):
         if not create_graph:
@@ -203,7 +213,7 @@ def jvp(func, inputs, v=None, create_graph=False, strict=False):
         is_outputs_tuple, outputs = _as_tuple(outputs, "outputs of the user-provided function",
                                               "jvp")
         _check_requires_grad(outputs, "outputs", strict=strict)
-        grad_outputs = tuple(zeros_like(out, requires_grad=True) for out in outputs)
+        grad_outputs = tuple(_zeros_variable(out) for out in outputs)
         grad_inputs = _autograd_grad(outputs, inputs, grad_outputs, create_graph=True)
         _check_requires_grad(grad_inputs, "grad_inputs", strict=strict)
     with set_grad_enabled(True if create_graph else is_grad_enabled()):
@@ -444,7 +454,7 @@ def hvp(func, inputs, v=None, create_graph=False, strict=False):
         _scalar_function_checks(outputs, is_outputs_tuple, "hvp")
         jac = _autograd_grad(outputs, inputs, create_graph=True)
         _check_requires_grad(jac, "jacobian", strict=strict)
-        grad_jac = tuple(zeros_like(inp, requires_grad=True) for inp in inputs)
+        grad_jac = tuple(_zeros_variable(inp) for inp in inputs)
         double_back = _autograd_grad(jac, inputs, grad_jac, create_graph=True)
         _check_requires_grad(jac, "hessian", strict=strict)
     with set_grad_enabled(True if create_graph else is_grad_enabled()):

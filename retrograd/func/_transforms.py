@@ -108,6 +108,13 @@ def _batched_grad(outputs, inputs, grad_outputs, create_graph, retain_graph):
             g = _creation.ones_like(o)
         o_phys.append(p)
         g_phys.append(_peel(g, lv, bs))
+    out_lv = set(x for o in outputs for x in unwrap(o)[1])
+    for t in inputs:
+        if not out_lv <= set(unwrap(t)[1]):
+            raise RuntimeError(
+                "vmap: autograd.grad with respect to a tensor that is not batched like the "
+                "outputs would sum the examples' gradients; differentiate with "
+                "retrograd.func.grad/vjp inside vmap instead")
     in_phys = [unwrap(t)[0] for t in inputs]
     grads = _agrad(o_phys, in_phys, g_phys, retain_graph=retain_graph,
                    create_graph=create_graph, allow_unused=True)
