@@ -269,3 +269,21 @@ def test_random_compositions_forward_equals_reverse(seed):
     if REAL_TORCH is not None:
         jt = REAL_TORCH.func.jacrev(f)(REAL_TORCH.tensor(a))
         np.testing.assert_allclose(jf.numpy(), jt.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_apply_jvp_for_non_primitive_ops():
+    """The hook autograd.Function's jvp uses: tangents attached at every level in use,
+    nested func.jvp levels included."""
+    def my_square(x):  # an op outside the primitive layer, with its own JVP rule
+        with rt.no_grad():
+            out = rt.tensor(x.detach().numpy() ** 2)
+        fwAD.apply_jvp((x,), out, lambda t: 2 * x * t)
+        return out
+
+    x = rt.tensor([1.0, -2.0, 3.0], dtype=rt.float64)
+    _, t = rt.func.jvp(my_square, (x,), (rt.ones_like(x),))
+    assert t.tolist() == [2.0, -4.0, 6.0]
+    _, tt = rt.func.jvp(lambda a: rt.func.jvp(my_square, (a,), (rt.ones_like(a),))[1], (x,),
+                        (rt.ones_like(x),))
+    assert tt.tolist() == [2.0, 2.0, 2.0]
+    assert fwAD.tangent_levels((x,)) == []

@@ -233,3 +233,37 @@ def _attach(out, lvl, t):
     if tuple(t.shape) != tuple(out.shape):
         t = t.expand(out.shape)
     _set_tangent(out, lvl, t)
+
+
+def tangent_levels(inputs):
+    """The live, visible dual levels at which some of ``inputs`` has a tangent, in the order
+    their JVPs must run (outermost first). Empty outside any dual level."""
+    if not _LIVE:
+        return []
+    levels = set()
+    for x in inputs:
+        if isinstance(x, Tensor) and x._fw:
+            live = _live_tangents(x)
+            if live:
+                levels.update(live)
+    return sorted(levels)
+
+
+def apply_jvp(inputs, outputs, jvp):
+    """Forward-mode AD for an op that is not a primitive (autograd.Function with a ``jvp``):
+    after its forward, call ``jvp(*input_tangents)`` (None for an input without one) at
+    each dual level in use and attach the results (one per output, None = zero) to
+    ``outputs``, as the primitive dispatcher does."""
+    outs = outputs if isinstance(outputs, (tuple, list)) else (outputs,)
+    for lvl in tangent_levels(inputs):
+        tangents = [_tangent(x, lvl) if isinstance(x, Tensor) else None for x in inputs]
+        old = _VISIBLE[0]
+        _VISIBLE[0] = lvl
+        try:
+            result = jvp(*tangents)
+        finally:
+            _VISIBLE[0] = old
+        results = result if isinstance(result, (tuple, list)) else (result,)
+        for o, t in zip(outs, results):
+            if isinstance(o, Tensor):
+                _attach(o, lvl, t)
