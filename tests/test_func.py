@@ -285,6 +285,9 @@ def _batched_arrays(op, sample, i):
     return per
 
 
+DATA_DEPENDENT = {"nonzero", "argwhere"}
+
+
 @pytest.mark.parametrize("op,i,sample", CASES)
 def test_vmap_matches_loop(op, i, sample):
     per = _batched_arrays(op, sample, i)
@@ -292,6 +295,12 @@ def test_vmap_matches_loop(op, i, sample):
     stacked = [rt.tensor(np.stack([p[k] for p in per])) if t else per[0][k]
                for k, t in enumerate(is_t)]
     in_dims = tuple(0 if t else None for t in is_t)
+    if op.name in DATA_DEPENDENT:
+        # output shapes depend on values: refused (PyTorch refuses nonzero; argwhere it
+        # loops over, failing when the examples' shapes differ)
+        with pytest.raises(RuntimeError, match="^vmap: "):
+            rt.func.vmap(lambda *a: op.op(rt, *a), in_dims=in_dims)(*stacked)
+        return
     expected = [op.op(rt, *to_module(rt, sample, p, requires_grad=False)) for p in per]
     got = rt.func.vmap(lambda *a: op.op(rt, *a), in_dims=in_dims)(*stacked)
     for k, g in enumerate(_flat(got)):

@@ -97,7 +97,8 @@ class _Logical(np.ndarray):
         args = tuple(a.view(np.ndarray) if isinstance(a, _Logical) else a for a in args)
         return func(*args, **kwargs)
 
-    __getitem__ = __setitem__ = item = tolist = astype = copy = __iter__ = _data_dependent
+    # (indexing stays allowed: it computes shapes, and its result is guarded the same way)
+    __setitem__ = item = tolist = astype = copy = __iter__ = _data_dependent
     __float__ = __int__ = __bool__ = __index__ = __array__ = _data_dependent
 
 
@@ -109,7 +110,7 @@ def wrap(phys, lv):
     nb = len(lv)
     arr = phys._data
     if all(arr.shape[:nb]):
-        view = arr[(0,) * nb]  # a view with the logical shape, dtype and layout
+        view = arr[(0,) * nb + (Ellipsis,)]  # a view: the logical shape, dtype and layout
     else:
         view = np.broadcast_to(np.zeros((), arr.dtype), arr.shape[nb:])
     t._data = view.view(_Logical)
