@@ -314,13 +314,70 @@ def _dot(prim, args, lv):
     return (pa * pb).sum(-1)
 
 
+# ----- indexing by index arrays (params): the batch dims become leading dims of the data
+# and, where the op needs an index per element (gather/scatter), of the index too
+
+def _indexing(kind):
+    def rule(prim, args, lv):
+        tensors = [a for a in args if isinstance(a, Tensor)]
+        a = args[0]
+        if a.dim() == 0 or any(isinstance(x, Tensor) for x in args[prim.nin:]):
+            return _loop(prim, args, lv)  # (0-d data, or tensor params: the loop is exact)
+        nb = len(lv)
+        phys = [expand_to(t, lv) for t in tensors]
+        batch = tuple(phys[0].shape[:nb])
+        params = list(args[prim.nin:])
+        params[0] = params[0] + nb  # dim
+        if kind == "per_element":  # the index has the data's rank: batch it too
+            idx = np.asarray(params[1])
+            params[1] = np.broadcast_to(idx, batch + idx.shape)
+        if kind == "with_shape":
+            params[-1] = tuple(phys[0].shape)
+        return prim(*phys, *params)
+    return rule
+
+
 RULES = {
     "view": _view, "unsafe_view": _view, "alias": _alias, "transpose": _transpose, "t": _t,
     "permute": _permute, "unsqueeze": _unsqueeze, "squeeze": _with_dims_and_shape,
     "expand": _expand, "select": _select, "slice": _slice,
     "select_backward": _select_backward, "slice_backward": _slice_backward,
     "sum": _reduce, "mean": _reduce, "mm": _mm, "bmm": _bmm, "mv": _mv, "dot": _dot,
+    "index_select": _indexing("with_shape"), "index_add": _indexing("dim"),
+    "index_copy": _indexing("dim"), "index_fill": _indexing("dim"),
+    "scatter": _indexing("per_element"),
+    "scatter_add": _indexing("per_element"), "scatter_reduce": _indexing("per_element"),
+    "scatter_value": _indexing("per_element"),
 }
+
+
+def _gather(prim, args, lv):
+    a, dim, index, in_shape = args
+    if a.dim() == 0 or isinstance(index, Tensor):
+        return _loop(prim, args, lv)
+    p = expand_to(a, lv)
+    nb = len(lv)
+    idx = np.asarray(index)
+    return prim(p, dim + nb, np.broadcast_to(idx, tuple(p.shape[:nb]) + idx.shape),
+                tuple(p.shape))
+
+
+RULES["gather"] = _gather
+
+
+def _index(prim, args, lv):
+    """a[adv] with index arrays that are adjacent (NumPy keeps their dims in place; apart,
+    it would move them in front of the batch dims): the batch dims lead, unindexed."""
+    a, adv, in_shape = args
+    pos = [k for k, x in enumerate(adv) if not isinstance(x, slice)]
+    if not pos or pos != list(range(pos[0], pos[-1] + 1)) or \
+            any(isinstance(x, Tensor) for x in adv):
+        return _loop(prim, args, lv)
+    p = align(a, lv, a.dim())
+    return prim(p, (slice(None),) * len(lv) + tuple(adv), tuple(p.shape))
+
+
+RULES["index"] = _index
 _POINTWISE_NAMES = {"neg", "clone", "to_dtype", "bitwise_and", "bitwise_or", "bitwise_xor",
                     "bitwise_not"}
 
