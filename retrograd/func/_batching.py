@@ -378,6 +378,32 @@ def _index(prim, args, lv):
 
 
 RULES["index"] = _index
+
+
+def _take(prim, args, lv):
+    a, index, in_shape = args
+    if isinstance(index, Tensor):
+        return _loop(prim, args, lv)
+    p = align(a, lv, a.dim())
+    nb = len(lv)
+    flat = _shape.reshape(p, tuple(p.shape[:nb]) + (-1,))
+    return _index(REGISTRY["index"], (wrap(flat, lv), (np.asarray(index),),
+                                     tuple(flat.shape[nb:])), lv)
+
+
+def _masked_select(prim, args, lv):
+    a, mask, bshape = args
+    if isinstance(mask, Tensor):
+        return _loop(prim, args, lv)
+    nb = len(lv)
+    p = align(a, lv, len(bshape))
+    p = p.expand(tuple(p.shape[:nb]) + tuple(bshape))
+    sel = np.nonzero(np.broadcast_to(mask, bshape))
+    return REGISTRY["index"](p, (slice(None),) * nb + sel, tuple(p.shape))
+
+
+RULES["take"] = _take
+RULES["masked_select"] = _masked_select
 _POINTWISE_NAMES = {"neg", "clone", "to_dtype", "bitwise_and", "bitwise_or", "bitwise_xor",
                     "bitwise_not"}
 
