@@ -78,7 +78,7 @@ class dual_level:
 
 
 def _tangent(t, level):
-    fw = t._fw
+    fw = getattr(t, "_fw", None)
     if fw is None:
         return None
     return fw.get(level)
@@ -86,7 +86,7 @@ def _tangent(t, level):
 
 def _live_tangents(t):
     """{level: tangent} of the live levels visible now."""
-    fw = t._fw
+    fw = getattr(t, "_fw", None)
     if not fw:
         return None
     vis = _VISIBLE[0]
@@ -138,7 +138,7 @@ def _make_dual(tensor, tangent, level):
 
 
 def _set_tangent(out, level, tangent):
-    fw = out._fw
+    fw = getattr(out, "_fw", None)
     out._fw = {level: tangent} if fw is None else {**fw, level: tangent}
 
 
@@ -192,7 +192,7 @@ def _dispatch(prim, args):
     levels = None
 
     for x in args[:nin]:
-        if isinstance(x, Tensor) and x._fw:
+        if isinstance(x, Tensor) and getattr(x, "_fw", None):
             live = _live_tangents(x)
             if live:
                 levels = set(live) if levels is None else levels | set(live)
@@ -222,8 +222,9 @@ def _dispatch(prim, args):
             _attach(out, lvl, result)
     for o in (out if multi else (out,)):
         node = o.grad_fn
-        if o._fw is not None and node is not None and getattr(node, "_saved", None):
-            _graph.saved_output_tangents.setdefault(node, {})[o._output_nr] = o._fw
+        fw = getattr(o, "_fw", None)
+        if fw is not None and node is not None and getattr(node, "_saved", None):
+            _graph.saved_output_tangents.setdefault(node, {})[o._output_nr] = fw
     return out
 
 
@@ -242,7 +243,7 @@ def tangent_levels(inputs):
         return []
     levels = set()
     for x in inputs:
-        if isinstance(x, Tensor) and x._fw:
+        if isinstance(x, Tensor) and getattr(x, "_fw", None):
             live = _live_tangents(x)
             if live:
                 levels.update(live)

@@ -49,7 +49,7 @@ def _grad_preprocess(inputs, create_graph, need_graph):
 
 def _detach(t):
     """detach(), keeping forward-mode tangents (forward-mode outer jacobian of hessian)."""
-    if t._fw and fwAD._live_tangents(t):
+    if getattr(t, "_fw", None) and fwAD._live_tangents(t):
         from .grad_mode import no_grad
         from ..ops.shape import alias_p
         with no_grad():

@@ -117,7 +117,7 @@ def wrap(phys, lv):
     t._phys, t._lv = phys, lv
     t._requires_grad = phys._requires_grad
     t.grad_fn = phys.grad_fn
-    t._grad = t._vc = t._base = t._acc = t._fw = None
+    t._grad = t._vc = t._base = t._acc = None
     t._output_nr = phys._output_nr
     t._retains_grad = False
     return t

@@ -125,7 +125,7 @@ def _batched_grad(outputs, inputs, grad_outputs, create_graph, retain_graph):
 def _detach(t):
     """detach(), keeping forward-mode tangents (forward-over-reverse: jacfwd(jacrev))."""
     p, lv = unwrap(t)
-    if p._fw and _fw._live_tangents(p):
+    if getattr(p, "_fw", None) and _fw._live_tangents(p):
         with no_grad():
             p = _shape.alias_p(p)
     else:

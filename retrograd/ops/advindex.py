@@ -280,8 +280,8 @@ def setitem(x, index, value):
                                    f"{_sz(target)}") from None
             if stripped != v._data.shape:
                 v = _shape.view(v, stripped)
-    if recording or x._fw is not None or type(x) is not Tensor or \
-            isinstance(v, Tensor) and (v._fw is not None or type(v) is not Tensor):
+    if recording or getattr(x, "_fw", None) is not None or type(x) is not Tensor or \
+            isinstance(v, Tensor) and (getattr(v, "_fw", None) is not None or type(v) is not Tensor):
         # (also with forward-mode tangents, and inside vmap: the primitive carries them)
         apply_inplace(x, prim(x, v, plan.basic, plan.adv, False))
         return

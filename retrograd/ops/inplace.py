@@ -47,20 +47,23 @@ def apply_inplace(self, result):
             "operation.")
     self._data[...] = result._data
     self._bump_version()
-    if result._fw is not None or self._fw is not None:
+    if getattr(result, "_fw", None) is not None or getattr(self, "_fw", None) is not None:
         _take_tangents(self, result)
     if result._requires_grad and STATE.enabled:
+        old_fn = self.grad_fn
         self.grad_fn = result.grad_fn
         self._output_nr = result._output_nr
         self._requires_grad = True
+        if old_fn is not None:
+            self._grad_fn_changed(old_fn)
     return self
 
 
 def _take_tangents(self, result):
     """Forward-mode AD: self's tangents become result's; a tangent self already has is
     overwritten in place, so the tangents of its views and base see the change."""
-    new = dict(result._fw or {})
-    for lvl, t in (self._fw or {}).items():
+    new = dict(getattr(result, "_fw", None) or {})
+    for lvl, t in (getattr(self, "_fw", None) or {}).items():
         nt = new.get(lvl)
         if nt is not None and t._data.flags.writeable and t._data.shape == nt._data.shape:
             t._data[...] = nt._data
@@ -75,7 +78,7 @@ def _snapshot(self):
         return _batched[0].wrap(_snapshot(self._phys), self._lv)
     snap = Tensor._make(self._data.copy(), self._requires_grad, self.grad_fn)
     snap._output_nr = self._output_nr
-    snap._fw = self._fw
+    snap._fw = getattr(self, "_fw", None)
     return snap
 
 

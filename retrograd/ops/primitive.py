@@ -6,7 +6,7 @@ import dis
 import numpy as np
 
 from ..autograd.grad_mode import STATE
-from ..autograd.graph import node_class, _next_seq
+from ..autograd.graph import node_class, _next_seq, _SAVED_HOOKS, _pack_primitive
 from .. import dtypes as _dt
 
 __all__ = ["primitive", "REGISTRY", "ELEMENTWISE", "LINEAR", "PROMOTE", "FLOAT", "COMPARE"]
@@ -327,7 +327,7 @@ class Primitive:
         node._seq = _next_seq()
         node._prim = self
         node._params = params
-        node._retained = None
+        node._hooks = None
         result = _make(out, True, node)
         ta, tb = isinstance(a, Tensor), isinstance(b, Tensor)
         ra, rb = ta and a._requires_grad, tb and b._requires_grad
@@ -362,6 +362,8 @@ class Primitive:
                                   b._version if sb and tb else None, None)
             else:
                 node._versions = None
+            if _SAVED_HOOKS:  # saved_tensors_hooks active: pack what was saved
+                _pack_primitive(node, result)
         else:
             node._saved = None
             node._versions = None
@@ -374,7 +376,7 @@ class Primitive:
         node._seq = _next_seq()
         node._prim = self
         node._params = params
-        node._retained = None
+        node._hooks = None
         result = _make(out, True, node)
         edges = []
         meta = []  # (shape, dtype) of an input the engine must reduce/cast its grad to
@@ -411,6 +413,8 @@ class Primitive:
                 saved[-1] = (out, counter, counter[0])
             node._saved = tuple(saved)
             node._versions = None if versions is None else tuple(versions)
+            if _SAVED_HOOKS:
+                _pack_primitive(node, result)
         else:
             node._saved = None
             node._versions = None
@@ -424,7 +428,7 @@ class Primitive:
         node._seq = _next_seq()
         node._prim = self
         node._params = params
-        node._retained = None
+        node._hooks = None
         node._out_meta = tuple((o.shape, o.dtype) for o in outs)
         results = []
         for nr, o in enumerate(outs):
@@ -461,6 +465,8 @@ class Primitive:
                               ((r._data, r._version_counter()) for r in results))
         node._saved = tuple(saved) if idx or save_out else None
         node._versions = None if versions is None else tuple(versions)
+        if _SAVED_HOOKS and node._saved is not None:
+            _pack_primitive(node, tuple(results))
         return tuple(results)
 
     def jvp_apply(self, tangents, inputs, out, params=()):
