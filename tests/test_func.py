@@ -409,3 +409,55 @@ def test_data_dependent_reads_refused():
         rt.vmap(lambda r: rt.tensor(np.nonzero(r._data)[0]))(rt.tensor(X))
     with pytest.raises(RuntimeError, match="^vmap: an operation read the values"):
         rt.vmap(lambda r: rt.tensor(r._data * 2))(rt.tensor(X))
+
+
+def _square_functions(m):
+    class Sq(m.autograd.Function):
+        @staticmethod
+        def forward(x):
+            return x ** 2
+
+        @staticmethod
+        def setup_context(ctx, inputs, output):
+            ctx.save_for_backward(inputs[0])
+
+        @staticmethod
+        def backward(ctx, g):
+            (x,) = ctx.saved_tensors
+            return 2 * x * g
+
+    class SqRule(Sq):
+        generate_vmap_rule = True
+
+        @staticmethod
+        def setup_context(ctx, inputs, output):
+            ctx.save_for_backward(inputs[0])
+            ctx.x = inputs[0]
+
+        @staticmethod
+        def jvp(ctx, t):
+            return 2 * ctx.x * t
+
+    class SqOwnVmap(Sq):
+        @staticmethod
+        def vmap(info, in_dims, x):
+            return x ** 2, in_dims[0]
+
+    return Sq, SqRule, SqOwnVmap
+
+
+def test_autograd_function_under_vmap_and_forward_mode():
+    both(lambda m, x: m.vmap(_square_functions(m)[1].apply)(x), X)
+    both(lambda m, x: m.vmap(_square_functions(m)[2].apply, in_dims=1)(x), X)
+    both(lambda m, x: m.vmap(m.func.grad(lambda r: _square_functions(m)[1].apply(r).sum()))(x), X)
+    both(lambda m, w: m.func.jvp(_square_functions(m)[1].apply, (w,), (m.ones_like(w),)), W)
+    both(lambda m, w: m.func.hessian(lambda r: _square_functions(m)[1].apply(r).sum())(w), W)
+    for m in [rt] + ([torch] if torch is not None else []):
+        Sq = _square_functions(m)[0]
+        with raises_exact(RuntimeError, "You tried to vmap over Sq, but it does not have vmap "
+                          "support. Please override and implement the vmap staticmethod or set "
+                          "generate_vmap_rule=True."):
+            m.vmap(Sq.apply)(m.tensor(X))
+        with raises_exact(NotImplementedError, "You must implement the jvp function for custom "
+                          "autograd.Function to use it with forward mode AD."):
+            m.func.jvp(Sq.apply, (m.tensor(W),), (m.tensor(W),))

@@ -6,6 +6,7 @@ import collections
 from ..ops import primitive as _prim_mod
 from ..tensor import Tensor
 from . import graph as _graph
+from . import function as _function
 
 __all__ = ["dual_level", "make_dual", "unpack_dual", "enter_dual_level", "exit_dual_level",
            "UnpackedDualTensor"]
@@ -25,7 +26,9 @@ class UnpackedDualTensor(collections.namedtuple("UnpackedDualTensor", ["primal",
 
 
 def _update_hook():
-    _prim_mod._hook = _dispatch if (_LIVE or _vmap_depth[0]) else None
+    active = bool(_LIVE or _vmap_depth[0])
+    _prim_mod._hook = _dispatch if active else None
+    _function._route[0] = function_apply if active else None
 
 
 def _new_level():
@@ -268,3 +271,36 @@ def apply_jvp(inputs, outputs, jvp):
         for o, t in zip(outs, results):
             if isinstance(o, Tensor):
                 _attach(o, lvl, t)
+
+
+def function_apply(cls, setup, args, kwargs, apply, base):
+    """autograd.Function.apply while a dual level or a vmap is active. Under vmap: its vmap
+    rule (generate_vmap_rule=True: one call per example; or its own vmap staticmethod);
+    with tangents: the Function is opaque to forward mode (its forward runs with them
+    hidden), its ``jvp`` gives the outputs' tangents, as in PyTorch."""
+    if _vmap_depth[0] and any(hasattr(a, "_lv") for a in args):
+        from ..func._batching import function_apply_batched
+        return function_apply_batched(cls, setup, args, kwargs, apply, base)
+    levels = tangent_levels(args)
+    ctx_box = []
+    old = _VISIBLE[0]
+    if levels:
+        _VISIBLE[0] = min(old, levels[0])
+    try:
+        outputs = apply(cls, setup, args, kwargs, ctx_box)
+    finally:
+        _VISIBLE[0] = old
+    if not levels:
+        return outputs
+    if cls.jvp is base.jvp:
+        raise NotImplementedError("You must implement the jvp function for custom "
+                                  "autograd.Function to use it with forward mode AD.")
+    ctx = ctx_box[0]
+    from .._creation import zeros_like
+
+    def jvp(*tangents):
+        full = [t if t is not None or not isinstance(a, Tensor) else zeros_like(a)
+                for a, t in zip(args, tangents)]
+        return cls.jvp(ctx, *full)
+    apply_jvp(args, outputs, jvp)
+    return outputs

@@ -532,6 +532,73 @@ def inplace(self, result, apply):
     return self
 
 
+# ----- autograd.Function under vmap
+
+class _VmapInfo(tuple):
+    """What a Function's vmap staticmethod receives first: batch_size and randomness."""
+    __slots__ = ()
+
+    @property
+    def batch_size(self):
+        return self[0]
+
+    @property
+    def randomness(self):
+        return self[1]
+
+
+def function_apply_batched(cls, setup, args, kwargs, apply, base):
+    lv = _levels_of(args)
+    if getattr(cls, "generate_vmap_rule", False):
+        # one call per example (each an ordinary Function call, its node in the graph)
+        bs = sizes()
+        batch = tuple(bs[x] for x in lv)
+        results = []
+        for idx in itertools.product(*(range(n) for n in batch)):
+            ex = []
+            for a in args:
+                if type(a) is BatchedTensor:
+                    phys = a._phys
+                    for x in a._lv:
+                        phys = _shape.select_p(phys, 0, idx[lv.index(x)], tuple(phys.shape))
+                    ex.append(phys)
+                else:
+                    ex.append(a)
+            results.append(apply(cls, setup, tuple(ex), kwargs))
+        if isinstance(results[0], tuple):
+            return tuple(wrap(_stack([r[j] for r in results], batch), lv)
+                         if isinstance(results[0][j], Tensor) else results[0][j]
+                         for j in range(len(results[0])))
+        return wrap(_stack(results, batch), lv)
+    if cls.vmap is not base.vmap:
+        if len(lv) != 1:
+            raise NotImplementedError("retrograd: a Function's own vmap staticmethod under "
+                                      "nested vmaps is not supported yet")
+        from . import _vmap
+        info = _VmapInfo((sizes()[lv[0]], _vmap._RANDOMNESS[-1] if _vmap._RANDOMNESS
+                          else "error"))
+        in_dims = tuple(0 if type(a) is BatchedTensor else None for a in args)
+        phys = tuple(a._phys if type(a) is BatchedTensor else a for a in args)
+        out, out_dims = cls.vmap(info, in_dims, *phys)
+        single = not isinstance(out, tuple)
+        outs = (out,) if single else out
+        dims = (out_dims,) * len(outs) if not isinstance(out_dims, tuple) else out_dims
+        res = []
+        for o, d in zip(outs, dims):
+            if d is None or not isinstance(o, Tensor):
+                res.append(o)
+            else:
+                d = d % o.dim()
+                if d:
+                    o = _shape.permute_p(o, (d,) + tuple(k for k in range(o.dim()) if k != d))
+                res.append(wrap(o, lv))
+        return res[0] if single else tuple(res)
+    raise RuntimeError(
+        f"You tried to vmap over {cls.__name__}, but it does not have vmap support. Please "
+        "override and implement the vmap staticmethod or set generate_vmap_rule=True. For "
+        "more details, please see https://pytorch.org/docs/main/notes/extending.func.html")
+
+
 # ----- forward AD on batched tensors
 
 def make_dual_batched(tensor, tangent, level, set_tangent):
