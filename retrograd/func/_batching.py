@@ -532,6 +532,49 @@ def inplace(self, result, apply):
     return self
 
 
+# ----- a per-example loop at the level of a public function
+
+def _example(x, lv, idx):
+    if type(x) is BatchedTensor:
+        phys = x._phys
+        for lvl in x._lv:
+            phys = _shape.select_p(phys, 0, idx[lv.index(lvl)], tuple(phys.shape))
+        return phys
+    if isinstance(x, (tuple, list)):
+        return type(x)(_example(y, lv, idx) for y in x)
+    return x
+
+
+def _nested_levels(xs):
+    lv = set()
+    for x in xs:
+        if type(x) is BatchedTensor:
+            lv.update(x._lv)
+        elif isinstance(x, (tuple, list)):
+            lv.update(_nested_levels(x))
+    return lv
+
+
+def has_batched(xs):
+    """Whether a BatchedTensor is among ``xs`` (or in a tuple/list among them)."""
+    return bool(_fw._vmap_depth[0]) and bool(_nested_levels(xs))
+
+
+def per_example(fn, *args, **kwargs):
+    """``fn(*args)`` inside vmap for a function whose Python code reads tensor values (an
+    indexing function given a batched index tensor): called once per example and the
+    results stacked (each call an ordinary differentiable one)."""
+    lv = tuple(sorted(_nested_levels(args)))
+    bs = sizes()
+    batch = tuple(bs[x] for x in lv)
+    results = [fn(*(_example(a, lv, idx) for a in args), **kwargs)
+               for idx in itertools.product(*(range(n) for n in batch))]
+    if isinstance(results[0], tuple):
+        return tuple(wrap(_stack([r[j] for r in results], batch), lv)
+                     for j in range(len(results[0])))
+    return wrap(_stack(results, batch), lv)
+
+
 # ----- autograd.Function under vmap
 
 class _VmapInfo(tuple):
