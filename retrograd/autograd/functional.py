@@ -246,7 +246,6 @@ def _split0(t, sizes):
 
 
 def _jacfwd(func, inputs, strict=False, vectorize=False):
-    from .._creation import zeros_like
     from ..func import vmap
     if strict:
         raise RuntimeError('torch.autograd.functional.jacobian: `strict=True` and `strategy='
@@ -282,7 +281,6 @@ def _jacfwd(func, inputs, strict=False, vectorize=False):
             row.append(jac.permute(*range(1, jac.ndim), 0)
                        .reshape((*output_i.shape, *input_j.shape)))
         jacobian_input_output.append(row)
-    del zeros_like
     return _tuple_postprocess(jacobian_input_output, (is_outputs_tuple, is_inputs_tuple))
 
 
@@ -345,8 +343,7 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False,
 
 
 def _stack0(rows, like):
-    """torch.stack(rows, 0): each row unsqueezed, summed into place by a one-hot (only
-    Tensor ops, so it stays differentiable when create_graph=True)."""
+    """torch.stack(rows, 0), differentiable (a stacking primitive of func/_batching.py)."""
     from ..func._batching import _stacker
     if not rows:
         from .._creation import zeros

@@ -296,10 +296,11 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
     return res + (aux,) if has_aux else res
 
 
-def _basis(n, dtype, offsets, shapes):
-    eye = _creation.eye(n, dtype=dtype)
-    return [eye[:, off:off + k].reshape((n,) + tuple(s))
-            for off, k, s in zip(offsets, [_numel(s) for s in shapes], shapes)]
+def _basis(n, dtypes, offsets, shapes):
+    """The standard basis of n directions, split into one chunk per tensor (its dtype)."""
+    eye = _creation.eye(n, dtype=dtypes[0])
+    return [eye[:, off:off + k].reshape((n,) + tuple(s)).to(dt)
+            for off, k, s, dt in zip(offsets, [_numel(s) for s in shapes], shapes, dtypes)]
 
 
 def _numel(shape):
@@ -333,7 +334,7 @@ def jacrev(func, argnums=0, *, has_aux=False, chunk_size=None):
         outs, ospec = _flatten(out)
         shapes = [tuple(o.shape) for o in outs]
         offs, n = _offsets(shapes)
-        basis = _basis(n, outs[0].dtype, offs, shapes)
+        basis = _basis(n, [o.dtype for o in outs], offs, shapes)
         grads = vmap(lambda *b: vjp_fn(_unflatten(list(b), ospec)),
                      chunk_size=chunk_size)(*basis)
         # grads: per diff arg (a pytree), each leaf [n, *in.shape]
@@ -360,7 +361,7 @@ def jacfwd(func, argnums=0, has_aux=False, *, randomness="error"):
         leaves, dspec = _flatten(tuple(diff))
         shapes = [tuple(x.shape) for x in leaves]
         offs, n = _offsets(shapes)
-        basis = _basis(n, leaves[0].dtype, offs, shapes)
+        basis = _basis(n, [x.dtype for x in leaves], offs, shapes)
 
         def push(*tans):
             def f(*d):
