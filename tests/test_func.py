@@ -504,3 +504,9 @@ def test_batched_index_tensors():
             except RuntimeError:
                 continue
             np.testing.assert_allclose(r.numpy(), t.numpy(), rtol=1e-12)
+
+
+def test_like_functions_are_batched_inside_vmap():
+    both(lambda m, x: m.vmap(lambda r: m.zeros_like(r).add_(r * 2))(x), X)
+    both(lambda m, x: m.vmap(lambda r: m.full_like(r, 3.0).mul_(r))(x), X)
+    both(lambda m, x: m.vmap(lambda r: (m.ones_like(r), m.empty_like(r).shape[0] * r))(x), X)
