@@ -10,6 +10,14 @@ import retrograd as rt
 import retrograd.autograd.forward_ad as fwAD
 
 from conftest import REAL_TORCH, raises_exact
+
+
+@pytest.fixture(autouse=True)
+def no_transform_left_active():
+    """Every dual level and vmap must be closed after a test (the dispatcher off again)."""
+    yield
+    from retrograd.ops import primitive
+    assert primitive._hook is None, "a dual level or vmap was left active"
 from opinfo import OPS, make_arrays, to_module
 
 CASES = [pytest.param(o, i, s, id=f"{o.name}-{i}") for o in OPS if o.differentiable

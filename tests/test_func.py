@@ -11,6 +11,14 @@ import retrograd as rt
 from retrograd.func._batching import BatchedTensor
 
 from conftest import REAL_TORCH, raises_exact
+
+
+@pytest.fixture(autouse=True)
+def no_transform_left_active():
+    """Every dual level and vmap must be closed after a test (the dispatcher off again)."""
+    yield
+    from retrograd.ops import primitive
+    assert primitive._hook is None, "a dual level or vmap was left active"
 from opinfo import OPS, T, make_arrays, to_module
 
 torch = REAL_TORCH

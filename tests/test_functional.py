@@ -8,6 +8,14 @@ import retrograd as rt
 
 from conftest import REAL_TORCH
 
+
+@pytest.fixture(autouse=True)
+def no_transform_left_active():
+    """Every dual level and vmap must be closed after a test (the dispatcher off again)."""
+    yield
+    from retrograd.ops import primitive
+    assert primitive._hook is None, "a dual level or vmap was left active"
+
 torch = REAL_TORCH
 RNG = np.random.default_rng(3)
 X = RNG.standard_normal((2, 3))

@@ -60,10 +60,7 @@ def _detach(t):
 def _zeros_variable(t):
     """zeros_like(t, requires_grad=True); inside vmap one per example (batched like t), as
     the double-backward trick differentiates with respect to it."""
-    from .._creation import zeros_like
-    if hasattr(t, "_lv"):
-        from ..func._batching import wrap
-        return wrap(zeros_like(t._phys, requires_grad=True), t._lv)
+    from .._creation import zeros_like  # (batched for a batched t)
     return zeros_like(t, requires_grad=True)
 
 
@@ -204,7 +201,6 @@ def vjp(func, inputs, v=None, create_graph=False, strict=False):
 
 def jvp(func, inputs, v=None, create_graph=False, strict=False):
     """(func(inputs), J v), by the double-backward trick as PyTorch computes it."""
-    from .._creation import zeros_like
     with enable_grad():
         is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", "jvp")
         inputs = _grad_preprocess(inputs, create_graph=create_graph, need_graph=True)
@@ -439,7 +435,6 @@ def vhp(func, inputs, v=None, create_graph=False, strict=False):
 
 def hvp(func, inputs, v=None, create_graph=False, strict=False):
     """(func(inputs), H v) of a scalar function, by the double-backward trick."""
-    from .._creation import zeros_like
     with enable_grad():
         is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", "hvp")
         inputs = _grad_preprocess(inputs, create_graph=create_graph, need_graph=True)

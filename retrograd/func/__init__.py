@@ -3,7 +3,7 @@ vmap. Reverse mode runs the ordinary engine (on physical tensors inside vmap); f
 uses internal dual levels (nestable, unlike the public API); vmap batches primitives
 (func/_batching.py), falling back to a per-example loop for those without a rule."""
 from . import _batching as _b
-from ._batching import BatchedTensor, fallback_hits  # noqa: F401
+from ._batching import BatchedTensor, fallback_hits  # noqa: F401  (for introspection)
 from ._vmap import vmap
 from ._transforms import grad, grad_and_value, vjp, jvp, jacrev, jacfwd, hessian
 from ._transforms import _batched_grad  # noqa: F401  (autograd.functional inside vmap)
