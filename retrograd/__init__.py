@@ -33,7 +33,6 @@ negative = neg
 multiply = mul
 subtract = sub
 divide = div
-swapaxes = transpose
 
 
 __version__ = "0.1.0"
