@@ -403,6 +403,63 @@ def _masked_select(prim, args, lv):
 
 
 RULES["take"] = _take
+
+
+# ----- the shape family's joins, splits, flips and diagonals: dims shifted by the batch
+
+def _join(prim, args, lv):
+    k = prim.nin
+    ts, params = args[:k], list(args[k:])
+    if any(t.dim() == 0 for t in ts if isinstance(t, Tensor)) or \
+            len(params) > 1 and None in params[1]:  # (cat's legacy empty tensors)
+        return _loop(prim, args, lv)
+    phys = [expand_to(t, lv) for t in ts]
+    params[0] = params[0] + len(lv)
+    return prim(*phys, *params)
+
+
+def _dims_shifted(*positions, shape_at=None, grow_shape=None):
+    """A rule for a one-input op whose params at ``positions`` are dims (ints or tuples
+    of ints), the param at ``shape_at`` the input's shape, at ``grow_shape`` a shape that
+    gains the batch dims in front."""
+    def rule(prim, args, lv):
+        a, params = args[0], list(args[prim.nin:])
+        nb = len(lv)
+        if a.dim() == 0 or any(params[i] is None for i in positions):
+            return _loop(prim, args, lv)
+        p = align(a, lv, a.dim())
+        for i in positions:
+            d = params[i]
+            params[i] = tuple(x + nb for x in d) if isinstance(d, (tuple, list)) else d + nb
+        if shape_at is not None:
+            params[shape_at] = tuple(p.shape)
+        if grow_shape is not None:
+            params[grow_shape] = tuple(p.shape[:nb]) + tuple(params[grow_shape])
+        return prim(p, *params)
+    return rule
+
+
+def _repeat(prim, args, lv):
+    a, reps = args
+    p = align(a, lv, len(reps))
+    return prim(p, (1,) * len(lv) + tuple(reps))
+
+
+def _last_two(prim, args, lv):
+    a = args[0]
+    if a.dim() < 2:
+        return _loop(prim, args, lv)
+    return prim(align(a, lv, a.dim()), *args[1:])
+
+
+RULES.update({
+    "cat": _join, "stack": _join, "split": _dims_shifted(0), "split_with_sizes":
+    _dims_shifted(0), "unbind": _dims_shifted(0), "flip": _dims_shifted(0),
+    "roll": _dims_shifted(1), "rot90": _dims_shifted(1, 2), "repeat": _repeat,
+    "tril": _last_two, "triu": _last_two,
+    "diagonal": _dims_shifted(1, 2, shape_at=3), "diagonal_copy": _dims_shifted(1, 2, shape_at=3),
+    "diag_embed": _dims_shifted(1, 2, grow_shape=3),
+})
 RULES["masked_select"] = _masked_select
 _POINTWISE_NAMES = {"neg", "clone", "to_dtype", "bitwise_and", "bitwise_or", "bitwise_xor",
                     "bitwise_not"}
