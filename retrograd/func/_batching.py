@@ -249,12 +249,41 @@ def _slice_backward(prim, args, lv):
     return prim(p, tuple(p.shape[:nb]) + tuple(in_shape), dim + nb, start, stop, step)
 
 
-def _reduce(prim, args, lv):
-    a, dims, keepdim, in_shape = args
-    p = align(a, lv, a.dim())
-    nb = len(lv)
-    dims = tuple(range(nb, p.ndim)) if dims is None else tuple(d + nb for d in dims)
-    return prim(p, dims, keepdim, tuple(p.shape))
+_DIM_PARAMS = {"dims", "dim", "keepdim", "in_shape", "dtype", "correction", "ord", "root"}
+
+
+def _param_names(prim):
+    """The names of a primitive's params (after its tensor inputs), from its forward."""
+    import inspect
+    try:
+        names = list(inspect.signature(prim.forward).parameters)[1 + prim.nin:]
+    except (TypeError, ValueError):
+        return None
+    return None if any(n.startswith("*") for n in names) else tuple(names)
+
+
+def _dims_rule(names):
+    """A rule for a one-input op whose params are dims ('dims': a tuple or None for all,
+    'dim': an int), the input's shape ('in_shape') and options (keepdim, dtype, ...):
+    the reductions' convention."""
+    di, dsi, si = (names.index(n) if n in names else None for n in ("dims", "dim", "in_shape"))
+
+    def rule(prim, args, lv):
+        a, params = args[0], list(args[1:])
+        nb = len(lv)
+        p = align(a, lv, a.dim())
+        if di is not None:
+            d = params[di]
+            params[di] = tuple(range(nb, p.ndim)) if d is None else \
+                tuple(x + nb for x in d) if isinstance(d, (tuple, list)) else d + nb
+        if dsi is not None:
+            if params[dsi] is None:
+                return _loop(prim, args, lv)
+            params[dsi] = params[dsi] + nb
+        if si is not None:
+            params[si] = tuple(p.shape)
+        return prim(p, *params)
+    return rule
 
 
 def _full_batch(ps, lv):
@@ -342,7 +371,7 @@ RULES = {
     "permute": _permute, "unsqueeze": _unsqueeze, "squeeze": _with_dims_and_shape,
     "expand": _expand, "select": _select, "slice": _slice,
     "select_backward": _select_backward, "slice_backward": _slice_backward,
-    "sum": _reduce, "mean": _reduce, "mm": _mm, "bmm": _bmm, "mv": _mv, "dot": _dot,
+    "mm": _mm, "bmm": _bmm, "mv": _mv, "dot": _dot,
     "index_select": _indexing("with_shape"), "index_add": _indexing("dim"),
     "index_copy": _indexing("dim"), "index_fill": _indexing("dim"),
     "scatter": _indexing("per_element"),
@@ -465,12 +494,23 @@ _POINTWISE_NAMES = {"neg", "clone", "to_dtype", "bitwise_and", "bitwise_or", "bi
                     "bitwise_not"}
 
 
+_GENERIC = {}  # primitive -> its rule worked out from its params' names (or None)
+
+
 def _rule_for(prim):
     base = prim.name.split("[", 1)[0]
     rule = RULES.get(base)
     if rule is None and (prim.jvp == ELEMENTWISE or prim.dtypes == COMPARE or
                          base in _POINTWISE_NAMES):
         rule = _pointwise
+    if rule is None:
+        if prim in _GENERIC:
+            return _GENERIC[prim]
+        names = _param_names(prim)
+        if prim.nin == 1 and names and set(names) <= _DIM_PARAMS and \
+                ("dims" in names or "dim" in names):
+            rule = _dims_rule(names)
+        _GENERIC[prim] = rule
     return rule
 
 
