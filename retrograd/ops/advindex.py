@@ -10,8 +10,8 @@ from ..tensor import Tensor
 from ..autograd.grad_mode import STATE
 from . import shape as _shape
 from .indexing_prims import index_p, put_p, copy_slices_p, copy_p, fill_p, _sz
-from .inplace import (_check_inplace, apply_inplace, _LEAF_INPLACE, _VIEW_OF_LEAF_INPLACE,
-                      inplace_method)
+from .inplace import (_check_inplace, apply_inplace, needs_generic_path, _LEAF_INPLACE,
+                      _VIEW_OF_LEAF_INPLACE, inplace_method)
 
 _SEQ_WARNING = (
     "Using a non-tuple sequence for multidimensional indexing is deprecated and will be "
@@ -285,9 +285,7 @@ def setitem(x, index, value):
                                    f"{_sz(target)}") from None
             if stripped != v._data.shape:
                 v = _shape.view(v, stripped)
-    if recording or getattr(x, "_fw", None) is not None or type(x) is not Tensor or \
-            isinstance(v, Tensor) and (getattr(v, "_fw", None) is not None or type(v) is not Tensor):
-        # (also with forward-mode tangents, and inside vmap: the primitive carries them)
+    if recording or needs_generic_path(x, v):  # (tangents, vmap: the primitive carries them)
         apply_inplace(x, prim(x, v, plan.basic, plan.adv, False))
         return
     if not x._data.flags.writeable:

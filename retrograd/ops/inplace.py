@@ -12,6 +12,17 @@ _VIEW_OF_LEAF_INPLACE = ("a view of a leaf Variable that requires grad is being 
                          "in-place operation.")
 
 
+def needs_generic_path(*tensors):
+    """Whether an in-place write must go through its primitive and apply_inplace even
+    when nothing is recorded: a forward-mode tangent or a vmap batched tensor is involved
+    (a direct write to ``_data`` would skip the tangent, or write one example only)."""
+    for t in tensors:
+        if getattr(t, "_fw", None) is not None or (type(t) is not Tensor and
+                                                    hasattr(t, "_lv")):
+            return True
+    return False
+
+
 def _check_inplace(self):
     if STATE.enabled:
         if self._requires_grad and self.grad_fn is None:
