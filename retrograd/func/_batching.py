@@ -493,7 +493,14 @@ RULES.update({
 })
 RULES["masked_select"] = _masked_select
 _POINTWISE_NAMES = {"neg", "clone", "to_dtype", "bitwise_and", "bitwise_or", "bitwise_xor",
-                    "bitwise_not"}
+                    "bitwise_not", "bitwise_left_shift", "bitwise_right_shift", "isfinite",
+                    "isinf", "isnan", "isneginf", "isposinf", "logical_and", "logical_or",
+                    "logical_xor", "gcd", "lcm", "isclose"}
+# linalg ops on the last two dims whose kernels take stacks of matrices (NumPy's linalg)
+_MATRIX_OPS = {"linalg_cholesky", "linalg_cholesky_ex", "linalg_det", "linalg_eigh",
+               "linalg_eigvalsh", "linalg_inv", "linalg_inv_ex", "linalg_matrix_exp",
+               "linalg_pinv", "linalg_qr", "linalg_slogdet", "linalg_svd", "linalg_svdvals",
+               "linalg_lu", "linalg_lu_factor_ex", "cholesky_inverse"}
 
 
 _GENERIC = {}  # primitive -> its rule worked out from its params' names (or None)
@@ -505,6 +512,8 @@ def _rule_for(prim):
     if rule is None and (prim.jvp == ELEMENTWISE or prim.dtypes == COMPARE or
                          base in _POINTWISE_NAMES):
         rule = _pointwise
+    if rule is None and base in _MATRIX_OPS:
+        rule = _last_two
     if rule is None:
         if prim in _GENERIC:
             return _GENERIC[prim]
