@@ -490,6 +490,7 @@ RULES.update({
     "tril": _last_two, "triu": _last_two,
     "diagonal": _dims_shifted(1, 2, shape_at=3), "diagonal_copy": _dims_shifted(1, 2, shape_at=3),
     "diag_embed": _dims_shifted(1, 2, grow_shape=3),
+    "diagonal_backward": _dims_shifted(2, 3, grow_shape=0),
 })
 RULES["masked_select"] = _masked_select
 _POINTWISE_NAMES = {"neg", "clone", "to_dtype", "bitwise_and", "bitwise_or", "bitwise_xor",
