@@ -97,8 +97,8 @@ def inplace_method(fn):
     """The in-place method ``fn_`` of an out-of-place function ``fn(self, *args)``."""
     def method(self, *args, **kwargs):
         _check_inplace(self)
-        if STATE.enabled and (self._requires_grad or
-                              any(getattr(a, "_requires_grad", False) for a in args)):
+        if STATE.enabled and (self._requires_grad or any(
+                getattr(a, "_requires_grad", False) for a in (*args, *kwargs.values()))):
             snap = _snapshot(self)
             args = tuple(snap if a is self else a for a in args)
             return apply_inplace(self, fn(snap, *args, **kwargs))
