@@ -71,8 +71,13 @@ class BatchedTensor(Tensor):
         return self
 
 
+class DataDependentError(RuntimeError):
+    """Python code read a batched tensor's values: vmap then calls the function once per
+    example instead (func/_vmap.py)."""
+
+
 def _data_dependent(*args, **kwargs):
-    raise RuntimeError(
+    raise DataDependentError(
         "vmap: an operation read the values of a batched tensor in Python (a data-dependent "
         "operation, such as one whose output shape depends on the values); retrograd cannot "
         "batch it. Move it out of the vmapped function, or use ops with static shapes.")

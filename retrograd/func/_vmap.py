@@ -1,6 +1,7 @@
 """vmap: in_dims/out_dims handling (PyTorch's checks and messages), the level stack, moving
 the mapped dim to the front on entry and to out_dims on exit, chunks, randomness."""
 import functools
+import warnings
 
 from ..tensor import Tensor
 from ..autograd import forward_ad as _fw
@@ -89,7 +90,54 @@ def _vmap_call(func, in_dims, out_dims, chunk_size, args, kwargs):
     size = seen[0]
     if chunk_size is not None and size > chunk_size:
         return _chunked(func, leaves, spec, dims, out_dims, chunk_size, size, kwargs)
-    return _vmap_level(func, leaves, spec, dims, out_dims, size, kwargs)
+    versions = [x._version for x in leaves if isinstance(x, Tensor)]
+    try:
+        return _vmap_level(func, leaves, spec, dims, out_dims, size, kwargs)
+    except _b.DataDependentError as e:
+        # an op's Python code read tensor values (argmax-like index computations, sort,
+        # ...): call the function once per example, unless the failed attempt already
+        # wrote into an input (running it again would write twice)
+        if [x._version for x in leaves if isinstance(x, Tensor)] != versions:
+            raise
+        del e
+        warnings.warn(f"vmap({_name(func)}): an operation read the values of a batched tensor "
+                      "in Python (no batching rule can see them); calling the function once "
+                      "per example instead (a performance drop, not a different result)",
+                      UserWarning, stacklevel=3)
+        _b.fallback_hits["<per-example call of the vmapped function>"] = \
+            _b.fallback_hits.get("<per-example call of the vmapped function>", 0) + 1
+        return _loop_call(func, leaves, spec, dims, out_dims, size, kwargs)
+
+
+def _loop_call(func, leaves, spec, dims, out_dims, size, kwargs):
+    """vmap by calling ``func`` on each example and stacking the outputs at out_dims."""
+    per = []
+    ospec = None
+    for i in range(size):
+        ex = [x if d is None else x.select(d, i) for x, d in zip(leaves, dims)]
+        outs, ospec = _flatten(func(*_unflatten(ex, spec), **kwargs))
+        per.append(outs)
+    if not per:
+        raise RuntimeError("vmap: the function read tensor values and the batch is empty: "
+                           "retrograd cannot infer its outputs")
+    odims = _broadcast_dims(out_dims, ospec)
+    res = []
+    for k, d in enumerate(odims):
+        vals = [p[k] for p in per]
+        if d is None or not isinstance(vals[0], Tensor):
+            res.append(vals[0])
+            continue
+        shapes = {tuple(v.shape) for v in vals}
+        if len(shapes) > 1:
+            raise RuntimeError("vmap: the examples' outputs have different shapes "
+                               f"({' and '.join(map(str, sorted(shapes)[:2]))}): an output "
+                               "shape that depends on the values cannot be batched")
+        st = _b._stacker(len(vals))(*vals)
+        d = d % st.dim()
+        if d:
+            st = _shape.permute_p(st, tuple(range(1, d + 1)) + (0,) + tuple(range(d + 1, st.dim())))
+        res.append(st)
+    return _unflatten(res, ospec)
 
 
 def _vmap_level(func, leaves, spec, dims, out_dims, size, kwargs):
