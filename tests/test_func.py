@@ -503,6 +503,7 @@ def test_per_example_helper_for_value_reading_functions():
     np.testing.assert_allclose(g.numpy(), expected)
 
 
+@pytest.mark.filterwarnings("ignore:There is a performance drop")  # (PyTorch's own)
 def test_batched_index_tensors():
     """Per-sample losses that index with per-example targets: x[y], gather, take_along_dim,
     index_select, take with a batched index run once per example, differentiably."""
