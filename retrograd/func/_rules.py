@@ -331,7 +331,20 @@ def _last_two(prim, args, lv):
     return prim(align(a, lv, a.dim()), *args[1:])
 
 
+def _prod(prim, args, lv):
+    a, dim, keepdim, dtype = args
+    if a.dim() == 0:
+        return _loop(prim, args, lv)
+    nb = len(lv)
+    p = align(a, lv, a.dim())
+    if dim is None:  # every logical dim: flattened into one
+        p = _shape.reshape(p, tuple(p.shape[:nb]) + (-1,))
+        return prim(p, nb, False, dtype)
+    return prim(p, dim + nb, keepdim, dtype)
+
+
 RULES.update({
+    "prod": _prod, "cumsum": _dims_shifted(0), "cumprod": _dims_shifted(0),
     "cat": _join, "stack": _join, "split": _dims_shifted(0), "split_with_sizes":
     _dims_shifted(0), "unbind": _dims_shifted(0), "flip": _dims_shifted(0),
     "roll": _dims_shifted(1), "rot90": _dims_shifted(1, 2), "repeat": _repeat,
