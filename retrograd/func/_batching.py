@@ -300,6 +300,17 @@ def has_batched(xs):
     return bool(_fw._vmap_depth[0]) and bool(_nested_levels(xs))
 
 
+def gather_batched(gather, input, dim, index):
+    """gather with a batched index (per-example targets): one whole-array gather on the
+    physical tensors, the batch dims leading both."""
+    lv = tuple(sorted(_nested_levels((input, index))))
+    if input.dim() == 0 or index.dim() != input.dim():
+        return per_example(gather, input, dim, index)
+    d = dim % input.dim()
+    out = gather(expand_to(input, lv), d + len(lv), expand_to(index, lv))
+    return wrap(out, lv)
+
+
 def per_example(fn, *args, **kwargs):
     """``fn(*args)`` inside vmap for a function whose Python code reads tensor values (an
     indexing function given a batched index tensor): called once per example and the

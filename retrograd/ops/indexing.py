@@ -72,7 +72,8 @@ def _per_example(fn, *args):
 
 def gather(input, dim, index, *, sparse_grad=False):
     if type(index) is not Tensor and hasattr(index, "_lv"):  # batched, inside vmap
-        return _per_example(gather, input, dim, index)
+        from ..func._batching import gather_batched
+        return gather_batched(gather, input, dim, index)
     dim, idx = _check_gather_index("gather", input, dim, index)
     return gather_p(input, dim, idx, input._data.shape)
 
