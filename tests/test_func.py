@@ -533,3 +533,21 @@ def test_like_functions_are_batched_inside_vmap():
     both(lambda m, x: m.vmap(lambda r: m.zeros_like(r).add_(r * 2))(x), X)
     both(lambda m, x: m.vmap(lambda r: m.full_like(r, 3.0).mul_(r))(x), X)
     both(lambda m, x: m.vmap(lambda r: (m.ones_like(r), m.empty_like(r).shape[0] * r))(x), X)
+
+
+def test_batched_integer_index_is_whole_array():
+    """x[y] and gather with per-example targets run without the per-example loop."""
+    from retrograd.func import _batching
+    before = dict(_batching.fallback_hits)
+    x, y = rt.tensor(X), rt.tensor([0, 2, 1, 1])
+    a = rt.vmap(lambda r, k: r[k])(x, y)
+    b = rt.vmap(lambda r, k: r.gather(0, k.unsqueeze(0)))(x, y)
+    c = rt.vmap(rt.func.grad(lambda r, k: r[k] * 2))(x, y)
+    np.testing.assert_allclose(a.numpy(), X[np.arange(4), [0, 2, 1, 1]])
+    np.testing.assert_allclose(b.numpy()[:, 0], X[np.arange(4), [0, 2, 1, 1]])
+    expected = np.zeros_like(X)
+    expected[np.arange(4), [0, 2, 1, 1]] = 2
+    np.testing.assert_allclose(c.numpy(), expected)
+    m2 = rt.vmap(lambda r, k: r[k], in_dims=(None, 0))(x, rt.tensor([[0, 1], [3, 3]]))
+    np.testing.assert_allclose(m2.numpy(), X[[[0, 1], [3, 3]]])
+    assert _batching.fallback_hits == before

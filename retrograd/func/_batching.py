@@ -311,11 +311,35 @@ def gather_batched(gather, input, dim, index):
     return wrap(out, lv)
 
 
+def getitem_batched(getitem, x, index):
+    """x[i] for a batched integer tensor i (per-example positions along dim 0): one
+    advanced index of the physical tensors, batch positions paired by an arange."""
+    if type(index) is not BatchedTensor or index.is_floating_point() or \
+            index.dtype.is_floating_point or str(index.dtype) == "torch.bool" or x.dim() == 0:
+        return per_example(getitem, x, index)
+    lv = tuple(sorted(_nested_levels((x, index))))
+    bs = sizes()
+    batch = tuple(bs[v] for v in lv)
+    n = 1
+    for b in batch:
+        n *= b
+    px = expand_to(x, lv)
+    px = _shape.reshape(px, (n,) + tuple(px.shape[len(lv):]))
+    pi = expand_to(index, lv)
+    pi = _shape.reshape(pi, (n,) + tuple(pi.shape[len(lv):]))
+    from .._creation import arange
+    rows = _shape.reshape(arange(n), (n,) + (1,) * (pi.dim() - 1))
+    out = getitem(px, (rows, pi))
+    return wrap(_shape.reshape(out, batch + tuple(out.shape[1:])), lv)
+
+
 def per_example(fn, *args, **kwargs):
     """``fn(*args)`` inside vmap for a function whose Python code reads tensor values (an
     indexing function given a batched index tensor): called once per example and the
     results stacked (each call an ordinary differentiable one)."""
     lv = tuple(sorted(_nested_levels(args)))
+    key = f"{getattr(fn, '__name__', 'function')} (called per example)"
+    fallback_hits[key] = fallback_hits.get(key, 0) + 1
     bs = sizes()
     batch = tuple(bs[x] for x in lv)
     results = [fn(*(_example(a, lv, idx) for a in args), **kwargs)

@@ -213,8 +213,8 @@ def getitem(x, index):
     if (hasattr(index, "_lv") if type(index) is not tuple else
             any(type(i) is not Tensor and hasattr(i, "_lv") for i in index)):
         # a batched index tensor inside vmap: its values differ per example
-        from ..func._batching import per_example
-        return per_example(getitem, x, index)
+        from ..func._batching import getitem_batched
+        return getitem_batched(getitem, x, index)
     plan = _plan(x, index)
     if not plan.any_adv:
         return _shape.getitem(x, _basic_items(index))
