@@ -343,7 +343,31 @@ def _prod(prim, args, lv):
     return prim(p, dim + nb, keepdim, dtype)
 
 
+def _take_values(prim, args, lv):
+    """The reductions' values-at-indices (max(dim), sort, topk...): the index array
+    broadcast over the batch."""
+    a, idx, dim, squeeze = args
+    if a.dim() == 0 or isinstance(idx, Tensor):
+        return _loop(prim, args, lv)
+    p = expand_to(a, lv)
+    nb = len(lv)
+    idx = np.ascontiguousarray(np.broadcast_to(idx, tuple(p.shape[:nb]) + np.shape(idx)))
+    return prim(p, idx, dim + nb, squeeze)
+
+
+def _scatter_values(prim, args, lv):
+    g, idx, dim, squeeze, in_shape = args
+    if not in_shape or isinstance(idx, Tensor):
+        return _loop(prim, args, lv)
+    p = expand_to(g, lv)
+    nb = len(lv)
+    batch = tuple(p.shape[:nb])
+    idx = np.ascontiguousarray(np.broadcast_to(idx, batch + np.shape(idx)))
+    return prim(p, idx, dim + nb, squeeze, batch + tuple(in_shape))
+
+
 RULES.update({
+    "take_values": _take_values, "scatter_values": _scatter_values,
     "prod": _prod, "cumsum": _dims_shifted(0), "cumprod": _dims_shifted(0),
     "cat": _join, "stack": _join, "split": _dims_shifted(0), "split_with_sizes":
     _dims_shifted(0), "unbind": _dims_shifted(0), "flip": _dims_shifted(0),
