@@ -307,3 +307,19 @@ def test_apply_jvp_for_non_primitive_ops():
                         (rt.ones_like(x),))
     assert tt.tolist() == [2.0, 2.0, 2.0]
     assert fwAD.tangent_levels((x,)) == []
+
+
+def test_forward_over_reverse_graphs_are_freed():
+    """The tangents a node keeps for its saved outputs form an ordinary cycle at worst:
+    the garbage collector frees the graph."""
+    import gc
+    import weakref
+    x = rt.tensor([0.1, 0.2, 0.3], dtype=rt.float64, requires_grad=True)
+    refs = []
+    with fwAD.dual_level():
+        for _ in range(3):
+            y = fwAD.make_dual(x, rt.ones(3, dtype=rt.float64)).exp()
+            refs.append(weakref.ref(y.grad_fn))
+            del y
+    gc.collect()
+    assert all(r() is None for r in refs)

@@ -5,7 +5,6 @@ import collections
 
 from ..ops import primitive as _prim_mod
 from ..tensor import Tensor
-from . import graph as _graph
 from . import function as _function
 
 __all__ = ["dual_level", "make_dual", "unpack_dual", "enter_dual_level", "exit_dual_level",
@@ -227,7 +226,10 @@ def _dispatch(prim, args):
         node = o.grad_fn
         fw = getattr(o, "_fw", None)
         if fw is not None and node is not None and getattr(node, "_saved", None):
-            _graph.saved_output_tangents.setdefault(node, {})[o._output_nr] = fw
+            store = getattr(node, "_out_fw", None)
+            if store is None:
+                store = node._out_fw = {}
+            store[o._output_nr] = fw
     return out
 
 

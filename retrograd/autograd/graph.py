@@ -69,17 +69,17 @@ class Node:
 
 # Node.metadata is rarely used; keep it out of every node's slots.
 _metadata = weakref.WeakKeyDictionary()
-# Forward-mode AD: the tangents of a node's outputs ({output_nr: {level: tangent}}), so
-# that a saved output unpacked in a backward run inside a dual level is a dual tensor
-# (forward-over-reverse). Filled by autograd/forward_ad.py; empty otherwise.
-saved_output_tangents = weakref.WeakKeyDictionary()
 
 
 class PrimitiveNode(Node):
     """The backward of one call of a primitive: what its VJP formulas need, saved at
     forward time (inputs only when another input's formula uses them, the output as a
     bare array plus its version counter so no reference cycle forms)."""
-    __slots__ = ("_prim", "_saved", "_versions", "_params", "_meta", "_out_meta")
+    __slots__ = ("_prim", "_saved", "_versions", "_params", "_meta", "_out_meta",
+                 # forward-mode AD: the outputs' tangents {output_nr: {level: tangent}}, set
+                 # only inside a dual level (autograd/forward_ad.py), so that a saved output
+                 # unpacked by a backward run there is dual (forward-over-reverse)
+                 "_out_fw")
 
     def _unpack(self):
         """The saved inputs and output as Tensors, after the version checks."""
@@ -110,10 +110,9 @@ class PrimitiveNode(Node):
         floating = array.dtype.kind in "fc"
         t = _tensor_cls[0]._make(array, floating, self if floating else None)
         t._output_nr = nr
-        if saved_output_tangents:
-            fw = saved_output_tangents.get(self)
-            if fw is not None:
-                t._fw = fw.get(nr)
+        fw = getattr(self, "_out_fw", None)
+        if fw is not None:
+            t._fw = fw.get(nr)
         return t
 
     def __call__(self, *grads):
