@@ -1,0 +1,104 @@
+"""Full backward hooks of a Module: identity autograd.Functions around the module's tensor
+inputs and outputs catch grad_output and grad_input, as PyTorch's BackwardHook does."""
+import warnings
+
+from ...tensor import Tensor
+from ...autograd import Function
+
+
+class BackwardHookFunction(Function):
+    @staticmethod
+    def forward(ctx, *args):
+        ctx.mark_non_differentiable(*[a for a in args if not a.requires_grad])
+        return args
+
+    @staticmethod
+    def backward(ctx, *grads):
+        return ctx.callback(grads)
+
+
+def _tensors(args):
+    return [i for i, a in enumerate(args) if isinstance(a, Tensor)]
+
+
+class BackwardHook:
+    def __init__(self, module, hooks):
+        self.module = module
+        self.hooks = hooks
+        self.grad_outputs = None
+        self.n_inputs = 0
+        self.input_tensors_index = None
+
+    def _wrap(self, args, callback):
+        import retrograd as _torch
+        index = _tensors(args)
+        tensors = [args[i] for i in index]
+        if not (_torch.is_grad_enabled() and any(t.requires_grad for t in tensors)):
+            return args, None
+        mask = [t.requires_grad for t in tensors]
+
+        class _Fn(BackwardHookFunction):
+            pass
+
+        def fn(grads):
+            grads = tuple(g if m else None for g, m in zip(grads, mask))
+            res = callback(grads)
+            return grads if res is None else res
+
+        _Fn.backward = staticmethod(lambda ctx, *grads: fn(grads))
+        new = _Fn.apply(*tensors)
+        if not isinstance(new, tuple):
+            new = (new,)
+        args = list(args)
+        for i, t in zip(index, new):
+            args[i] = t
+        return tuple(args), index
+
+    def setup_input_hook(self, args):
+        self.n_inputs = len(args)
+
+        def on_grad_input(grads):
+            grad_inputs = [None] * self.n_inputs
+            for i, g in zip(self.input_tensors_index, grads):
+                grad_inputs[i] = g
+            grad_inputs = tuple(grad_inputs)
+            for hook in self.hooks:
+                res = hook(self.module, grad_inputs, self.grad_outputs)
+                if res is None:
+                    continue
+                if len(res) != len(grad_inputs):
+                    raise RuntimeError("Backward hook returned an invalid number of grad_input,"
+                                       f" got {len(res)}, but expected {len(grad_inputs)}")
+                grad_inputs = tuple(res)
+            self.grad_outputs = None
+            return tuple(grad_inputs[i] for i in self.input_tensors_index)
+
+        new_args, self.input_tensors_index = self._wrap(args, on_grad_input)
+        return new_args
+
+    def setup_output_hook(self, result):
+        single = not isinstance(result, tuple)
+        outs = (result,) if single else result
+
+        def on_grad_output(grads):
+            self.grad_outputs = tuple(grads)
+            if self.input_tensors_index is None:
+                warnings.warn(
+                    "Full backward hook is firing when gradients are computed with respect to "
+                    "module outputs since no inputs require gradients. See "
+                    "https://docs.pytorch.org/docs/main/generated/torch.nn.Module.html"
+                    "#torch.nn.Module.register_full_backward_hook for more details.",
+                    stacklevel=5)
+                grad_inputs = (None,) * self.n_inputs
+                for hook in self.hooks:
+                    res = hook(self.module, grad_inputs, self.grad_outputs)
+                    if res is not None and not (isinstance(res, tuple)
+                                                and all(r is None for r in res)):
+                        raise RuntimeError(
+                            "Backward hook for Modules where no input requires gradient "
+                            "should always return None or None for all gradients.")
+                self.grad_outputs = None
+            return None
+
+        new, _ = self._wrap(outs, on_grad_output)
+        return new[0] if single else new

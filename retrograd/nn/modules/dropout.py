@@ -1,0 +1,22 @@
+"""Dropout: zeroes elements with probability p in training mode, identity in eval."""
+from .module import Module
+
+__all__ = ["Dropout"]
+
+
+class Dropout(Module):
+    __module__ = "torch.nn.modules.dropout"
+
+    def __init__(self, p=0.5, inplace=False):
+        super().__init__()
+        if p < 0 or p > 1:
+            raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+        self.p = p
+        self.inplace = inplace
+
+    def forward(self, input):
+        from .. import functional as F
+        return F.dropout(input, self.p, self.training, self.inplace)
+
+    def extra_repr(self):
+        return f"p={self.p}, inplace={self.inplace}"
