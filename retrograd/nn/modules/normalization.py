@@ -42,6 +42,20 @@ class _BatchNorm(Module):
             self.register_buffer("num_batches_tracked", None)
         self.reset_parameters()
 
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict,
+                              missing_keys, unexpected_keys, error_msgs, assign=False):
+        # state dicts from before num_batches_tracked existed (no version 2 metadata) load
+        # with the module's own counter, as in PyTorch
+        version = local_metadata.get("version", None)
+        if (version is None or version < 2) and self.track_running_stats:
+            key = prefix + "num_batches_tracked"
+            if key not in state_dict:
+                state_dict[key] = (self.num_batches_tracked
+                                   if self.num_batches_tracked is not None
+                                   else _torch.tensor(0, dtype=_torch.long))
+        super()._load_from_state_dict(state_dict, prefix, local_metadata, strict,
+                                      missing_keys, unexpected_keys, error_msgs, assign)
+
     def reset_running_stats(self):
         if self.track_running_stats:
             self.running_mean.zero_()

@@ -1,0 +1,392 @@
+"""torch.nn machinery against PyTorch: Parameter, Module registration and traversal, modes,
+state dicts and their errors, hooks, repr, containers, nn.init, nn.utils."""
+import math
+import re
+from collections import OrderedDict
+
+import numpy as np
+import pytest
+
+import retrograd
+from conftest import REAL_TORCH
+from nn_helpers import copy_weights, pair, inputs, check_same, to_np
+
+needs_torch = pytest.mark.skipif(REAL_TORCH is None, reason="PyTorch not installed")
+
+
+def _net(lib):
+    nn = lib.nn
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(3, 4)
+            self.seq = nn.Sequential(nn.Linear(4, 4), nn.Tanh(), nn.Linear(4, 2, bias=False))
+            self.shared = self.fc  # the same module twice: listed once
+            self.scale = nn.Parameter(lib.ones(2))
+            self.register_buffer("steps", lib.zeros((), dtype=lib.int64))
+            self.register_buffer("cache", lib.zeros(2), persistent=False)
+
+        def forward(self, x):
+            return self.seq(lib.tanh(self.fc(x))) * self.scale
+    return Net()
+
+
+# ----- Parameter
+def test_parameter_is_a_leaf_tensor_that_prints_as_pytorch(m):
+    p = m.nn.Parameter(m.tensor([1.0, 2.0]))
+    assert isinstance(p, m.Tensor) and p.is_leaf and p.requires_grad
+    assert repr(p) == "Parameter containing:\ntensor([1., 2.], requires_grad=True)"
+    q = m.nn.Parameter(m.ones(2), requires_grad=False)
+    assert not q.requires_grad
+    assert type(p * 2) is m.Tensor
+    assert repr(m.nn.Parameter()) == "Parameter containing:\ntensor([], requires_grad=True)"
+
+
+def test_parameter_shares_memory_with_its_data(m):
+    t = m.zeros(3)
+    p = m.nn.Parameter(t)
+    with m.no_grad():
+        p.add_(1)
+    assert t.tolist() == [1.0, 1.0, 1.0]
+
+
+# ----- registration and traversal
+def test_named_members_and_state_dict_keys(m):
+    m.manual_seed(0)
+    net = _net(m)
+    assert [n for n, _ in net.named_parameters()] == [
+        "scale", "fc.weight", "fc.bias", "seq.0.weight", "seq.0.bias", "seq.2.weight"]
+    assert [n for n, _ in net.named_parameters(prefix="net", recurse=False)] == ["net.scale"]
+    assert len(list(net.named_parameters(remove_duplicate=False))) == 8
+    assert [n for n, _ in net.named_buffers()] == ["steps", "cache"]
+    assert list(net.state_dict().keys()) == [
+        "scale", "steps", "fc.weight", "fc.bias", "seq.0.weight", "seq.0.bias", "seq.2.weight",
+        "shared.weight", "shared.bias"]
+    assert isinstance(net.state_dict(), OrderedDict)
+    assert [n for n, _ in net.named_children()] == ["fc", "seq"]
+    assert [n for n, _ in net.named_modules()] == ["", "fc", "seq", "seq.0", "seq.1", "seq.2"]
+    assert len(list(net.modules())) == 6
+    assert net.state_dict()["fc.weight"].requires_grad is False
+    assert net.state_dict(keep_vars=True)["fc.weight"] is net.fc.weight
+
+
+def test_setattr_moves_between_stores_and_delattr(m):
+    mod = m.nn.Module()
+    mod.w = m.nn.Parameter(m.ones(1))
+    mod.register_buffer("b", m.ones(1))
+    mod.b = m.zeros(1)  # a tensor assigned to a buffer's name stays a buffer
+    assert "b" in mod._buffers and "w" in mod._parameters
+    mod.w = None
+    assert mod._parameters["w"] is None and mod.w is None
+    del mod.b
+    assert "b" not in mod._buffers
+    with pytest.raises(AttributeError, match="^'Module' object has no attribute 'b'"):
+        mod.b
+    mod.register_parameter("w", None)
+    with pytest.raises(TypeError, match=re.escape(
+            "cannot assign 'torch.FloatTensor' as parameter 'w' (torch.nn.Parameter or None "
+            "expected)") if False else "^cannot assign '"):
+        mod.w = m.ones(1)
+
+
+@needs_torch
+def test_registration_errors_as_pytorch():
+    for lib in (retrograd, REAL_TORCH):
+        mod = lib.nn.Module()
+        with pytest.raises(KeyError) as e1:
+            mod.register_buffer("a.b", None)
+        with pytest.raises(TypeError) as e2:
+            mod.add_module("x", 3)
+        with pytest.raises(KeyError) as e3:
+            mod.register_parameter("", None)
+        with pytest.raises(AttributeError) as e4:
+            mod.missing
+        if lib is retrograd:
+            ours = [str(e.value) for e in (e1, e2, e3, e4)]
+        else:
+            assert ours == [str(e.value) for e in (e1, e2, e3, e4)]
+
+
+def test_modes_zero_grad_requires_grad_apply(m):
+    net = _net(m)
+    assert net.training and net.seq[1].training
+    assert net.eval() is net and not net.seq[1].training
+    net.train()
+    assert net.seq[1].training
+    net(m.randn(2, 3)).sum().backward()
+    assert all(p.grad is not None for p in net.parameters())
+    net.zero_grad(set_to_none=False)
+    assert all(float(p.grad.abs().sum()) == 0 for p in net.parameters())
+    net.zero_grad()
+    assert all(p.grad is None for p in net.parameters())
+    net.requires_grad_(False)
+    assert not any(p.requires_grad for p in net.parameters())
+    seen = []
+    net.apply(lambda mod: seen.append(type(mod).__name__))
+    assert seen == ["Linear", "Linear", "Tanh", "Linear", "Sequential", "Net"]
+
+
+def test_to_double_keeps_parameter_objects_and_integer_buffers(m):
+    net = _net(m)
+    w = net.fc.weight
+    assert net.double() is net
+    assert net.fc.weight is w and isinstance(w, m.nn.Parameter)
+    assert w.dtype == m.float64 and net.steps.dtype == m.int64 and net.cache.dtype == m.float64
+    assert net.to(m.float32).fc.weight.dtype == m.float32
+    assert net.float().scale.dtype == m.float32
+    out = net(m.randn(2, 3))
+    assert out.dtype == m.float32
+
+
+# ----- load_state_dict
+@needs_torch
+def test_load_state_dict_errors_and_result_as_pytorch():
+    texts = {}
+    for lib in (retrograd, REAL_TORCH):
+        nn = lib.nn
+        lin = nn.Linear(3, 2)
+        got = [repr(lin.load_state_dict({"weight": lib.zeros(2, 3), "bias": lib.zeros(2)}))]
+        got.append(str(lin.load_state_dict({"weight": lib.ones(2, 3), "x": lib.ones(1)},
+                                           strict=False)))
+        assert lin.weight.tolist() == [[1.0] * 3] * 2  # strict=False copied what matched
+        for bad in ({"weight": lib.zeros(2, 3), "foo": lib.zeros(1), "bar.baz": lib.zeros(1)},
+                    {"weight": lib.zeros(3, 3), "bias": lib.zeros(2)}):
+            with pytest.raises(RuntimeError) as e:
+                lin.load_state_dict(bad)
+            got.append(str(e.value))
+        seq = nn.Sequential(nn.Linear(2, 2), nn.BatchNorm1d(2))
+        with pytest.raises(RuntimeError) as e:
+            seq.load_state_dict({"0.weight": lib.zeros(2, 2)})
+        got.append(str(e.value))
+        texts[lib] = got
+    assert texts[retrograd] == texts[REAL_TORCH]
+
+
+def test_load_state_dict_copies_in_place(m):
+    a, b = m.nn.Linear(2, 2), m.nn.Linear(2, 2)
+    w = b.weight
+    b.load_state_dict(a.state_dict())
+    assert b.weight is w and b.weight.tolist() == a.weight.tolist()
+    assert b.weight.requires_grad
+
+
+# ----- hooks
+def test_forward_hooks_and_handles(m):
+    lin = m.nn.Linear(2, 2)
+    h1 = lin.register_forward_pre_hook(lambda mod, args: (args[0] * 0,))
+    out = lin(m.ones(1, 2))
+    assert out.tolist() == lin.bias.detach().unsqueeze(0).tolist()
+    h1.remove()
+    h2 = lin.register_forward_hook(lambda mod, args, out: out + 1)
+    seen = []
+    lin.register_forward_hook(lambda mod, args, out: seen.append(out.tolist()), prepend=True)
+    y = lin(m.zeros(1, 2))
+    assert y.tolist() == (lin.bias + 1).unsqueeze(0).tolist()
+    assert seen == [lin.bias.unsqueeze(0).tolist()]
+    h2.remove()
+    with lin.register_forward_pre_hook(lambda mod, args, kw: (args, kw), with_kwargs=True):
+        lin(m.zeros(1, 2))
+    assert len(lin._forward_pre_hooks) == 0
+
+
+@needs_torch
+def test_full_backward_hook_matches_pytorch():
+    ours, ref = pair(REAL_TORCH, lambda lib: lib.nn.Linear(3, 2))
+    rec = {retrograd: [], REAL_TORCH: []}
+    for mod, lib in ((ours, retrograd), (ref, REAL_TORCH)):
+        def hook(module, gi, go, lib=lib):
+            rec[lib].append(([None if g is None else to_np(g) for g in gi],
+                             [to_np(g) for g in go]))
+            return (gi[0] * 2,)
+        mod.register_full_backward_hook(hook)
+    x = np.arange(6, dtype=np.float32).reshape(2, 3)
+    (xo,), (xr,) = inputs(REAL_TORCH, x)
+    (ours(xo) ** 2).sum().backward()
+    (ref(xr) ** 2).sum().backward()
+    (gi_o, go_o), = rec[retrograd]
+    (gi_r, go_r), = rec[REAL_TORCH]
+    np.testing.assert_allclose(gi_o[0], gi_r[0], rtol=1e-5)
+    np.testing.assert_allclose(go_o[0], go_r[0], rtol=1e-5)
+    np.testing.assert_allclose(to_np(xo.grad), to_np(xr.grad), rtol=1e-5)
+    np.testing.assert_allclose(to_np(ours.weight.grad), to_np(ref.weight.grad), rtol=1e-5)
+
+
+def test_full_backward_hook_without_input_grad(m):
+    lin = m.nn.Linear(3, 2)
+    got = []
+    lin.register_full_backward_hook(lambda mod, gi, go: got.append((gi, go[0].shape)))
+    with pytest.warns(UserWarning, match="^Full backward hook is firing"):
+        lin(m.ones(4, 3)).sum().backward()
+    assert got == [((None,), m.Size([4, 2]))]
+
+
+# ----- repr
+@needs_torch
+def test_repr_as_pytorch():
+    def build(lib):
+        nn = lib.nn
+        return [
+            nn.Sequential(nn.Linear(2, 3), nn.ReLU()),
+            nn.Sequential(OrderedDict(a=nn.Linear(2, 3, bias=False),
+                                      b=nn.Sequential(nn.Tanh(), nn.Identity()))),
+            nn.ModuleList([nn.Linear(1, 1)] * 3 + [nn.Sigmoid(), nn.Sigmoid()]),
+            nn.ModuleList(),
+            nn.ModuleDict({"x": nn.Linear(1, 2), "y": nn.Flatten()}),
+            nn.ParameterList([lib.ones(2, 3), lib.zeros(1, dtype=lib.float64)]),
+            nn.ParameterDict({"w": lib.ones(4), "v": lib.zeros(2, 2)}),
+            _net(lib),
+        ]
+    for a, b in zip(build(retrograd), build(REAL_TORCH)):
+        assert repr(a) == repr(b)
+
+
+# ----- containers
+def test_sequential_indexing_and_editing(m):
+    nn = m.nn
+    s = nn.Sequential(nn.Linear(2, 3), nn.Tanh(), nn.Linear(3, 1))
+    assert len(s) == 3 and isinstance(s[-1], nn.Linear)
+    assert isinstance(s[1:], nn.Sequential) and len(s[1:]) == 2
+    assert list(s[1:]._modules) == ["1", "2"]
+    s.append(nn.Sigmoid())
+    del s[0]
+    assert list(s._modules) == ["0", "1", "2"] and isinstance(s[0], nn.Tanh)
+    s.insert(0, nn.Linear(2, 3))
+    assert [type(x).__name__ for x in s] == ["Linear", "Tanh", "Linear", "Sigmoid"]
+    assert s(m.ones(5, 2)).shape == m.Size([5, 1])
+    with pytest.raises(IndexError, match="^index 9 is out of range"):
+        s[9]
+    ml = nn.ModuleList([nn.ReLU()])
+    ml += [nn.Tanh()]
+    ml.append(nn.Identity())
+    assert len(ml) == 3 and isinstance(ml[-2], nn.Tanh)
+    md = nn.ModuleDict({"a": nn.ReLU()})
+    md["b"] = nn.Tanh()
+    assert list(md.keys()) == ["a", "b"] and "b" in md
+    pd = nn.ParameterDict({"w": m.ones(2)})
+    assert isinstance(pd["w"], nn.Parameter)
+    pl = nn.ParameterList([m.ones(1)])
+    pl.append(m.zeros(2))
+    assert [tuple(p.shape) for p in pl] == [(1,), (2,)]
+    holder = nn.Module()
+    holder.pl, holder.pd = pl, pd
+    assert [n for n, _ in holder.named_parameters()] == ["pl.0", "pl.1", "pd.w"]
+
+
+# ----- Linear vs PyTorch
+@needs_torch
+@pytest.mark.parametrize("bias", [True, False])
+def test_linear_matches_pytorch(bias):
+    ours, ref = pair(REAL_TORCH, lambda lib: lib.nn.Linear(4, 3, bias=bias))
+    x = np.random.default_rng(1).standard_normal((2, 5, 4)).astype(np.float32)
+    xo, xr = inputs(REAL_TORCH, x)
+    check_same(ours, ref, xo, xr)
+    assert list(ours.state_dict()) == list(ref.state_dict())
+
+
+def test_linear_default_init_bounds(m):
+    m.manual_seed(0)
+    lin = m.nn.Linear(400, 300)
+    bound = 1 / math.sqrt(400)  # kaiming_uniform_(a=sqrt(5)) gives the same bound
+    w, b = to_np(lin.weight), to_np(lin.bias)
+    assert np.abs(w).max() <= bound and np.abs(w).max() > 0.98 * bound
+    assert abs(w.std() - bound / math.sqrt(3)) < 0.02 * bound
+    assert np.abs(b).max() <= bound
+
+
+# ----- nn.init
+@pytest.mark.parametrize("name,kwargs,std", [
+    ("uniform_", dict(a=-2.0, b=2.0), 4 / math.sqrt(12)),
+    ("normal_", dict(mean=0.0, std=0.5), 0.5),
+    ("xavier_uniform_", dict(gain=2.0), 2.0 * math.sqrt(2 / (200 + 100))),
+    ("xavier_normal_", {}, math.sqrt(2 / (200 + 100))),
+    ("kaiming_uniform_", dict(mode="fan_out", nonlinearity="relu"), math.sqrt(2 / 200)),
+    ("kaiming_normal_", dict(a=0.1), math.sqrt(2 / (1 + 0.01)) / math.sqrt(100)),
+    ("trunc_normal_", dict(std=1.0), 0.8796),
+])
+def test_init_moments(m, name, kwargs, std):
+    m.manual_seed(0)
+    t = m.empty(200, 100, requires_grad=True)
+    out = getattr(m.nn.init, name)(t, **kwargs)
+    assert out is t and t.is_leaf and t.requires_grad
+    a = to_np(t)
+    assert abs(a.std() - std) < 0.03 * std and abs(a.mean()) < 0.03 * std + 0.01
+    if name == "trunc_normal_":
+        assert a.min() >= -2 and a.max() <= 2
+
+
+def test_init_deterministic_ones(m):
+    init = m.nn.init
+    t = m.empty(3, 5)
+    assert init.eye_(t).tolist() == np.eye(3, 5).tolist()
+    assert init.constant_(t, 0.5).tolist() == [[0.5] * 5] * 3
+    assert init.zeros_(t).sum().item() == 0 and init.ones_(t).sum().item() == 15
+    q = init.orthogonal_(m.empty(4, 6), gain=2.0)
+    np.testing.assert_allclose(to_np(q @ q.T), 4 * np.eye(4), atol=1e-5)
+    q = init.orthogonal_(m.empty(6, 2, 2))
+    q = to_np(q).reshape(6, 4)
+    np.testing.assert_allclose(q.T @ q, np.eye(4), atol=1e-5)
+
+
+@needs_torch
+def test_calculate_gain_and_fans_as_pytorch():
+    cases = [("linear",), ("sigmoid",), ("tanh",), ("relu",), ("leaky_relu",),
+             ("leaky_relu", 0.2), ("selu",), ("conv2d",)]
+    for c in cases:
+        assert retrograd.nn.init.calculate_gain(*c) == REAL_TORCH.nn.init.calculate_gain(*c)
+    for shape in [(3, 4), (5, 2, 3, 3)]:
+        assert (retrograd.nn.init._calculate_fan_in_and_fan_out(retrograd.empty(shape))
+                == REAL_TORCH.nn.init._calculate_fan_in_and_fan_out(REAL_TORCH.empty(shape)))
+    for lib in (retrograd, REAL_TORCH):
+        with pytest.raises(ValueError, match="^Fan in and fan out can not be computed"):
+            lib.nn.init.xavier_uniform_(lib.empty(3))
+        with pytest.raises(ValueError, match="^Unsupported nonlinearity foo"):
+            lib.nn.init.calculate_gain("foo")
+
+
+# ----- nn.utils
+@needs_torch
+@pytest.mark.parametrize("norm_type", [2.0, 1, float("inf"), 3.5])
+def test_clip_grad_norm_matches_pytorch(norm_type):
+    rng = np.random.default_rng(0)
+    grads = [rng.standard_normal(s).astype(np.float32) * 3 for s in [(3, 4), (5,), ()]]
+    results = []
+    for lib in (retrograd, REAL_TORCH):
+        ps = [lib.nn.Parameter(lib.zeros(g.shape)) for g in grads]
+        for p, g in zip(ps, grads):
+            p.grad = lib.tensor(g)
+        ps.append(lib.nn.Parameter(lib.zeros(2)))  # no grad: ignored
+        total = lib.nn.utils.clip_grad_norm_(ps, 1.5, norm_type=norm_type)
+        results.append((to_np(total), [to_np(p.grad) for p in ps[:-1]]))
+    np.testing.assert_allclose(results[0][0], results[1][0], rtol=1e-5)
+    for a, b in zip(results[0][1], results[1][1]):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+@needs_torch
+def test_clip_grad_errors_and_value():
+    msgs = []
+    for lib in (retrograd, REAL_TORCH):
+        p = lib.nn.Parameter(lib.zeros(3))
+        p.grad = lib.tensor([1.0, float("inf"), -3.0])
+        with pytest.raises(RuntimeError) as e:
+            lib.nn.utils.clip_grad_norm_(p, 1.0, error_if_nonfinite=True)
+        msgs.append(str(e.value))
+        p.grad = lib.tensor([1.0, 5.0, -3.0])
+        assert lib.nn.utils.clip_grad_value_([p], 2) is None
+        assert p.grad.tolist() == [1.0, 2.0, -2.0]
+        assert lib.nn.utils.clip_grad_norm_([], 1.0).tolist() == 0.0
+    assert msgs[0] == msgs[1]
+
+
+def test_parameters_vector_round_trip(m):
+    lin = m.nn.Linear(3, 2)
+    v = m.nn.utils.parameters_to_vector(lin.parameters())
+    assert v.shape == m.Size([8])
+    assert v.tolist() == lin.weight.flatten().tolist() + lin.bias.tolist()
+    w = lin.weight
+    m.nn.utils.vector_to_parameters(m.arange(8.0), lin.parameters())
+    assert lin.weight is w and lin.weight.tolist() == [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]]
+    assert lin.bias.tolist() == [6.0, 7.0]
+    with pytest.raises(TypeError, match="^expected torch.Tensor, but got: list"):
+        m.nn.utils.vector_to_parameters([1.0], lin.parameters())
