@@ -39,11 +39,14 @@ def flat(out):
 
 
 def check_same(ours, ref, ours_in, ref_in, *call_args, rtol=1e-4, atol=1e-5, grads=True,
-               kwargs=None):
-    """Compare outputs and gradients (of inputs and parameters) of the two modules."""
-    kwargs = kwargs or {}
-    out_o = flat(ours(*ours_in, *call_args, **kwargs))
-    out_r = flat(ref(*ref_in, *call_args, **kwargs))
+               kwargs_o=None, kwargs_r=None):
+    """Compare outputs and gradients (of inputs and parameters) of the two modules; tensor
+    keyword arguments go in kwargs_o / kwargs_r (their gradients are compared too)."""
+    kwargs_o, kwargs_r = kwargs_o or {}, kwargs_r or {}
+    out_o = flat(ours(*ours_in, *call_args, **kwargs_o))
+    out_r = flat(ref(*ref_in, *call_args, **kwargs_r))
+    ours_in = list(ours_in) + flat(list(kwargs_o.values()))
+    ref_in = list(ref_in) + flat(list(kwargs_r.values()))
     assert len(out_o) == len(out_r)
     for a, b in zip(out_o, out_r):
         assert tuple(a.shape) == tuple(b.shape)

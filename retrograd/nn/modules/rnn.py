@@ -216,11 +216,6 @@ class RNN(RNNBase):
         else:
             super().__setattr__(name, value)
 
-    def extra_repr(self):
-        s = super().extra_repr()
-        if self.nonlinearity != "tanh":
-            s += f", nonlinearity={self.nonlinearity}"
-        return s
 
 
 class LSTM(RNNBase):
