@@ -35,6 +35,15 @@ def _dropout(x, p, training):
     return _F().dropout(x, p, training)
 
 
+def _canonical_masks(mask, mask_name, other, other_name, dtype):
+    """Boolean masks become additive float masks; PyTorch warns when the two differ in kind."""
+    if mask is not None and other is not None:
+        if mask.dtype.is_floating_point != other.dtype.is_floating_point:
+            warnings.warn(f"Support for mismatched {mask_name} and {other_name} is deprecated. "
+                          "Use same type for both instead.", stacklevel=3)
+    return _float_mask(mask, dtype), _float_mask(other, dtype)
+
+
 def _float_mask(mask, dtype):
     if mask is None or mask.dtype.is_floating_point:
         return mask
@@ -123,6 +132,8 @@ class MultiheadAttention(Module):
         k = k.reshape(src_len, bsz * h, hd).transpose(0, 1)
         v = v.reshape(src_len, bsz * h, hd).transpose(0, 1)
 
+        key_padding_mask, attn_mask = _canonical_masks(
+            key_padding_mask, "key_padding_mask", attn_mask, "attn_mask", query.dtype)
         if is_causal and attn_mask is None:
             attn_mask = _torch.ones(tgt_len, src_len, dtype=_torch.bool).triu(1)
         mask = _float_mask(attn_mask, q.dtype)
@@ -195,6 +206,8 @@ class TransformerEncoderLayer(Module):
         self.activation = activation
 
     def forward(self, src, src_mask=None, src_key_padding_mask=None, is_causal=False):
+        src_key_padding_mask, src_mask = _canonical_masks(
+            src_key_padding_mask, "src_key_padding_mask", src_mask, "src_mask", src.dtype)
         x = src
         if self.norm_first:
             x = x + self._sa_block(self.norm1(x), src_mask, src_key_padding_mask, is_causal)
@@ -256,6 +269,8 @@ class TransformerEncoder(Module):
             self.use_nested_tensor = False
 
     def forward(self, src, mask=None, src_key_padding_mask=None, is_causal=None):
+        src_key_padding_mask, mask = _canonical_masks(
+            src_key_padding_mask, "src_key_padding_mask", mask, "mask", src.dtype)
         output = src
         for mod in self.layers:
             output = mod(output, src_mask=mask, src_key_padding_mask=src_key_padding_mask,
