@@ -19,7 +19,8 @@ class Parameter(Tensor):
         src = data.detach()
         for name in _MADE_SLOTS:
             setattr(p, name, getattr(src, name))
-        p._requires_grad = bool(requires_grad)
+        p._requires_grad = False
+        p.requires_grad = requires_grad  # refuses integer dtypes, as PyTorch does
         return p
 
     def __init__(self, data=None, requires_grad=True):

@@ -21,7 +21,6 @@ def _inplace(inplace):
 
 class _Inplace(Module):
     """An activation whose only option is ``inplace``."""
-    __module__ = "torch.nn.modules.activation"
     _fn = None
 
     def __init__(self, inplace=False):
@@ -61,7 +60,6 @@ class Hardswish(_Inplace):
 
 class _Plain(Module):
     """An activation without options."""
-    __module__ = "torch.nn.modules.activation"
     _fn = None
 
     def __init__(self, *args, **kwargs):
@@ -94,7 +92,6 @@ class Sigmoid(_Plain):
 
 
 class Hardtanh(Module):
-    __module__ = "torch.nn.modules.activation"
 
     def __init__(self, min_val=-1.0, max_val=1.0, inplace=False, min_value=None,
                  max_value=None):
@@ -129,7 +126,6 @@ class ReLU6(Hardtanh):
 
 
 class LeakyReLU(Module):
-    __module__ = "torch.nn.modules.activation"
 
     def __init__(self, negative_slope=1e-2, inplace=False):
         super().__init__()
@@ -145,7 +141,6 @@ class LeakyReLU(Module):
 
 
 class ELU(Module):
-    __module__ = "torch.nn.modules.activation"
     _fn = "elu"
 
     def __init__(self, alpha=1.0, inplace=False):
@@ -166,7 +161,6 @@ class CELU(ELU):
 
 
 class GELU(Module):
-    __module__ = "torch.nn.modules.activation"
 
     def __init__(self, approximate="none"):
         super().__init__()
@@ -180,7 +174,6 @@ class GELU(Module):
 
 
 class Softplus(Module):
-    __module__ = "torch.nn.modules.activation"
 
     def __init__(self, beta=1.0, threshold=20.0):
         super().__init__()
@@ -195,7 +188,6 @@ class Softplus(Module):
 
 
 class _Shrink(Module):
-    __module__ = "torch.nn.modules.activation"
     _fn = None
 
     def __init__(self, lambd=0.5):
@@ -218,7 +210,6 @@ class Hardshrink(_Shrink):
 
 
 class Threshold(Module):
-    __module__ = "torch.nn.modules.activation"
 
     def __init__(self, threshold, value, inplace=False):
         super().__init__()
@@ -235,7 +226,6 @@ class Threshold(Module):
 
 
 class _SoftmaxBase(Module):
-    __module__ = "torch.nn.modules.activation"
     _fn = None
 
     def __init__(self, dim=None):
@@ -267,7 +257,6 @@ class Softmin(_SoftmaxBase):
 
 
 class PReLU(Module):
-    __module__ = "torch.nn.modules.activation"
 
     def __init__(self, num_parameters=1, init=0.25, device=None, dtype=None):
         self.num_parameters = num_parameters
@@ -288,7 +277,6 @@ class PReLU(Module):
 
 
 class GLU(Module):
-    __module__ = "torch.nn.modules.activation"
 
     def __init__(self, dim=-1):
         super().__init__()

@@ -19,7 +19,6 @@ def _index(idx, size):
 
 class Sequential(Module):
     """Modules called in order, each on the previous one's output."""
-    __module__ = "torch.nn.modules.container"
 
     def __init__(self, *args):
         super().__init__()
@@ -104,7 +103,6 @@ class Sequential(Module):
 
 class ModuleList(Module):
     """A list of sub-Modules, registered under "0", "1", ..."""
-    __module__ = "torch.nn.modules.container"
 
     def __init__(self, modules=None):
         super().__init__()
@@ -196,7 +194,6 @@ class ModuleList(Module):
 
 class ModuleDict(Module):
     """An ordered dict of sub-Modules."""
-    __module__ = "torch.nn.modules.container"
 
     def __init__(self, modules=None):
         super().__init__()
@@ -268,7 +265,6 @@ def _param_line(k, p, typename=False):
 
 class ParameterList(Module):
     """A list of Parameters (plain tensors are wrapped into Parameters)."""
-    __module__ = "torch.nn.modules.container"
 
     def __init__(self, values=None):
         super().__init__()
@@ -328,7 +324,6 @@ class ParameterList(Module):
 
 class ParameterDict(Module):
     """An ordered dict of Parameters (plain tensors are wrapped into Parameters)."""
-    __module__ = "torch.nn.modules.container"
 
     def __init__(self, parameters=None):
         super().__init__()

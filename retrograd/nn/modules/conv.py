@@ -28,7 +28,6 @@ def _F():
 
 
 class _ConvNd(Module):
-    __module__ = "torch.nn.modules.conv"
 
     def __init__(self, in_channels, out_channels, kernel_size, stride, padding, dilation,
                  transposed, output_padding, groups, bias, padding_mode, device=None,

@@ -5,7 +5,6 @@ __all__ = ["Dropout"]
 
 
 class Dropout(Module):
-    __module__ = "torch.nn.modules.dropout"
 
     def __init__(self, p=0.5, inplace=False):
         super().__init__()

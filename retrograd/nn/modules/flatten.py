@@ -5,7 +5,6 @@ __all__ = ["Flatten", "Unflatten"]
 
 
 class Flatten(Module):
-    __module__ = "torch.nn.modules.flatten"
 
     def __init__(self, start_dim=1, end_dim=-1):
         super().__init__()
@@ -20,7 +19,6 @@ class Flatten(Module):
 
 
 class Unflatten(Module):
-    __module__ = "torch.nn.modules.flatten"
 
     def __init__(self, dim, unflattened_size):
         super().__init__()

@@ -20,7 +20,6 @@ def _linear(input, weight, bias=None):
 
 class Identity(Module):
     """Returns its input; ignores any constructor arguments."""
-    __module__ = "torch.nn.modules.linear"
 
     def __init__(self, *args, **kwargs):
         super().__init__()
@@ -31,7 +30,6 @@ class Identity(Module):
 
 class Linear(Module):
     """y = x W^T + b; W: (out_features, in_features), kaiming_uniform_(a=sqrt(5)) init."""
-    __module__ = "torch.nn.modules.linear"
 
     def __init__(self, in_features, out_features, bias=True, device=None, dtype=None):
         super().__init__()
@@ -65,7 +63,6 @@ class NonDynamicallyQuantizableLinear(Linear):
 
 class Bilinear(Module):
     """y = x1^T A x2 + b; A: (out_features, in1_features, in2_features)."""
-    __module__ = "torch.nn.modules.linear"
 
     def __init__(self, in1_features, in2_features, out_features, bias=True, device=None,
                  dtype=None):

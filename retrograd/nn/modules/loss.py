@@ -24,7 +24,6 @@ def _legacy_reduction(size_average, reduce):
 
 
 class _Loss(Module):
-    __module__ = "torch.nn.modules.loss"
 
     def __init__(self, size_average=None, reduce=None, reduction="mean"):
         super().__init__()

@@ -61,7 +61,6 @@ def _forward_unimplemented(self, *input):
 class Module:
     """Base class of every layer: assign Parameters, buffers and sub-Modules as attributes
     and they are found by parameters(), state_dict(), to(), train() and repr."""
-    __module__ = "torch.nn.modules.module"
     training: bool
     call_super_init = False
     forward = _forward_unimplemented
@@ -534,6 +533,8 @@ class Module:
         return handle
 
     def _call_impl(self, *args, **kwargs):
+        if not (self._forward_pre_hooks or self._forward_hooks or self._backward_hooks):
+            return self.forward(*args, **kwargs)  # no hooks: the common case, kept short
         for hook_id, hook in list(self._forward_pre_hooks.items()):
             if hook_id in self._forward_pre_hooks_with_kwargs:
                 result = hook(self, args, kwargs)

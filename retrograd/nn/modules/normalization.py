@@ -15,7 +15,6 @@ def _F():
 
 
 class _BatchNorm(Module):
-    __module__ = "torch.nn.modules.batchnorm"
     _version = 2
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
@@ -114,7 +113,6 @@ class BatchNorm2d(_BatchNorm):
 
 
 class LayerNorm(Module):
-    __module__ = "torch.nn.modules.normalization"
 
     def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True,
                  device=None, dtype=None):
@@ -150,7 +148,6 @@ class LayerNorm(Module):
 
 
 class GroupNorm(Module):
-    __module__ = "torch.nn.modules.normalization"
 
     def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, device=None,
                  dtype=None, *, bias=True):

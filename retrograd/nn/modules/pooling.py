@@ -12,7 +12,6 @@ def _F():
 
 
 class _MaxPoolNd(Module):
-    __module__ = "torch.nn.modules.pooling"
     _fn = None
 
     def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False,
@@ -44,7 +43,6 @@ class MaxPool2d(_MaxPoolNd):
 
 
 class AvgPool1d(Module):
-    __module__ = "torch.nn.modules.pooling"
 
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False,
                  count_include_pad=True):
@@ -64,7 +62,6 @@ class AvgPool1d(Module):
 
 
 class AvgPool2d(Module):
-    __module__ = "torch.nn.modules.pooling"
 
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False,
                  count_include_pad=True, divisor_override=None):
@@ -85,7 +82,6 @@ class AvgPool2d(Module):
 
 
 class _AdaptiveAvgPoolNd(Module):
-    __module__ = "torch.nn.modules.pooling"
     _fn = None
 
     def __init__(self, output_size):

@@ -42,7 +42,6 @@ def _gru_cell(x, h, w_ih, w_hh, b_ih, b_hh):
 
 
 class RNNBase(Module):
-    __module__ = "torch.nn.modules.rnn"
 
     def __init__(self, mode, input_size, hidden_size, num_layers=1, bias=True,
                  batch_first=False, dropout=0.0, bidirectional=False, proj_size=0,
@@ -231,7 +230,6 @@ class GRU(RNNBase):
 
 
 class RNNCellBase(Module):
-    __module__ = "torch.nn.modules.rnn"
 
     def __init__(self, input_size, hidden_size, bias, num_chunks, device=None, dtype=None):
         super().__init__()

@@ -8,7 +8,6 @@ __all__ = ["Embedding"]
 
 
 class Embedding(Module):
-    __module__ = "torch.nn.modules.sparse"
 
     def __init__(self, num_embeddings, embedding_dim, padding_idx=None, max_norm=None,
                  norm_type=2.0, scale_grad_by_freq=False, sparse=False, _weight=None,

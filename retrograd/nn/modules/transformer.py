@@ -51,7 +51,6 @@ def _float_mask(mask, dtype):
 
 
 class MultiheadAttention(Module):
-    __module__ = "torch.nn.modules.activation"
 
     def __init__(self, embed_dim, num_heads, dropout=0.0, bias=True, add_bias_kv=False,
                  add_zero_attn=False, kdim=None, vdim=None, batch_first=False, device=None,
@@ -177,7 +176,6 @@ def _get_activation_fn(activation):
 
 
 class TransformerEncoderLayer(Module):
-    __module__ = "torch.nn.modules.transformer"
 
     def __init__(self, d_model, nhead, dim_feedforward=2048, dropout=0.1, activation="relu",
                  layer_norm_eps=1e-5, batch_first=False, norm_first=False, bias=True,
@@ -251,7 +249,6 @@ def _why_not_sparsity_fast_path(layer):
 
 
 class TransformerEncoder(Module):
-    __module__ = "torch.nn.modules.transformer"
 
     def __init__(self, encoder_layer, num_layers, norm=None, enable_nested_tensor=True,
                  mask_check=True):
