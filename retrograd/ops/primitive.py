@@ -308,8 +308,8 @@ class Primitive:
                 so = (out, counter, counter[0])
             node._saved = (a if sa else None, b if sb else None, so)
             if (sa and ta) or (sb and tb):
-                node._versions = (a._version if sa and ta else None,
-                                  b._version if sb and tb else None, None)
+                node._versions = (a._saved_version() if sa and ta else None,
+                                  b._saved_version() if sb and tb else None, None)
             else:
                 node._versions = None
         else:
@@ -355,7 +355,7 @@ class Primitive:
                 if isinstance(x, Tensor):
                     if versions is None:
                         versions = [None] * (self.nin + 1)
-                    versions[i] = x._version
+                    versions[i] = x._saved_version()
             if save_out:
                 counter = result._version_counter()
                 saved[-1] = (out, counter, counter[0])
