@@ -71,7 +71,9 @@ def _select_backward_kernel(xp, g, in_shape, dim, index):
 
 
 select_p = primitive("select", "SelectBackward0",
-                     forward=lambda xp, a, dim, index, in_shape: a[(slice(None),) * dim + (index,)],
+                     # (the trailing ... keeps a 0-d result a view, not a NumPy scalar copy)
+                     forward=lambda xp, a, dim, index, in_shape:
+                     a[(slice(None),) * dim + (index, Ellipsis)],
                      vjp=(lambda g, a, out, dim, index, in_shape:
                           select_backward_p(g, in_shape, dim, index),),
                      jvp=LINEAR, view=True)

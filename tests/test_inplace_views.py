@@ -1,0 +1,350 @@
+"""In-place operations and views against PyTorch: version counters, the modified-in-place
+error, leaf refusals, CopySlices/AsStridedBackward0 history on views of non-leaves, views
+made in no_grad mode, .data, and optimizer-style updates."""
+import numpy as np
+import pytest
+
+import retrograd
+from conftest import raises_exact, REAL_TORCH
+
+MODIFIED = ("one of the variables needed for gradient computation has been modified by an "
+            "inplace operation: ")
+HINT = ("Hint: enable anomaly detection to find the operation that failed to compute its "
+        "gradient, with torch.autograd.set_detect_anomaly(True, check_nan=False).")
+LEAF = "a leaf Variable that requires grad is being used in an in-place operation."
+VIEW_OF_LEAF = "a view of a leaf Variable that requires grad is being used in an in-place operation."
+NO_GRAD_VIEW = "A view was created in no_grad mode and is being modified inplace with grad mode enabled."
+
+
+def names(t):
+    return type(t.grad_fn).__name__
+
+
+def next_names(node):
+    return [None if n is None else type(n).__name__ for n, _ in node.next_functions]
+
+
+def exp_(t):
+    """t.exp_(), also before the pointwise family provides it (the mechanism is this one)."""
+    if hasattr(t, "exp_"):
+        return t.exp_()
+    from retrograd.ops.inplace import inplace_method
+    return inplace_method(retrograd.exp)(t)
+
+
+def leaf(m, values=(1.0, 2.0, 3.0)):
+    return m.tensor(list(values), requires_grad=True)
+
+
+# ----- the modified-in-place error
+@pytest.mark.parametrize("code, text", [
+    ("a = x.sigmoid(); a.mul_(2); a.sum().backward()",
+     "[torch.FloatTensor [3]], which is output 0 of Sigmoid, is at version 1; expected "
+     "version 0 instead. "),
+    ("x2 = x * 1; y = x2 * x2; x2.mul_(2); y.sum().backward()",
+     "[torch.FloatTensor [3]], which is output 0 of Mul, is at version 1; expected version 0 "
+     "instead. "),
+    ("y = (x * 1).exp(); exp_(y); y.mul_(2); y.sum().backward()",
+     "[torch.FloatTensor [3]], which is output 0 of Exp, is at version 2; expected version 1 "
+     "instead. "),
+    ("x2 = x.double(); y = x2 * x2; x2.add_(1); y.sum().backward()",
+     "[torch.DoubleTensor [3]], which is output 0 of Add, is at version 1; expected version 0 "
+     "instead. "),
+    ("y = x * 1; v = y[:2]; exp_(v); v.mul_(2); y.sum().backward()",
+     "[torch.FloatTensor [2]], which is output 0 of Exp, is at version 2; expected version 1 "
+     "instead. "),
+    ("y = x.exp(); v = y[0:2]; z = v * v; y.add_(1); z.sum().backward()",
+     "[torch.FloatTensor [2]], which is output 0 of AsStrided, is at version 1; expected "
+     "version 0 instead. "),
+    ("y = x.exp(); y[0].add_(1); y.sum().backward()",
+     "[torch.FloatTensor [3]], which is output 0 of Exp, is at version 1; expected version 0 "
+     "instead. "),
+])
+def test_modified_by_an_inplace_operation(m, code, text):
+    x = leaf(m)
+    with raises_exact(RuntimeError, MODIFIED + text + HINT):
+        exec(code, {"x": x, "torch": m, "exp_": exp_})
+
+
+def test_modified_leaf_saved_names_no_node(m):
+    x = leaf(m)
+    y = x * x
+    with m.no_grad():
+        x.add_(1)
+    with raises_exact(RuntimeError, MODIFIED + "[torch.FloatTensor [3]] is at version 1; "
+                      "expected version 0 instead. " + HINT):
+        y.sum().backward()
+
+
+def test_leaf_not_saved_may_change_under_no_grad(m):
+    x = leaf(m)
+    y = (x * 1) * (x * 1)
+    with m.no_grad():
+        x.add_(1)
+    y.sum().backward()
+    assert x.grad.tolist() == [2.0, 4.0, 6.0]
+
+
+# ----- refusals happen before anything is written
+@pytest.mark.parametrize("code, text", [
+    ("x.mul_(2)", LEAF), ("x.zero_()", LEAF), ("x.fill_(1.0)", LEAF), ("x.copy_(x * 2)", LEAF),
+    ("x += 1", LEAF), ("x[0].mul_(2)", VIEW_OF_LEAF), ("x[1:].add_(1)", VIEW_OF_LEAF),
+    ("x.view(3, 1).t().zero_()", VIEW_OF_LEAF), ("x.unsqueeze(0).fill_(2.0)", VIEW_OF_LEAF),
+])
+def test_inplace_on_leaf_or_its_view_refused_untouched(m, code, text):
+    x = leaf(m)
+    with raises_exact(RuntimeError, text):
+        exec(code, {"x": x})
+    assert x.tolist() == [1.0, 2.0, 3.0] and x._version == 0
+
+
+def test_leaf_updates_under_no_grad(m):
+    w = leaf(m)
+    (w * w).sum().backward()
+    with m.no_grad():
+        w -= 0.1 * w.grad
+        w.add_(1)
+        w[0].mul_(10)
+        w.grad.zero_()
+    assert w.is_leaf and w.requires_grad and w.grad_fn is None and w._version == 3
+    assert np.allclose(w.tolist(), [18.0, 2.6, 3.4])
+    (w * 2).sum().backward()
+    assert w.grad.tolist() == [2.0, 2.0, 2.0]
+
+
+def test_expanded_view_is_not_writable(m):
+    y = leaf(m) * 1
+    with raises_exact(RuntimeError, "unsupported operation: more than one element of the "
+                      "written-to tensor refers to a single memory location."):
+        y.expand(2, 3).mul_(2)
+
+
+# ----- views of non-leaves: CopySlices
+def test_inplace_on_select_view_rebases_history(m):
+    x = leaf(m)
+    y = x * 1
+    v = y[0]
+    v.mul_(2)
+    assert names(y) == "CopySlices" and names(v) == "AsStridedBackward0"
+    assert next_names(y.grad_fn) == ["MulBackward0", None]
+    assert v.grad_fn.next_functions[0][0] is y.grad_fn
+    assert y._version == v._version == 1
+    y.sum().backward()
+    assert x.grad.tolist() == [2.0, 1.0, 1.0]
+
+
+def test_chain_of_views_and_other_views_regenerated(m):
+    x = leaf(m, [1.0, 2.0, 3.0, 4.0, 5.0, 6.0])
+    w = leaf(m, [0.5, -1.0, 2.0])
+    y = (x * 1).view(2, 3)
+    col = y.t()[1]  # a view of a view: y[:, 1]
+    row = y[0]
+    col.mul_(w[:2])
+    assert names(y) == "AsStridedBackward0" and names(row) == "AsStridedBackward0"
+    assert names(col) == "AsStridedBackward0"
+    assert names(y._base) == "CopySlices"
+    (row * m.tensor([1.0, 2.0, 3.0])).sum().backward(retain_graph=True)
+    assert x.grad.tolist() == [1.0, 2.0 * 0.5, 3.0, 0.0, 0.0, 0.0]
+    assert w.grad.tolist() == [2.0 * 2.0, 0.0, 0.0]
+    x.grad = None
+    w.grad = None
+    (y * y).sum().backward()
+    assert np.allclose(x.grad.tolist(), [2, 2 * 2 * 0.25, 6, 8, 2 * 5 * 1.0, 12])
+    assert np.allclose(w.grad.tolist(), [2 * 2 * 2 * 0.5, 2 * 5 * 5 * -1.0, 0.0])
+
+
+VIEWS = {
+    "slice": lambda y: y[1:3], "column": lambda y: y[:, 1], "t": lambda y: y.t(),
+    "transpose-step": lambda y: y.transpose(0, 1)[::2], "flat-slice": lambda y: y.view(-1)[2:5],
+    "unsqueeze-select": lambda y: y.unsqueeze(0)[0, 1], "row-view": lambda y: y[0].view(1, 3),
+    "permute-slice": lambda y: y.permute(1, 0)[1:], "squeeze": lambda y: y.squeeze(),
+    "ellipsis-step": lambda y: y[..., ::2], "select-select": lambda y: y[2][1],
+}
+
+
+def _inplace_on_view_scenario(lib, view, op):
+    rng = np.random.default_rng(0)
+    x = lib.tensor(rng.standard_normal((3, 3)).tolist(), requires_grad=True)
+    w = lib.tensor(rng.standard_normal((3, 3)).tolist(), requires_grad=True)
+    y = x * 2
+    v = VIEWS[view](y)
+    other = w.reshape(-1)[: v.numel()].reshape(v.shape)
+    if op == "zero_":
+        v.zero_()
+    elif op == "exp_":
+        exp_(v)
+    else:
+        getattr(v, op)(other)
+    out = (y * lib.tensor(rng.standard_normal((3, 3)).tolist())).sum() + (v * v).sum()
+    out.backward()
+    return (names(y), names(v), x.grad.numpy().copy(),
+            None if w.grad is None else w.grad.numpy().copy(), y.detach().numpy().copy())
+
+
+@pytest.mark.skipif(REAL_TORCH is None, reason="compares with PyTorch")
+@pytest.mark.parametrize("view", list(VIEWS))
+@pytest.mark.parametrize("op", ["mul_", "add_", "copy_", "zero_", "exp_"])
+def test_inplace_on_view_matches_pytorch(view, op):
+    ours = _inplace_on_view_scenario(retrograd, view, op)
+    theirs = _inplace_on_view_scenario(REAL_TORCH, view, op)
+    assert ours[:2] == theirs[:2]
+    assert np.allclose(ours[2], theirs[2], atol=1e-5)
+    assert (ours[3] is None) == (theirs[3] is None)
+    if ours[3] is not None:
+        assert np.allclose(ours[3], theirs[3], atol=1e-5)
+    assert np.allclose(ours[4], theirs[4], atol=1e-5)
+
+
+def test_inplace_on_view_of_buffer_gives_it_history(m):
+    x = leaf(m)
+    y = m.zeros(3)
+    v = y[0:2]
+    v.copy_(x[:2] * 3)
+    assert names(y) == "CopySlices" and next_names(y.grad_fn) == [None, "MulBackward0"]
+    assert names(v) == "AsStridedBackward0"
+    y.sum().backward()
+    assert x.grad.tolist() == [3.0, 3.0, 0.0]
+
+
+def test_view_of_buffer_follows_base_getting_history(m):
+    w = leaf(m)
+    y = m.zeros(3)
+    v = y[0:2]
+    y.add_(w)
+    assert v.requires_grad and names(v) == "AsStridedBackward0"
+    (v * 2).sum().backward()
+    assert w.grad.tolist() == [2.0, 2.0, 0.0]
+
+
+def test_base_used_elsewhere_keeps_old_history(m):
+    x = leaf(m)
+    y = x * 2
+    before = y.sum()
+    y[1:].mul_(x[1:])
+    after = (y * m.tensor([1.0, 10.0, 100.0])).sum()
+    (before + after).backward()
+    # before: 2 each; after: y0 = 2x0 -> 2; y1 = 2x1^2 -> 40 x1; y2 -> 400 x2
+    assert x.grad.tolist() == [2.0 + 2.0, 2.0 + 80.0, 2.0 + 1200.0]
+
+
+def test_inplace_on_base_regenerates_view_history(m):
+    x = leaf(m)
+    y = x * 1
+    v = y[:2]
+    y.mul_(3)
+    assert names(y) == "MulBackward0" and names(v) == "AsStridedBackward0"
+    v.sum().backward()
+    assert x.grad.tolist() == [3.0, 3.0, 0.0]
+
+
+def test_retained_grad_of_view_survives_rebase(m):
+    x = leaf(m)
+    y = x * 1
+    v = y[:2]
+    v.retain_grad()
+    v.mul_(2)
+    (v * 5).sum().backward()
+    assert v.grad.tolist() == [5.0, 5.0] and x.grad.tolist() == [10.0, 10.0, 0.0]
+
+
+def test_double_backward_through_copy_slices():
+    from retrograd.autograd import gradcheck, gradgradcheck
+
+    def f(x, w):
+        y = x * 1
+        y[1:3].mul_(w)
+        y[0].copy_(w.sum())
+        return y * y
+
+    x = retrograd.randn(4, dtype=retrograd.float64, requires_grad=True)
+    w = retrograd.randn(2, dtype=retrograd.float64, requires_grad=True)
+    assert gradcheck(f, (x, w))
+    assert gradgradcheck(f, (x, w))
+
+
+# ----- views made in no_grad mode
+def test_no_grad_view_modified_with_grad_refused(m):
+    x = leaf(m)
+    y = x * 1
+    with m.no_grad():
+        v = y[0:2]
+        w = x[0:2]
+        v.mul_(2)  # inside no_grad: allowed, not tracked
+    assert names(y) == "MulBackward0"
+    with raises_exact(RuntimeError, NO_GRAD_VIEW):
+        v.mul_(2)
+    with raises_exact(RuntimeError, NO_GRAD_VIEW):
+        w.add_(1)  # the no_grad error comes before the view-of-a-leaf one
+    buf = m.zeros(3)
+    with m.no_grad():
+        bv = buf[0:2]
+    with raises_exact(RuntimeError, NO_GRAD_VIEW):
+        bv.add_(x[:2])
+    bv.add_(1)  # nothing requires grad: allowed
+    assert buf.tolist() == [1.0, 1.0, 0.0]
+
+
+# ----- zero_, fill_, copy_ on non-leaves
+@pytest.mark.parametrize("code, node, nxt", [
+    ("y.zero_()", "ZeroBackward0", ["MulBackward0"]),
+    ("y.fill_(2.0)", "FillBackward2", ["MulBackward0"]),
+    ("y.fill_(torch.tensor(3.0))", "FillBackward3", ["MulBackward0", None]),
+    ("y.fill_(x.sum())", "FillBackward3", ["MulBackward0", "SumBackward0"]),
+    ("y.copy_(x.detach())", "CopyBackwards", ["MulBackward0", None]),
+    ("y.copy_(x * 2)", "CopyBackwards", ["MulBackward0", "MulBackward0"]),
+])
+def test_zero_fill_copy_record_history(m, code, node, nxt):
+    x = leaf(m)
+    y = x * 1
+    exec(code, {"x": x, "y": y, "torch": m})
+    assert names(y) == node and next_names(y.grad_fn) == nxt
+    (y * m.tensor([1.0, 2.0, 3.0])).sum().backward()
+    expected = {"ZeroBackward0": None, "FillBackward2": None, "CopyBackwards": None}
+    if "x.sum()" in code:
+        assert x.grad.tolist() == [6.0, 6.0, 6.0]
+    elif "x * 2" in code:
+        assert x.grad.tolist() == [2.0, 4.0, 6.0]
+    else:
+        assert node in expected or "tensor(3.0)" in code
+        assert x.grad is None or x.grad.tolist() == [0.0, 0.0, 0.0]
+
+
+def test_copy_broadcasts_and_casts(m):
+    y = m.zeros(2, 3)
+    y.copy_(m.tensor([1, 2, 3]))
+    assert y.tolist() == [[1.0, 2.0, 3.0]] * 2 and y.dtype == m.float32 and y._version == 1
+    x = m.tensor([1.0, 2.0], dtype=m.float64, requires_grad=True)
+    z = m.zeros(3, 2)
+    z.copy_(x)
+    z.sum().backward()
+    assert x.grad.dtype == m.float64 and x.grad.tolist() == [3.0, 3.0]
+
+
+# ----- .data
+def test_data_shares_memory_not_history_nor_version(m):
+    x = leaf(m)
+    y = x.exp()
+    d = y.data
+    assert not d.requires_grad and d.grad_fn is None and d.is_leaf and d._base is None
+    d.mul_(2)
+    assert d._version == 1 and y._version == 0  # autograd does not see the change
+    y.sum().backward()  # no error; uses the changed values
+    assert np.allclose(x.grad.tolist(), (2 * np.exp([1.0, 2.0, 3.0])).tolist())
+
+
+def test_assigning_data_swaps_it(m):
+    x = leaf(m)
+    x.data = m.zeros(2, dtype=m.float64)
+    assert x.dtype == m.float64 and x.shape == (2,) and x.requires_grad and x._version == 0
+    x.data.add_(1)
+    assert x.tolist() == [1.0, 1.0] and x._version == 0
+
+
+def test_detach_shares_the_version_counter(m):
+    x = leaf(m)
+    y = x.exp()
+    d = y.detach()
+    d.mul_(2)
+    assert y._version == 1
+    with raises_exact(RuntimeError, MODIFIED):
+        y.sum().backward()
