@@ -18,7 +18,9 @@ from .random import (Generator, manual_seed, seed, initial_seed, rand, randn, ra
 from . import autograd
 from .autograd import (no_grad, enable_grad, set_grad_enabled, is_grad_enabled,
                        inference_mode, is_inference_mode_enabled)
+from .autograd.anomaly_mode import is_anomaly_enabled, is_anomaly_check_nan_enabled
 from ._printing import set_printoptions, get_printoptions
+from . import utils
 
 bool = _dtypes.bool_
 half = float16

@@ -410,7 +410,14 @@ class Tensor:
         return False
 
     def stride(self, dim=None):
-        st = tuple(s // self._data.itemsize for s in self._data.strides)
+        if self._data.size == 0:  # NumPy reports 0 for empty arrays; PyTorch contiguous ones
+            st, acc = [], 1
+            for n in reversed(self._data.shape):
+                st.append(acc)
+                acc *= max(n, 1)
+            st = tuple(reversed(st))
+        else:
+            st = tuple(s // self._data.itemsize for s in self._data.strides)
         return st if dim is None else st[_wrap_dim_of_shape(dim, self._data.ndim)]
 
     def is_contiguous(self, memory_format=None):

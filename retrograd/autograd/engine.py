@@ -5,6 +5,8 @@ import heapq
 
 from .grad_mode import STATE
 from .graph import AccumulateGrad, FREED
+from .anomaly_mode import ANOMALY
+from . import anomaly_mode as _anomaly
 
 _UNUSED_MSG = ("The differentiated Tensor at index {} appears to not have been used in the "
                "graph. Set allow_unused=True if this is the desired behavior.")
@@ -125,6 +127,8 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None,
     STATE.enabled = create_graph
     # A node that is the only one ready skips the heap: chains never touch it.
     single = None
+    node = None
+    check_nan = ANOMALY.enabled and ANOMALY.check_nan
     try:
         while single is not None or ready:
             if single is not None:
@@ -166,6 +170,8 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None,
                 if grad is not None:
                     g = vjp(grad, *saved, out, *params)
                     if g is not None:
+                        if check_nan:
+                            _anomaly.check_nan(node, i, g)
                         if meta is not None:
                             g = _conform(g, meta, node, i)
                         buf = buffers.get(nxt)
@@ -185,6 +191,10 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None,
                         push(ready, (-nxt._seq, nxt))
             if not retain_graph and node._saved is not None:
                 node._saved = FREED
+    except BaseException as e:
+        if ANOMALY.enabled:
+            _anomaly.report(node, e)
+        raise
     finally:
         STATE.enabled = prev_mode
     if captured is not None and not accumulate:

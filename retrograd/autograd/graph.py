@@ -57,13 +57,17 @@ class PrimitiveNode(Node):
         if versions is not None:
             for value, version in zip(saved, versions):
                 if version is not None and value._version != version:
-                    raise RuntimeError(_modified_msg(value, value._version, version,
+                    err = RuntimeError(_modified_msg(value, value._version, version,
                                                      value.grad_fn))
+                    err._version_counter = value._vc  # for anomaly mode's report
+                    raise err
         out = saved[-1]
         if out is not None:
             array, counter, version = out
             if counter[0] != version:
-                raise RuntimeError(_modified_msg_array(array, counter[0], version, self))
+                err = RuntimeError(_modified_msg_array(array, counter[0], version, self))
+                err._version_counter = counter
+                raise err
             out = _tensor_cls[0]._make(array, True, self)
         return saved[:-1], out
 

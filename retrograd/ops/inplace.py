@@ -8,6 +8,7 @@ import numpy as np
 from ..tensor import Tensor, INFERENCE
 from ..autograd.grad_mode import STATE
 from ..autograd.graph import PrimitiveNode, node_class, _next_seq, FREED
+from ..autograd.anomaly_mode import ANOMALY, record as _anomaly_record, record_inplace
 from .primitive import primitive, LINEAR
 
 _LEAF_INPLACE = "a leaf Variable that requires grad is being used in an in-place operation."
@@ -63,6 +64,8 @@ def apply_inplace(self, result):
         raise RuntimeError(_OVERLAP)
     self._data[...] = result._data
     self._bump_version()
+    if ANOMALY.enabled:
+        record_inplace(self)
     if result._requires_grad and STATE.enabled:
         _take_over_history(self, result)
     return self
@@ -216,6 +219,8 @@ def _regenerate_view_history(view):
     node._versions = None
     node.next_functions = ((base.grad_fn, base._output_nr),)
     node._meta = (None,)
+    if ANOMALY.enabled:
+        _anomaly_record(node)
     retained = view._retains_grad
     view.grad_fn = node
     view._output_nr = 0
@@ -309,6 +314,8 @@ def _copy_slices(view, base, result):
     node = CopySlices()
     node._seq = _next_seq()
     node._retained = None
+    if ANOMALY.enabled:
+        _anomaly_record(node)
     base_edge = _edge(base)
     direct = isinstance(fn, PrimitiveNode) and type(fn) is not CopySlices and \
         result._output_nr == 0 and fn.next_functions and \
@@ -387,6 +394,8 @@ def _write(self, array_or_value):
         raise RuntimeError(_OVERLAP)
     self._data[...] = array_or_value
     self._bump_version()
+    if ANOMALY.enabled:
+        record_inplace(self)
     return self
 
 

@@ -7,6 +7,7 @@ import numpy as np
 
 from ..autograd.grad_mode import STATE
 from ..autograd.graph import node_class, _next_seq
+from ..autograd.anomaly_mode import ANOMALY, record as _anomaly_record
 from .. import dtypes as _dt
 
 __all__ = ["primitive", "REGISTRY", "ELEMENTWISE", "LINEAR", "PROMOTE", "FLOAT", "COMPARE"]
@@ -278,6 +279,8 @@ class Primitive:
         node._prim = self
         node._params = params
         node._retained = None
+        if ANOMALY.enabled:
+            _anomaly_record(node)
         result = _make(out, True, node)
         ta, tb = isinstance(a, Tensor), isinstance(b, Tensor)
         ra, rb = ta and a._requires_grad, tb and b._requires_grad
@@ -325,6 +328,8 @@ class Primitive:
         node._prim = self
         node._params = params
         node._retained = None
+        if ANOMALY.enabled:
+            _anomaly_record(node)
         result = _make(out, True, node)
         edges = []
         meta = []  # (shape, dtype) of an input the engine must reduce/cast its grad to
