@@ -3,7 +3,6 @@ every recorded node keeps the traceback of the forward call that made it, a fail
 backward names the node and shows that traceback, and NaN gradients raise. Beyond
 PyTorch, the backward-twice and modified-in-place errors also name where the node was
 made and where the tensor was last changed in place."""
-import functools
 import os
 import traceback
 import warnings
@@ -34,19 +33,13 @@ def is_anomaly_check_nan_enabled():
 
 
 class _AnomalyMode:
-    def __call__(self, fn):
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            with self.__class__(*self._args):
-                return fn(*args, **kwargs)
-        return wrapper
+    """Context managers only: PyTorch's are not decorators."""
 
 
 class detect_anomaly(_AnomalyMode):
     """Context manager (and decorator) that turns anomaly detection on inside it."""
 
     def __init__(self, check_nan=True):
-        self._args = (check_nan,)
         self.check_nan = check_nan
         self.prev = ANOMALY.enabled
         self.prev_check_nan = ANOMALY.check_nan
@@ -66,7 +59,6 @@ class set_detect_anomaly(_AnomalyMode):
     previous setting on exit."""
 
     def __init__(self, mode, check_nan=True):
-        self._args = (mode, check_nan)
         self.prev = ANOMALY.enabled
         self.prev_check_nan = ANOMALY.check_nan
         ANOMALY.enabled, ANOMALY.check_nan = bool(mode), bool(check_nan)

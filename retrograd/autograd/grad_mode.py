@@ -42,21 +42,24 @@ def _wrap_generator(mode, gen):
     @functools.wraps(gen)
     def wrapper(*args, **kwargs):
         g = gen(*args, **kwargs)
-        with mode.clone():
-            response = g.send(None)
-        while True:
-            try:
-                request = yield response
-            except GeneratorExit:
-                with mode.clone():
-                    g.close()
-                raise
-            except BaseException as e:
-                with mode.clone():
-                    response = g.throw(e)
-            else:
-                with mode.clone():
-                    response = g.send(request)
+        try:
+            with mode.clone():
+                response = g.send(None)
+            while True:
+                try:
+                    request = yield response
+                except GeneratorExit:
+                    with mode.clone():
+                        g.close()
+                    raise
+                except BaseException as e:
+                    with mode.clone():
+                        response = g.throw(e)
+                else:
+                    with mode.clone():
+                        response = g.send(request)
+        except StopIteration as e:
+            return e.value
     return wrapper
 
 
