@@ -348,3 +348,24 @@ def test_detach_shares_the_version_counter(m):
     assert y._version == 1
     with raises_exact(RuntimeError, MODIFIED):
         y.sum().backward()
+
+
+def test_multi_output_views_refuse_inplace():
+    from retrograd.ops.primitive import primitive, LINEAR
+    halves = primitive(  # views of the input, as split's outputs are
+        "test_halves2", "SplitBackward0", nout=2, view=True,
+        forward=lambda xp, a: (a[: a.shape[0] // 2], a[a.shape[0] // 2:]),
+        vjp=(lambda grads, a, outs: retrograd.tensor(np.concatenate([g._data for g in grads])),),
+        jvp=LINEAR, register=False)
+    x = retrograd.ones(4, requires_grad=True)
+    a, b = halves(x * 1)
+    with raises_exact(RuntimeError, "Output 1 of Split is a view and is being modified inplace. "
+                      "This view is the output of a function that returns multiple views. Such "
+                      "functions do not allow the output views to be modified inplace. You should "
+                      "replace the inplace operation by an out-of-place one."):
+        b.mul_(2)
+    c, d = halves(retrograd.ones(4))
+    d.mul_(2)  # nothing requires grad: allowed
+    if REAL_TORCH is not None:
+        with raises_exact(RuntimeError, "Output 1 of Split is a view"):
+            (REAL_TORCH.ones(4, requires_grad=True) * 1).split(2)[1].mul_(2)

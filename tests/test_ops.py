@@ -249,17 +249,27 @@ def test_jvp_agrees_with_vjp(name, k):
     inputs = [rt.tensor((s.domain or REAL).sample(rng, s.shape, "float64")) for s in specs]
     params = params(rt, rng) if callable(params) else params
     out = prim(*inputs, *params)
+    multi = isinstance(out, tuple)  # a multi-output primitive (nout): one tangent each
+    outs = out if multi else (out,)
     for mask in itertools.product([False, True], repeat=len(inputs)):
         if not any(mask):
             continue
         v = [rt.tensor(rng.standard_normal(x.shape)) if on else None for x, on in zip(inputs, mask)]
         jv = prim.jvp_apply(v, inputs, out, params)
-        assert tuple(jv.shape) == tuple(out.shape) and jv.dtype is out.dtype
-        u = rng.standard_normal(out.shape).astype(out._data.dtype)
+        jvs = jv if multi else (jv,)
         leaves = [x.detach().requires_grad_(on) for x, on in zip(inputs, mask)]
         y = prim(*leaves, *params)
-        grads = rt.autograd.grad(y, [x for x, on in zip(leaves, mask) if on], rt.tensor(u))
-        lhs = float(np.sum(u.astype(np.float64) * jv._data))
+        ys = y if multi else (y,)
+        lhs, pairs = 0.0, []
+        for o, t, yk in zip(outs, jvs, ys):
+            if not yk.requires_grad:  # an integer output (indices): no tangent
+                continue
+            assert tuple(t.shape) == tuple(o.shape) and t.dtype is o.dtype
+            u = rng.standard_normal(o.shape).astype(o._data.dtype)
+            lhs += float(np.sum(u.astype(np.float64) * t._data))
+            pairs.append((yk, rt.tensor(u)))
+        grads = rt.autograd.grad([p for p, _ in pairs],
+                                 [x for x, on in zip(leaves, mask) if on], [u for _, u in pairs])
         rhs = sum(float(np.sum(g._data * t._data))
                   for g, t in zip(grads, [t for t in v if t is not None]))
         assert np.isclose(lhs, rhs, rtol=1e-5, atol=1e-8), (mask, lhs, rhs)

@@ -155,6 +155,8 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None,
             # The node's VJP formulas, one per input that needs a gradient, each result
             # reduced to its input's shape and dtype, and passed on at once.
             grad = None if grads is None else grads[0]
+            if grads is not None and node._prim.nout != 1:
+                grad = _fill_missing(grads, node._out_meta)
             if grad is not None:
                 prim = node._prim
                 if node._saved is None:
@@ -202,6 +204,20 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None,
             if grad is None and not allow_unused:
                 raise RuntimeError(_UNUSED_MSG.format(i))
     return captured
+
+
+def _fill_missing(grads, out_meta):
+    """The gradients of a multi-output node, one per output: zeros for a floating output
+    no gradient reached (formulas then need no None checks), None for integer outputs."""
+    from ..tensor import Tensor
+    import numpy as np
+    filled = []
+    for nr, (shape, dtype) in enumerate(out_meta):
+        g = grads[nr] if nr < len(grads) else None
+        if g is None and dtype.kind in "fc":
+            g = Tensor._make(np.zeros(shape, dtype))
+        filled.append(g)
+    return tuple(filled)
 
 
 def _add_to_buffer(buf, nr, grad):

@@ -44,7 +44,7 @@ class PrimitiveNode(Node):
     """The backward of one call of a primitive: what its VJP formulas need, saved at
     forward time (inputs only when another input's formula uses them, the output as a
     bare array plus its version counter so no reference cycle forms)."""
-    __slots__ = ("_prim", "_saved", "_versions", "_params", "_meta", "_retained")
+    __slots__ = ("_prim", "_saved", "_versions", "_params", "_meta", "_retained", "_out_meta")
 
     def _unpack(self):
         """The saved inputs and output as Tensors, after the version checks."""
@@ -63,13 +63,21 @@ class PrimitiveNode(Node):
                     raise err
         out = saved[-1]
         if out is not None:
-            array, counter, version = out
-            if counter[0] != version:
-                err = RuntimeError(_modified_msg_array(array, counter[0], version, self))
-                err._version_counter = counter
-                raise err
-            out = _tensor_cls[0]._make(array, True, self)
+            if self._prim.nout != 1:
+                return saved[:-1], tuple(self._unpack_output(o, nr) for nr, o in enumerate(out))
+            out = self._unpack_output(out, 0)
         return saved[:-1], out
+
+    def _unpack_output(self, saved_output, nr):
+        array, counter, version = saved_output
+        if counter[0] != version:
+            err = RuntimeError(_modified_msg_array(array, counter[0], version, self, nr))
+            err._version_counter = counter  # for anomaly mode's report
+            raise err
+        floating = array.dtype.kind in "fc"
+        t = _tensor_cls[0]._make(array, floating, self if floating else None)
+        t._output_nr = nr
+        return t
 
     def _release(self):
         if self._saved is not None:
@@ -131,9 +139,9 @@ def _modified_msg(tensor, now, expected, grad_fn):
             f"at version {now}; expected version {expected} instead. {_hint()}")
 
 
-def _modified_msg_array(array, now, expected, node):
+def _modified_msg_array(array, now, expected, node, nr=0):
     from ..dtypes import from_numpy_dtype
     return ("one of the variables needed for gradient computation has been modified by an "
             f"inplace operation: {_describe(array.shape, from_numpy_dtype(array.dtype)._legacy)}"
-            f", which is output 0 of {_short_name(node)}, is at version {now}; expected "
+            f", which is output {nr} of {_short_name(node)}, is at version {now}; expected "
             f"version {expected} instead. {_hint()}")

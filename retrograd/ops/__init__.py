@@ -121,6 +121,8 @@ _METHODS = {
 for _family in FAMILIES:
     _METHODS.update(_family.METHODS)
 __all__ = [name for _family in FAMILIES for name in _family.__all__]
+_twice = sorted({n for n in __all__ if __all__.count(n) > 1})
+assert not _twice, f"public names exported by two op families: {_twice}"
 globals().update({name: getattr(_family, name) for _family in FAMILIES for name in _family.__all__})
 
 

@@ -7,7 +7,7 @@ import numpy as np
 
 from ..tensor import Tensor, INFERENCE
 from ..autograd.grad_mode import STATE
-from ..autograd.graph import PrimitiveNode, node_class, _next_seq, FREED
+from ..autograd.graph import PrimitiveNode, node_class, _next_seq, FREED, _short_name
 from ..autograd.anomaly_mode import ANOMALY, record as _anomaly_record, record_inplace
 from .primitive import primitive, LINEAR
 
@@ -44,6 +44,15 @@ def _check_inplace(self, args=()):
             raise RuntimeError(_NO_GRAD_VIEW)
         if self._requires_grad and self.grad_fn is None:
             raise RuntimeError(_VIEW_OF_LEAF_INPLACE if base is not None else _LEAF_INPLACE)
+        if base is not None and self.grad_fn is not None:
+            prim = getattr(self.grad_fn, "_prim", None)
+            if getattr(prim, "nout", 1) != 1 and getattr(prim, "view", False):
+                raise RuntimeError(
+                    f"Output {self._output_nr} of {_short_name(self.grad_fn)} is a view and is "
+                    "being modified inplace. This view is the output of a function that returns "
+                    "multiple views. Such functions do not allow the output views to be "
+                    "modified inplace. You should replace the inplace operation by an "
+                    "out-of-place one.")
         if base is not None and base._requires_grad and base.grad_fn is None:
             raise RuntimeError(_VIEW_OF_LEAF_INPLACE)
 
@@ -256,6 +265,8 @@ class _CopySlicesRule:
     """What the engine reads of a node's primitive, for CopySlices over an ``nin``-input
     op: one formula per edge (edge 0 is the base), fed with the op's saved values."""
     __slots__ = ("vjp", "_nothing_saved", "name", "nin")
+    nout = 1
+    view = False
 
     def __init__(self, nin):
         self.nin = nin
@@ -291,6 +302,8 @@ class _CopySlicesAnyRule:
     __slots__ = ()
     name = "copy_slices"
     nin = 2
+    nout = 1
+    view = False
     _nothing_saved = (None, None)
     vjp = (lambda grad, a, b, out, fn, geom:
            as_strided_scatter(grad, _zeros_like(as_strided_view(grad, geom)), geom),

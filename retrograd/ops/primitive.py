@@ -101,10 +101,10 @@ class Primitive:
     backward applies ``vjp[i]`` for each input ``i`` that needs a gradient."""
     __slots__ = ("name", "node_name", "node_cls", "forward", "vjp", "jvp", "nin", "dtypes",
                  "view", "differentiable", "_uses", "_plans", "_nothing_saved", "_scalars",
-                 "call")
+                 "call", "nout")
 
     def __init__(self, name, node, forward, vjp=(), jvp=None, nin=None, dtypes=None,
-                 view=False):
+                 view=False, nout=1):
         self.name = name
         self.node_name = node
         self.node_cls = node_class(node) if node else None
@@ -114,13 +114,16 @@ class Primitive:
         self.nin = len(self.vjp) if nin is None else nin
         self.dtypes = dtypes
         self.view = view
+        self.nout = nout
+        if nout != 1 and jvp == ELEMENTWISE:
+            raise ValueError("a multi-output primitive's JVP must be a function")
         self.differentiable = bool(self.vjp)
         self._uses = [self._inputs_used_by(f) for f in self.vjp]
         self._plans = {}  # input-needs-grad bit mask -> (inputs to save, save output)
         self._nothing_saved = (None,) * self.nin
         # Elementwise kernels may run on NumPy scalars, ~10x faster than on 0-d arrays.
         self._scalars = jvp == ELEMENTWISE
-        self.call = self._make_call()
+        self.call = self._make_call() if nout == 1 else self._make_multi_call()
         INSTANCES.append(self)
 
     def __repr__(self):
@@ -268,6 +271,43 @@ class Primitive:
 
         return call
 
+    def _make_multi_call(self):
+        """The call of a primitive with several outputs (``nout``): a tuple of tensors that
+        share one node, as output_nr 0, 1, ...; integer and bool outputs (indices, signs)
+        never require grad."""
+        nin, rule, forward, name = self.nin, self.dtypes, self.forward, self.name
+        differentiable, view = self.differentiable, self.view
+        result_dtype, record_multi = self._result_dtype, self._record_multi
+
+        def call(*args):
+            npd = result_dtype(args[:nin]) if rule is not None else None
+            arrays = []
+            record = False
+            for k, x in enumerate(args[:nin]):
+                if isinstance(x, Tensor):
+                    a = x._data
+                    if npd is not None and a.dtype is not npd:
+                        a = a.astype(npd)
+                    arrays.append(a)
+                    record = record or x._requires_grad
+                elif nin == 1:
+                    raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, "
+                                    f"not {type(x).__name__}")
+                else:
+                    arrays.append(x)
+            outs = tuple(o if type(o) is _ndarray else np.asarray(o)
+                         for o in forward(np, *arrays, *args[nin:]))
+            if record and STATE.enabled and differentiable:
+                results = record_multi(args[:nin], args[nin:], outs)
+            else:
+                results = tuple(map(_make, outs))
+            if view:
+                for r in results:
+                    r._become_view_of(args[0])
+            return results
+
+        return call
+
     def __call__(self, *args):
         return self.call(*args)
 
@@ -371,6 +411,55 @@ class Primitive:
             node._versions = None
         return result
 
+    def _record_multi(self, inputs, params, outs):
+        """``_record`` for several outputs: one node; each floating output is its output
+        ``output_nr``; the node keeps the outputs' shapes and dtypes, so that the engine can
+        fill in zeros for an output no gradient reached."""
+        node = self.node_cls()
+        node._seq = _next_seq()
+        node._prim = self
+        node._params = params
+        node._retained = None
+        if ANOMALY.enabled:
+            _anomaly_record(node)
+        node._out_meta = tuple((o.shape, o.dtype) for o in outs)
+        results = []
+        for nr, o in enumerate(outs):
+            if o.dtype.kind in "fc":
+                r = _make(o, True, node)
+                r._output_nr = nr
+            else:
+                r = _make(o)
+            results.append(r)
+        edges, meta, mask = [], [], 0
+        for bit, x in enumerate(inputs):
+            if isinstance(x, Tensor) and x._requires_grad:
+                fn = x.grad_fn
+                edges.append((fn, x._output_nr) if fn is not None else (x._accumulator(), 0))
+                d = x._data
+                meta.append((d.shape, d.dtype))
+                mask |= 1 << bit
+            else:
+                edges.append(_NO_EDGE)
+                meta.append(None)
+        node.next_functions = tuple(edges)
+        node._meta = tuple(meta)
+        plan = self._plans.get(mask)
+        idx, save_out = plan if plan is not None else self._plan(mask)
+        saved = [None] * (self.nin + 1)
+        versions = None
+        for i in idx:
+            x = saved[i] = inputs[i]
+            if isinstance(x, Tensor):
+                versions = versions or [None] * (self.nin + 1)
+                versions[i] = x._saved_version()
+        if save_out:
+            saved[-1] = tuple((o, c, c[0]) for o, c in
+                              ((r._data, r._version_counter()) for r in results))
+        node._saved = tuple(saved) if idx or save_out else None
+        node._versions = None if versions is None else tuple(versions)
+        return tuple(results)
+
     def jvp_apply(self, tangents, inputs, out, params=()):
         """The forward-mode derivative: the output's tangent from the inputs' tangents
         (None means zero)."""
@@ -393,16 +482,20 @@ class Primitive:
         """The same primitive under another node name (PyTorch names overloads apart:
         SumBackward0 for a full sum, SumBackward1 with dims)."""
         return primitive(f"{self.name}[{node}]", node, self.forward, self.vjp, self.jvp,
-                         self.nin, self.dtypes, self.view, register=False)
+                         self.nin, self.dtypes, self.view, register=False, nout=self.nout)
 
 
 def primitive(name, node, forward, vjp=(), jvp=None, nin=None, dtypes=None, view=False,
-              register=True):
+              register=True, nout=1):
     """Declare a primitive: its name, its PyTorch node name, ``forward(xp, *arrays,
     *params)``, one VJP formula ``(grad, *inputs, out, *params)`` per input written in
     Tensor ops, and its JVP (ELEMENTWISE, LINEAR, or ``(*tangents, *inputs, out,
-    *params)``). ``nin`` counts the tensor inputs when there is no VJP (comparisons)."""
-    p = Primitive(name, node, forward, vjp, jvp, nin, dtypes, view)
+    *params)``). ``nin`` counts the tensor inputs when there is no VJP (comparisons).
+    With ``nout`` > 1 the forward returns a tuple of arrays and the call a tuple of
+    tensors sharing one node; each VJP formula then reads ``(grads, *inputs, outs,
+    *params)``: a gradient per output (zeros where none arrived; None for integer
+    outputs) and the outputs; the JVP returns a tuple of tangents."""
+    p = Primitive(name, node, forward, vjp, jvp, nin, dtypes, view, nout)
     if register:
         if name in REGISTRY:
             raise ValueError(f"primitive {name!r} declared twice")
