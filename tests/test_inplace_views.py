@@ -369,3 +369,12 @@ def test_multi_output_views_refuse_inplace():
     if REAL_TORCH is not None:
         with raises_exact(RuntimeError, "Output 1 of Split is a view"):
             (REAL_TORCH.ones(4, requires_grad=True) * 1).split(2)[1].mul_(2)
+
+
+def test_retained_grad_of_base_survives_rebase(m):
+    x = leaf(m)
+    y = x * 1
+    y.retain_grad()
+    y[1:].mul_(3)
+    (y * 2).sum().backward()
+    assert y.grad.tolist() == [2.0, 2.0, 2.0] and x.grad.tolist() == [2.0, 6.0, 6.0]

@@ -53,6 +53,11 @@ class PrimitiveNode(Node):
             return self._prim._nothing_saved, None
         if saved is FREED:
             raise RuntimeError(FREED_MSG)
+        if type(saved) is not tuple:  # to be recomputed first (utils.checkpoint)
+            saved.materialize()
+            saved = self._saved
+            if saved is None or saved is FREED:
+                return self._unpack()
         versions = self._versions
         if versions is not None:
             for value, version in zip(saved, versions):

@@ -93,9 +93,13 @@ def _take_over_history(self, result):
             self._retains_grad = False
             self.retain_grad()
     else:
+        retained = base._retains_grad
         base.grad_fn = _copy_slices(self, base, result)
         base._output_nr = 0
         base._requires_grad = True
+        if retained:
+            base._retains_grad = False
+            base.retain_grad()
     for view in self._views():
         _regenerate_view_history(view)
 
@@ -250,6 +254,9 @@ class CopySlices(PrimitiveNode):
     def _unpack(self):
         # the in-place op's saved values, checked and named as that op's (Exp, Mul...)
         saved = self._saved
+        if saved is not None and saved is not FREED and type(saved) is not tuple:
+            saved.materialize()  # recomputed by utils.checkpoint
+            saved = self._saved
         if saved is None or saved is FREED or not isinstance(self._params[0], PrimitiveNode):
             return PrimitiveNode._unpack(self)
         fn = self._params[0]
