@@ -378,3 +378,12 @@ def test_retained_grad_of_base_survives_rebase(m):
     y[1:].mul_(3)
     (y * 2).sum().backward()
     assert y.grad.tolist() == [2.0, 2.0, 2.0] and x.grad.tolist() == [2.0, 6.0, 6.0]
+
+
+def test_retained_grad_survives_inplace_on_itself(m):
+    x = leaf(m)
+    y = x * 1
+    y.retain_grad()
+    y.mul_(3)
+    (y * 2).sum().backward()
+    assert y.grad.tolist() == [2.0, 2.0, 2.0] and x.grad.tolist() == [6.0, 6.0, 6.0]

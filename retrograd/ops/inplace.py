@@ -85,23 +85,36 @@ def _take_over_history(self, result):
     _repoint_saved_output(fn, result, self)
     base = self._base
     if base is None:
-        retained = self._retains_grad
+        retained = _unretain(self)
         self.grad_fn = fn
         self._output_nr = result._output_nr
         self._requires_grad = True
         if retained:
-            self._retains_grad = False
             self.retain_grad()
     else:
-        retained = base._retains_grad
+        retained = _unretain(base)
         base.grad_fn = _copy_slices(self, base, result)
         base._output_nr = 0
         base._requires_grad = True
         if retained:
-            base._retains_grad = False
             base.retain_grad()
     for view in self._views():
         _regenerate_view_history(view)
+
+
+def _unretain(t):
+    """Whether ``t`` retains its grad; if so, its current node stops storing it there (its
+    history is about to move, and retain_grad registers it on the new node)."""
+    if not t._retains_grad:
+        return False
+    node = t.grad_fn
+    retained = getattr(node, "_retained", None)
+    if retained:
+        for nr, ref in list(retained.items()):
+            if ref() is t:
+                del retained[nr]
+    t._retains_grad = False
+    return True
 
 
 def _repoint_saved_output(fn, result, self):
@@ -234,12 +247,11 @@ def _regenerate_view_history(view):
     node._meta = (None,)
     if ANOMALY.enabled:
         _anomaly_record(node)
-    retained = view._retains_grad
+    retained = _unretain(view)
     view.grad_fn = node
     view._output_nr = 0
     view._requires_grad = True
     if retained:
-        view._retains_grad = False
         view.retain_grad()
 
 
