@@ -141,3 +141,32 @@ def test_warnings_are_only_the_expected_ones():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert retrograd.autograd.gradcheck(lambda a: a.sqrt(), (x,))
+
+
+def _has_forward_ad(m):
+    fwd = getattr(m.autograd, "forward_ad", None)
+    return fwd is not None and hasattr(fwd, "make_dual")
+
+
+def test_forward_ad_mismatch_report(m):
+    if not _has_forward_ad(m):
+        pytest.skip("needs forward-mode AD")
+    x = _x(m)
+    with raises_exact(RuntimeError, "Jacobian computed with forward mode mismatch for output 0 "
+                      "with respect to input 0,\nnumerical:tensor([[2.0000, 0.0000],"):
+        m.autograd.gradcheck(lambda a: a * a.detach(), (x,), check_forward_ad=True,
+                             check_backward_ad=False, check_undefined_grad=False)
+    assert m.autograd.gradgradcheck(lambda a: a.exp() * a, (x,), check_fwd_over_rev=True)
+
+
+def test_check_batched_grad(m):
+    x = _x(m)
+    try:
+        import importlib
+        importlib.import_module(m.__name__ + ".func").vmap
+    except (ImportError, AttributeError):
+        with pytest.raises(NotImplementedError, match="vmap"):
+            m.autograd.gradcheck(lambda a: a * a, (x,), check_batched_grad=True)
+        return
+    assert m.autograd.gradcheck(lambda a: a * a.exp(), (x,), check_batched_grad=True)
+    assert m.autograd.gradgradcheck(lambda a: a * a.exp(), (x,), check_batched_grad=True)

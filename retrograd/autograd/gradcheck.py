@@ -360,15 +360,19 @@ def _test_batched_grad(inputs, output, output_idx):
         raise NotImplementedError(
             "gradcheck(check_batched_grad=True) needs retrograd.func.vmap, which this build of "
             "retrograd does not have") from None
-    from .. import randn_like, stack, zeros
+    from ..random import randn
+    from .._creation import zeros
     wrt = _diff_inputs(inputs)
+
+    def stack(ts):
+        return _tensor(np.stack([t._data for t in ts]), ts[0].dtype)
 
     def vjp(v):
         grads = _vjps(output, wrt, v)
         return tuple(g if g is not None else zeros((), dtype=x.dtype).expand(x.shape)
                      for g, (_, x) in zip(grads, wrt))
 
-    grad_outputs = [randn_like(output) for _ in range(2)]
+    grad_outputs = [randn(*output.shape, dtype=output.dtype) for _ in range(2)]
     expected = [stack(shards) for shards in zip(*[vjp(g) for g in grad_outputs])]
     try:
         result = vmap(vjp)(stack(grad_outputs))
@@ -506,16 +510,18 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
                                 if _is_tensor(g) and g.requires_grad]
 
     def new_func(*args):
-        input_args = args[:-num_outputs] if num_outputs else args
-        grad_outs = args[-num_outputs:] if num_outputs else ()
+        # restore requires_grad (forward-mode checks pass detached duals)
+        input_args = tuple(x.requires_grad_() if i in diff_input_args_indices else x
+                           for i, x in enumerate(args[:-num_outputs] if num_outputs else args))
         outputs = _differentiable_outputs(func(*input_args))
-        diff_inputs = [input_args[i] for i in diff_input_args_indices]
-        diff_grad_outs = [grad_outs[i] for i in range(len(grad_outs))]
-        grads = autograd_grad(outputs, diff_inputs, diff_grad_outs, create_graph=True,
+        grad_outs = tuple(x.requires_grad_() if i in diff_grad_output_indices else x
+                          for i, x in enumerate(args[-num_outputs:] if num_outputs else ()))
+        diff_input_args = tuple(x for i, x in enumerate(input_args)
+                                if i in diff_input_args_indices)
+        grads = autograd_grad(outputs, diff_input_args, grad_outs, create_graph=True,
                               allow_unused=True)
         return tuple(g for g in grads if g is not None)
 
-    del diff_grad_output_indices
     return gradcheck(new_func, tuple(inputs) + tuple(grad_outputs), eps=eps, atol=atol,
                      rtol=rtol, raise_exception=raise_exception, nondet_tol=nondet_tol,
                      check_undefined_grad=check_undefined_grad,
