@@ -387,3 +387,25 @@ def test_retained_grad_survives_inplace_on_itself(m):
     y.mul_(3)
     (y * 2).sum().backward()
     assert y.grad.tolist() == [2.0, 2.0, 2.0] and x.grad.tolist() == [6.0, 6.0, 6.0]
+
+
+def test_inplace_on_view_with_a_composite_result():
+    # the result's node does not read the view directly: the generic CopySlices path
+    from retrograd.ops.inplace import inplace_method
+
+    def squash(a, b):
+        return (a * b).tanh() * 2
+
+    x = retrograd.tensor([0.1, 0.2, 0.3, 0.4], dtype=retrograd.float64, requires_grad=True)
+    w = retrograd.tensor([0.5, -1.0], dtype=retrograd.float64, requires_grad=True)
+
+    def f(x, w):
+        y = x * 1
+        inplace_method(squash)(y[1:3], w)
+        return y * y
+
+    assert retrograd.autograd.gradcheck(f, (x, w))
+    assert retrograd.autograd.gradgradcheck(f, (x, w))
+    y = x * 1
+    inplace_method(squash)(y[1:3], w)
+    assert names(y) == "CopySlices" and next_names(y.grad_fn) == ["MulBackward0", "MulBackward0"]

@@ -9,7 +9,7 @@ from ..tensor import Tensor, INFERENCE
 from ..autograd.grad_mode import STATE
 from ..autograd.graph import PrimitiveNode, node_class, _next_seq, FREED, _short_name
 from ..autograd.anomaly_mode import ANOMALY, record as _anomaly_record, record_inplace
-from .primitive import primitive, LINEAR
+from .primitive import primitive, LINEAR, Primitive
 
 _LEAF_INPLACE = "a leaf Variable that requires grad is being used in an in-place operation."
 _VIEW_OF_LEAF_INPLACE = ("a view of a leaf Variable that requires grad is being used in an "
@@ -351,7 +351,8 @@ def _copy_slices(view, base, result):
     base_edge = _edge(base)
     direct = isinstance(fn, PrimitiveNode) and type(fn) is not CopySlices and \
         result._output_nr == 0 and fn.next_functions and \
-        fn.next_functions[0] == _edge(view) and hasattr(fn._prim, "vjp")
+        fn.next_functions[0] == _edge(view) and isinstance(fn._prim, Primitive) and \
+        fn._prim.nout == 1
     if direct:
         nin = len(fn.next_functions)
         rule = _RULES.get(nin)
