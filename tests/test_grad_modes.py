@@ -4,7 +4,6 @@ import threading
 
 import pytest
 
-import retrograd
 from conftest import raises_exact
 
 INFERENCE_SAVED = ("Inference tensors cannot be saved for backward. Please do not use Tensors "
