@@ -178,3 +178,22 @@ def test_errors_unchanged_when_off():
     with pytest.raises(RuntimeError) as info:
         z.backward()
     assert "\n" not in str(info.value)
+
+
+def test_double_backward_error_names_the_inducing_node(m):
+    x = m.tensor([0.0, 4.0], requires_grad=True)
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        with m.autograd.set_detect_anomaly(True):
+            y = x.pow(3)  # the induced-by line
+            g, = m.autograd.grad(y.sum(), x, create_graph=True)
+            with raises_exact(RuntimeError,
+                              "Function 'PowBackward0' returned nan values in its 0th output."):
+                g.sqrt().sum().backward()
+    texts = [str(x.message) for x in w if issubclass(x.category, UserWarning)]
+    assert any(t.startswith("Error detected in PowBackward0.") and "create_graph=True" in t
+               for t in texts)
+    induced = [t for t in texts if t.startswith("\n\nPrevious calculation was induced by "
+                                                "PowBackward0. Traceback of forward call that "
+                                                "induced the previous calculation:\n")]
+    assert len(induced) == 1 and "y = x.pow(3)  # the induced-by line" in induced[0]

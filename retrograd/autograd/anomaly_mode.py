@@ -84,9 +84,16 @@ def _user_frames():
     return traceback.StackSummary.from_list(frames)
 
 
+CURRENT = [None]  # the node whose backward is running (anomaly mode only)
+
+
 def record(node):
-    """Keep the forward traceback on a node just recorded (PyTorch's metadata key)."""
-    node.metadata["traceback_"] = _user_frames().format()
+    """Keep the forward traceback on a node just recorded (PyTorch's metadata key), and,
+    for a node recorded by a backward formula (create_graph), the node that ran it."""
+    meta = node.metadata
+    meta["traceback_"] = _user_frames().format()
+    if CURRENT[0] is not None:
+        meta["parent_"] = CURRENT[0]
 
 
 _inplace_sites = {}  # id(version counter) -> (counter, version, "File ..., line N")
@@ -139,8 +146,18 @@ def report(node, exc):
         return
     tb = node.metadata.get("traceback_")
     if tb is not None:
+        level = _user_stacklevel()
         warnings.warn(f"Error detected in {node.name()}. Traceback of forward call that caused "
-                      f"the error:\n{''.join(tb)}", stacklevel=_user_stacklevel())
+                      f"the error:\n{''.join(tb)}", stacklevel=level)
+        parent = node.metadata.get("parent_")
+        while parent is not None:
+            ptb = parent.metadata.get("traceback_")
+            if ptb is None:
+                break
+            warnings.warn(f"\n\nPrevious calculation was induced by {parent.name()}. Traceback "
+                          f"of forward call that induced the previous calculation:\n"
+                          f"{''.join(ptb)}", stacklevel=level)
+            parent = parent.metadata.get("parent_")
     if not isinstance(exc, RuntimeError) or not exc.args or not isinstance(exc.args[0], str):
         return
     msg = exc.args[0]

@@ -128,7 +128,10 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None,
     # A node that is the only one ready skips the heap: chains never touch it.
     single = None
     node = None
-    check_nan = ANOMALY.enabled and ANOMALY.check_nan
+    anomaly = ANOMALY.enabled
+    check_nan = anomaly and ANOMALY.check_nan
+    if anomaly:
+        parent = _anomaly.CURRENT[0]  # (a backward run from inside a formula: restored)
     try:
         while single is not None or ready:
             if single is not None:
@@ -157,6 +160,8 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None,
             grad = None if grads is None else grads[0]
             if grads is not None and node._prim.nout != 1:
                 grad = _fill_missing(grads, node._out_meta)
+            if anomaly:
+                _anomaly.CURRENT[0] = node
             if grad is not None:
                 prim = node._prim
                 if node._saved is None:
@@ -199,6 +204,8 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None,
         raise
     finally:
         STATE.enabled = prev_mode
+        if anomaly:
+            _anomaly.CURRENT[0] = parent
     if captured is not None and not accumulate:
         for i, ((node, _), grad) in enumerate(zip(inputs, captured)):
             if grad is None and not allow_unused:
