@@ -7,7 +7,7 @@ import numpy as np
 
 from ..tensor import Tensor, INFERENCE
 from ..autograd.grad_mode import STATE
-from ..autograd.graph import PrimitiveNode, FREED, _short_name
+from ..autograd.graph import PrimitiveNode, _short_name
 from ..autograd.anomaly_mode import ANOMALY, record_inplace
 from .primitive import primitive, LINEAR
 from .view_history import _copy_slices, _regenerate_view_history, _unretain, _zeros_like
@@ -107,8 +107,8 @@ def _repoint_saved_output(fn, result, self):
     """A node that saved its output (exp, sigmoid...) must see it as ``self``'s memory and
     version from now on: a later in-place change of self is then detected in backward."""
     saved = getattr(fn, "_saved", None)
-    if saved is None or saved is FREED or not isinstance(fn, PrimitiveNode):
-        return
+    if type(saved) is not tuple or not isinstance(fn, PrimitiveNode):
+        return  # nothing saved, freed, or to be recomputed (utils.checkpoint)
     out = saved[-1]
     if out is not None and out[0] is result._data:
         counter = self._version_counter()

@@ -9,6 +9,7 @@ from ..autograd.graph import PrimitiveNode, node_class, _next_seq, FREED
 from ..autograd.anomaly_mode import ANOMALY, record as _anomaly_record
 from .primitive import primitive, LINEAR, Primitive
 
+
 def _unretain(t):
     """Whether ``t`` retains its grad; if so, its current node stops storing it there (its
     history is about to move, and retain_grad registers it on the new node)."""
