@@ -409,3 +409,28 @@ def test_inplace_on_view_with_a_composite_result():
     y = x * 1
     inplace_method(squash)(y[1:3], w)
     assert names(y) == "CopySlices" and next_names(y.grad_fn) == ["MulBackward0", "MulBackward0"]
+
+
+def test_no_reference_cycles_and_saved_values_released():
+    import gc
+    from retrograd.utils.checkpoint import checkpoint
+    gc.collect()
+    gc.disable()
+    try:
+        w = retrograd.randn(5, requires_grad=True)
+        for _ in range(3):
+            y = w * 1
+            y[1:3].mul_(w[:2])
+            v = y[0:2]
+            exp_(y)
+            z = checkpoint(lambda a: (a * a).sin(), y, use_reentrant=False)
+            r = checkpoint(lambda a: (a * a).sin(), y, use_reentrant=True)
+            loss = z.sum() + r.sum() + v.sum()
+            copy_slices = y.grad_fn.next_functions[0][0]
+            assert type(copy_slices).__name__ == "CopySlices"
+            loss.backward()
+            assert copy_slices._saved_tensors_released
+            del y, v, z, r, loss, copy_slices
+            assert gc.collect() == 0
+    finally:
+        gc.enable()
