@@ -10,7 +10,7 @@ from ..autograd.grad_mode import STATE
 from ..autograd.graph import PrimitiveNode, _short_name
 from ..autograd.anomaly_mode import ANOMALY, record_inplace
 from .primitive import primitive, LINEAR
-from .view_history import _copy_slices, _regenerate_view_history, _unretain, _zeros_like
+from .view_history import _copy_slices, _regenerate_view_history, _history_moved, _zeros_like
 
 _LEAF_INPLACE = "a leaf Variable that requires grad is being used in an in-place operation."
 _VIEW_OF_LEAF_INPLACE = ("a view of a leaf Variable that requires grad is being used in an "
@@ -86,19 +86,17 @@ def _take_over_history(self, result):
     _repoint_saved_output(fn, result, self)
     base = self._base
     if base is None:
-        retained = _unretain(self)
+        old_fn = self.grad_fn
         self.grad_fn = fn
         self._output_nr = result._output_nr
         self._requires_grad = True
-        if retained:
-            self.retain_grad()
+        _history_moved(self, old_fn)
     else:
-        retained = _unretain(base)
+        old_fn = base.grad_fn
         base.grad_fn = _copy_slices(self, base, result)
         base._output_nr = 0
         base._requires_grad = True
-        if retained:
-            base.retain_grad()
+        _history_moved(base, old_fn)
     for view in self._views():
         _regenerate_view_history(view)
 

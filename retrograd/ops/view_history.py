@@ -10,19 +10,37 @@ from ..autograd.anomaly_mode import ANOMALY, record as _anomaly_record
 from .primitive import primitive, LINEAR, Primitive
 
 
-def _unretain(t):
-    """Whether ``t`` retains its grad; if so, its current node stops storing it there (its
-    history is about to move, and retain_grad registers it on the new node)."""
+def _history_moved(t, old_fn):
+    """``t`` got a new grad_fn from an in-place op: retain_grad (and, where the library has
+    them, tensor hooks) follow PyTorch's rules for the new node."""
+    changed = getattr(t, "_grad_fn_changed", None)
+    if changed is not None:  # the hooks machinery's own rule
+        if old_fn is not None:
+            changed(old_fn)
+        return
     if not t._retains_grad:
-        return False
-    node = t.grad_fn
-    retained = getattr(node, "_retained", None)
+        return
+    retained = getattr(old_fn, "_retained", None)
     if retained:
         for nr, ref in list(retained.items()):
             if ref() is t:
                 del retained[nr]
     t._retains_grad = False
-    return True
+    t.retain_grad()
+
+
+def new_node(cls):
+    """A node made outside a primitive's record path, with the per-node fields the engine
+    reads (whichever of them this version of graph.py has) cleared."""
+    node = cls()
+    node._seq = _next_seq()
+    for name in _NODE_FIELDS:
+        setattr(node, name, None)
+    return node
+
+
+_NODE_FIELDS = tuple(n for n in ("_retained", "_hooks", "_saved", "_versions", "_out_meta")
+                     if hasattr(PrimitiveNode, n))
 
 
 # ----- view geometry, and the primitives that gather from / scatter into a base
@@ -132,23 +150,18 @@ def _regenerate_view_history(view):
     base = view._base
     if not base._requires_grad or base.grad_fn is None:
         return
-    node = _AS_STRIDED()
-    node._seq = _next_seq()
+    node = new_node(_AS_STRIDED)
     node._prim = as_strided_view
     node._params = (ViewGeometry(view, base),)
-    node._retained = None
-    node._saved = None
-    node._versions = None
     node.next_functions = ((base.grad_fn, base._output_nr),)
     node._meta = (None,)
     if ANOMALY.enabled:
         _anomaly_record(node)
-    retained = _unretain(view)
+    old_fn = view.grad_fn
     view.grad_fn = node
     view._output_nr = 0
     view._requires_grad = True
-    if retained:
-        view.retain_grad()
+    _history_moved(view, old_fn)
 
 
 # ----- CopySlices: the base's history after one of its views changed in place
@@ -239,9 +252,7 @@ def _edge(t):
 def _copy_slices(view, base, result):
     fn = result.grad_fn
     geom = ViewGeometry(view, base)
-    node = CopySlices()
-    node._seq = _next_seq()
-    node._retained = None
+    node = new_node(CopySlices)
     if ANOMALY.enabled:
         _anomaly_record(node)
     base_edge = _edge(base)

@@ -17,6 +17,7 @@ import weakref
 from .. import autograd as _autograd
 from ..autograd.graph import PrimitiveNode, AccumulateGrad, _next_seq
 from ..tensor import Tensor
+from ..ops.view_history import new_node
 
 __all__ = ["checkpoint", "checkpoint_sequential", "CheckpointError"]
 
@@ -301,11 +302,9 @@ def _checkpoint_reentrant(function, preserve, args):
         return out
     single = isinstance(out, Tensor)
     outs = (out,) if single else tuple(out)
-    node = CheckpointFunctionBackward()
-    node._seq = _next_seq()
+    node = new_node(CheckpointFunctionBackward)
     node._prim = _ReentrantRule(len(args), len(outs))
     node._params = (_ReentrantState(function, args, rng),)
-    node._retained = None
     node._saved = (None,) * (len(args) + 1)  # freed by backward, as saved inputs are
     node._versions = None
     node.next_functions = tuple(_edge(a) for a in args)
