@@ -188,3 +188,13 @@ def test_modes_exported_where_pytorch_has_them(m):
         assert hasattr(m.autograd, name)
         assert getattr(m.autograd.grad_mode, name) is getattr(m, name)
     assert repr(m.no_grad()).startswith("<torch.autograd.grad_mode.no_grad object at ")
+
+
+def test_unsafe_preserve_version_counter(m):
+    x = m.ones(2)
+    y = m.ones(2)
+    with m.autograd.grad_mode._unsafe_preserve_version_counter((x, y)):
+        x.add_(1)
+        y.mul_(2)
+        assert x._version == 1
+    assert x._version == 0 and y._version == 0 and x.tolist() == [2.0, 2.0]

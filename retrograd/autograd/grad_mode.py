@@ -170,3 +170,20 @@ class inference_mode(_Mode):
 
 for _cls in (no_grad, enable_grad, set_grad_enabled, inference_mode):
     _cls.__module__ = "torch.autograd.grad_mode"  # repr() names PyTorch's module
+
+
+class _unsafe_preserve_version_counter:
+    """Restores the tensors' version counters on exit: in-place changes inside go unseen
+    by autograd's checks (as torch.autograd.grad_mode._unsafe_preserve_version_counter)."""
+
+    def __init__(self, tensors):
+        self.tensors = (tensors,) if hasattr(tensors, "_data") else tuple(tensors)
+        self.prev_versions = tuple(t._version for t in self.tensors)
+
+    def __enter__(self):
+        pass
+
+    def __exit__(self, *exc):
+        for t, v in zip(self.tensors, self.prev_versions):
+            t._version_counter()[0] = v
+        return False
