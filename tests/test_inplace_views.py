@@ -434,3 +434,16 @@ def test_no_reference_cycles_and_saved_values_released():
             assert gc.collect() == 0
     finally:
         gc.enable()
+
+
+def test_cpp_node_names(m):
+    x = leaf(m)
+    y = x * 1
+    y[0].mul_(2)
+    assert y.grad_fn.name() == "torch::autograd::CopySlices"
+    assert y[0:1].grad_fn.name() == "SliceBackward0"
+    z = x * 1
+    z.copy_(x)
+    assert z.grad_fn.name() == "torch::autograd::CopyBackwards"
+    z.zero_()
+    assert z.grad_fn.name() == "ZeroBackward0"

@@ -165,28 +165,34 @@ def _regenerate_view_history(view):
 
 
 # ----- CopySlices: the base's history after one of its views changed in place
-class CopySlices(PrimitiveNode):
-    """The base's node after an in-place op on a view: the gradient of the base outside
-    the view passes through to the base's old history; inside the view it goes through
-    the in-place op's node ``fn`` (as PyTorch's CopySlices wraps it)."""
-    __slots__ = ()
-    __module__ = "builtins"
-
-    def _unpack(self):
-        # the in-place op's saved values, checked and named as that op's (Exp, Mul...)
+def _copy_slices_unpack(self):
+    """CopySlices' saved values are the in-place op's: checked and named as that op's
+    (Exp, Mul...)."""
+    saved = self._saved
+    if saved is not None and saved is not FREED and type(saved) is not tuple:
+        saved.materialize()  # recomputed by utils.checkpoint
         saved = self._saved
-        if saved is not None and saved is not FREED and type(saved) is not tuple:
-            saved.materialize()  # recomputed by utils.checkpoint
-            saved = self._saved
-        if saved is None or saved is FREED or not isinstance(self._params[0], PrimitiveNode):
-            return PrimitiveNode._unpack(self)
-        fn = self._params[0]
-        prev = fn._saved, fn._versions
-        fn._saved, fn._versions = saved, self._versions
-        try:
-            return PrimitiveNode._unpack(fn)
-        finally:
-            fn._saved, fn._versions = prev
+    params = self._params
+    if saved is None or saved is FREED or not params or not isinstance(params[0], PrimitiveNode):
+        return PrimitiveNode._unpack(self)
+    fn = params[0]
+    prev = fn._saved, fn._versions
+    fn._saved, fn._versions = saved, self._versions
+    try:
+        return PrimitiveNode._unpack(fn)
+    finally:
+        fn._saved, fn._versions = prev
+
+
+# The base's node after an in-place op on a view: the gradient of the base outside the view
+# passes through to the base's old history; inside the view it goes through the in-place
+# op's node (as PyTorch's CopySlices wraps it). One class per node name (node_class), shared
+# with the indexing family's x[...] = v; PyTorch's C++ nodes name themselves with their
+# namespace.
+CopySlices = node_class("CopySlices")
+CopySlices._unpack = _copy_slices_unpack
+for _name in ("CopySlices", "CopyBackwards"):
+    node_class(_name).name = (lambda n: lambda self: f"torch::autograd::{n}")(_name)
 
 
 class _CopySlicesRule:
