@@ -763,12 +763,6 @@ def test_in_place_under_no_grad_is_an_optimizer_step(m):
     assert w.grad.tolist() == [3.0, 3.0, 3.0]
 
 
-@pytest.mark.xfail(reason="BUG: Tensor has no __setitem__: `t[0] = 5` raises TypeError "
-                          "'Tensor' object does not support item assignment; PyTorch writes in "
-                          "place (version +1) and refuses it on a leaf that requires grad with "
-                          "'a view of a leaf Variable that requires grad is being used in an "
-                          "in-place operation.' (retrograd/ops: indexing lives in shape.py)",
-                   strict=True)
 def test_setitem_writes_in_place():
     x = retrograd.ones(3)
     x[0] = 5.0
