@@ -447,3 +447,29 @@ def test_cpp_node_names(m):
     assert z.grad_fn.name() == "torch::autograd::CopyBackwards"
     z.zero_()
     assert z.grad_fn.name() == "ZeroBackward0"
+
+
+def test_setitem_on_views_of_non_leaves(m):
+    x = m.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+    y = x * 2
+    v = y[1:]
+    v[0] = x[0] * 10
+    v[1:] *= x[2:]
+    assert next_names(y.grad_fn) == ["CopySlices", "AsStridedBackward0"]
+    assert names(v) == "AsStridedBackward0"
+    (y * m.tensor([1.0, 2.0, 3.0, 4.0])).sum().backward()
+    assert x.grad.tolist() == [22.0, 0.0, 36.0, 64.0]
+    assert y.tolist() == [2.0, 10.0, 18.0, 32.0]
+
+
+def test_setitem_on_views_double_backward():
+    def f(x):
+        y = x * 2
+        v = y[1:]
+        v[0] = x[0] * x[1]
+        v[1:] *= x[2:]
+        return y * y
+
+    x = retrograd.tensor([0.5, -1.0, 2.0, 1.5], dtype=retrograd.float64, requires_grad=True)
+    assert retrograd.autograd.gradcheck(f, (x,))
+    assert retrograd.autograd.gradgradcheck(f, (x,))

@@ -262,8 +262,7 @@ def _copy_slices(view, base, result):
     if ANOMALY.enabled:
         _anomaly_record(node)
     base_edge = _edge(base)
-    direct = isinstance(fn, PrimitiveNode) and type(fn) is not CopySlices and \
-        result._output_nr == 0 and fn.next_functions and \
+    direct = isinstance(fn, PrimitiveNode) and result._output_nr == 0 and fn.next_functions and \
         fn.next_functions[0] == _edge(view) and isinstance(fn._prim, Primitive) and \
         fn._prim.nout == 1
     if direct:
