@@ -93,6 +93,21 @@ class _InferenceMarker(list):
 
 
 INFERENCE = _InferenceMarker()
+
+
+class _MadeInInference:
+    """The mark a view of a normal tensor made in inference mode leaves in its version
+    counter's list: called, it gives None (it is no view to regenerate)."""
+    __slots__ = ("ref",)
+
+    def __init__(self, view):
+        self.ref = weakref.ref(view)
+
+    def __call__(self):
+        return None
+
+    def alive(self):
+        return self.ref() is not None
 _new_vc = None  # what _make gives new tensors: INFERENCE inside inference mode
 _grad_state = _grad_mode.STATE
 
@@ -202,7 +217,10 @@ class Tensor:
                 # unregistered views are those made in no_grad mode
                 vc.append(weakref.ref(self))
                 if len(vc) > 32 and len(vc) & (len(vc) - 1) == 0:  # powers of two: amortized
-                    vc[1:] = [r for r in vc[1:] if r() is not None]
+                    vc[1:] = [r for r in vc[1:] if r() is not None or
+                              type(r) is _MadeInInference and r.alive()]
+            elif _grad_state.inference:  # remembered for its own error message
+                vc.append(_MadeInInference(self))
 
     def _views(self):
         """The live views of this storage made in grad mode (see _become_view_of)."""
@@ -216,6 +234,12 @@ class Tensor:
         vc = self._vc
         return vc is not None and vc is not INFERENCE and \
             not any(r() is self for r in vc[1:])
+
+    def _made_in_inference(self):
+        """Whether this view (of a normal tensor) was made in inference mode."""
+        vc = self._vc
+        return vc is not None and vc is not INFERENCE and \
+            any(type(r) is _MadeInInference and r.ref() is self for r in vc[1:])
 
     def is_inference(self):
         return self._vc is INFERENCE
@@ -353,8 +377,7 @@ class Tensor:
         # PyTorch's .data: the same memory, outside the graph, with a version counter of
         # its own, so in-place changes through it go unnoticed by autograd's checks
         t = Tensor._make(self._data)
-        if self._vc is INFERENCE:
-            t._vc = INFERENCE
+        t._vc = INFERENCE if self._vc is INFERENCE else None
         return t
 
     @data.setter

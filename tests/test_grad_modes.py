@@ -198,3 +198,22 @@ def test_unsafe_preserve_version_counter(m):
         y.mul_(2)
         assert x._version == 1
     assert x._version == 0 and y._version == 0 and x.tolist() == [2.0, 2.0]
+
+
+def test_view_made_in_inference_mode_modified_outside(m):
+    text = ("A view was created in inference mode and is being modified inplace in normal "
+            "mode. Given that this use case is ambiguous and error-prone, it is forbidden.")
+    y = m.ones(3, requires_grad=True) * 1
+    x = m.ones(3)
+    with m.inference_mode():
+        v = y[0:2]
+        d = x.data
+        xv = x[0:2]
+    assert not v.is_inference() and not d.is_inference()
+    with raises_exact(RuntimeError, text):
+        v.mul_(2)
+    w = m.ones(3, requires_grad=True)
+    with raises_exact(RuntimeError, text):
+        xv.add_(w[:2])
+    xv.add_(1)  # nothing requires grad: allowed
+    assert x.tolist() == [2.0, 2.0, 1.0]

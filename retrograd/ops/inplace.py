@@ -21,6 +21,12 @@ _NO_GRAD_VIEW = (
     "your code by moving both the view and the inplace either both inside the no_grad block "
     "(if you don't want the inplace to be tracked) or both outside (if you want the inplace "
     "to be tracked).")
+_INFERENCE_VIEW = (
+    "A view was created in inference mode and is being modified inplace in normal mode. Given "
+    "that this use case is ambiguous and error-prone, it is forbidden. You can clarify your "
+    "code by moving both the view and the inplace either both inside the inference_mode block "
+    "(if you don't want the inplace to be tracked) or both outside (if you want the inplace to "
+    "be tracked).")
 _INFERENCE_INPLACE = (
     "Inplace update to inference tensor outside InferenceMode is not allowed.You can make a "
     "clone to get a normal tensor before doing inplace update.See "
@@ -42,7 +48,7 @@ def _check_inplace(self, args=()):
         base = self._base
         if base is not None and (base._requires_grad or self._requires_grad or
                                  any(map(_requires_grad, args))) and self._made_in_no_grad():
-            raise RuntimeError(_NO_GRAD_VIEW)
+            raise RuntimeError(_INFERENCE_VIEW if self._made_in_inference() else _NO_GRAD_VIEW)
         if self._requires_grad and self.grad_fn is None:
             raise RuntimeError(_VIEW_OF_LEAF_INPLACE if base is not None else _LEAF_INPLACE)
         if base is not None and self.grad_fn is not None:
