@@ -170,3 +170,20 @@ def test_check_batched_grad(m):
         return
     assert m.autograd.gradcheck(lambda a: a * a.exp(), (x,), check_batched_grad=True)
     assert m.autograd.gradgradcheck(lambda a: a * a.exp(), (x,), check_batched_grad=True)
+
+
+def test_check_batched_forward_grad(m):
+    x = _x(m)
+    try:
+        import importlib
+        importlib.import_module(m.__name__ + ".func").vmap
+        ready = _has_forward_ad(m)
+    except (ImportError, AttributeError):
+        ready = False
+    if not ready:
+        with pytest.raises(NotImplementedError):
+            m.autograd.gradcheck(lambda a: a * a, (x,), check_forward_ad=True,
+                                 check_batched_forward_grad=True)
+        return
+    assert m.autograd.gradcheck(lambda a: (a.exp() * a, a.sin()), (x,), check_forward_ad=True,
+                                check_batched_forward_grad=True)

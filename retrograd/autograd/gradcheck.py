@@ -8,7 +8,8 @@ import numpy as np
 from ._jacobians import (GradcheckError, FAILED_NONDET_MSG, _as_tuple, _all_outputs,
                          _differentiable_outputs, _diff_inputs, _is_tensor, _tensor,
                          _check_inputs, _numerical_jacobians, _numerical_jvp, _vjps,
-                         _analytical_jacobian, _analytical_jacobian_forward_ad)
+                         _analytical_jacobian, _analytical_jacobian_forward_ad,
+                         _forward_ad_module)
 
 __all__ = ["gradcheck", "gradgradcheck", "GradcheckError"]
 
@@ -161,18 +162,11 @@ def _slow_mode_report(func, inputs, outputs, input_idx, output_idx, rtol, atol, 
 
 def _test_batched_grad(inputs, output, output_idx):
     """vmap over autograd.grad must agree with one autograd.grad per grad_output."""
-    try:
-        from ..func import vmap
-    except ImportError:
-        raise NotImplementedError(
-            "gradcheck(check_batched_grad=True) needs retrograd.func.vmap, which this build of "
-            "retrograd does not have") from None
+    vmap = _vmap("check_batched_grad")
     from ..random import randn
     from .._creation import zeros
     wrt = _diff_inputs(inputs)
-
-    def stack(ts):
-        return _tensor(np.stack([t._data for t in ts]), ts[0].dtype)
+    stack = _stack
 
     def vjp(v):
         grads = _vjps(output, wrt, v)
@@ -190,6 +184,53 @@ def _test_batched_grad(inputs, output, output_idx):
         if not np.allclose(res._data, exp._data):
             raise GradcheckError(f"For output {output_idx} and input {input_idx}:\n\n"
                                  f"{FAILED_BATCHED_GRAD_MSG}\n\nGot:\n{res}\n\nExpected:\n{exp}")
+
+
+def _test_batched_grad_forward_ad(func, inputs):
+    """vmap over a forward-mode JVP must agree with one JVP per tangent."""
+    fwAD = _forward_ad_module()
+    vmap = _vmap("check_batched_forward_grad")
+    from ..random import randn
+    from .._creation import zeros
+    for input_idx, (pos, current) in enumerate(_diff_inputs(inputs)):
+        def jvp(tangent, pos=pos, current=current):
+            with fwAD.dual_level():
+                dual = fwAD.make_dual(current.detach(), tangent)
+                args = tuple(dual if i == pos else (x.detach() if _is_tensor(x) else x)
+                             for i, x in enumerate(inputs))
+                ret = []
+                for out in _all_outputs(func(*args)):
+                    primal, t = fwAD.unpack_dual(out)
+                    ret.append(t if t is not None else
+                               zeros((), dtype=primal.dtype).expand(primal.shape))
+                return tuple(ret)
+
+        tangents = [randn(*current.shape, dtype=current.dtype) for _ in range(2)]
+        expected = [_stack(shards) for shards in zip(*[jvp(t) for t in tangents])]
+        try:
+            result = vmap(jvp)(_stack(tangents))
+        except RuntimeError as ex:
+            raise GradcheckError(f"While computing batched gradients, got: {ex}\n\n"
+                                 f"{FAILED_BATCHED_GRAD_MSG}") from ex
+        for res, exp in zip(result, expected):
+            if not np.allclose(res._data, exp._data):
+                raise GradcheckError(f"For output {input_idx} and input {input_idx}:\n\n"
+                                     f"{FAILED_BATCHED_GRAD_MSG}\n\nGot:\n{res}\n\n"
+                                     f"Expected:\n{exp}")
+
+
+def _vmap(flag):
+    try:
+        from ..func import vmap
+    except ImportError:
+        raise NotImplementedError(
+            f"gradcheck({flag}=True) needs retrograd.func.vmap, which this build of "
+            "retrograd does not have") from None
+    return vmap
+
+
+def _stack(ts):
+    return _tensor(np.stack([t._data for t in ts]), ts[0].dtype)
 
 
 def _test_backward_mul_by_grad_output(outputs, inputs):
@@ -249,8 +290,8 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
                              "be True")
     try:
         return _gradcheck(func, inputs, eps, atol, rtol, nondet_tol, check_undefined_grad,
-                          check_grad_dtypes, check_batched_grad, check_forward_ad,
-                          check_backward_ad, fast_mode)
+                          check_grad_dtypes, check_batched_grad, check_batched_forward_grad,
+                          check_forward_ad, check_backward_ad, fast_mode)
     except GradcheckError:
         if raise_exception:
             raise
@@ -258,8 +299,8 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
 
 
 def _gradcheck(func, inputs, eps, atol, rtol, nondet_tol, check_undefined_grad,
-               check_grad_dtypes, check_batched_grad, check_forward_ad, check_backward_ad,
-               fast_mode):
+               check_grad_dtypes, check_batched_grad, check_batched_forward_grad,
+               check_forward_ad, check_backward_ad, fast_mode):
     inputs = _as_tuple(inputs)
     _check_inputs(inputs)
     func_out = func(*inputs)
@@ -269,6 +310,8 @@ def _gradcheck(func, inputs, eps, atol, rtol, nondet_tol, check_undefined_grad,
                               nondet_tol)
     if check_forward_ad:
         check(use_forward_ad=True)
+    if check_batched_forward_grad:
+        _test_batched_grad_forward_ad(func, inputs)
     if not check_backward_ad:
         return True
     check()
