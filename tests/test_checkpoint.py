@@ -3,6 +3,7 @@ graph it leaves (op nodes, or CheckpointFunctionBackward when reentrant), warnin
 errors, RNG replay, and less memory held between forward and backward."""
 import gc
 import tracemalloc
+import warnings
 
 import numpy as np
 import pytest
@@ -277,3 +278,22 @@ def test_signatures_match_pytorch():
         b = [(p.name, p.kind) for p in
              inspect.signature(getattr(theirs, name)).parameters.values()]
         assert a == b
+
+
+def test_nested_checkpoints():
+    cp = _checkpoint(retrograd)
+    x = retrograd.randn(3, 4, dtype=retrograd.float64, requires_grad=True)
+
+    def inner(a):
+        return (a * a).sin().exp()
+
+    (inner(x.tanh()).cos() * x).sum().backward()
+    expected = x.grad.numpy().copy()
+    for reentrant in (False, True):
+        x.grad = None
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the inner reentrant one sees no grad inputs
+            y = cp.checkpoint(lambda a: cp.checkpoint(inner, a.tanh(), use_reentrant=reentrant)
+                              .cos() * a, x, use_reentrant=reentrant)
+        y.sum().backward()
+        np.testing.assert_allclose(x.grad.numpy(), expected)
