@@ -142,8 +142,12 @@ def report(node, exc):
     """A backward node failed: warn with the forward traceback of the node, as PyTorch
     does, and add where things happened to the errors that are about the graph's state."""
     from .graph import FREED_MSG
-    if node is None:
-        return
+    if node is None or getattr(exc, "_anomaly_reported", False):
+        return  # (an error from a nested backward is reported once, by the innermost)
+    try:
+        exc._anomaly_reported = True
+    except AttributeError:
+        pass
     tb = node.metadata.get("traceback_")
     if tb is not None:
         level = _user_stacklevel()
