@@ -135,7 +135,9 @@ class Tensor:
     """A multi-dimensional array that can record the operations done on it (PyTorch's
     ``torch.Tensor``). ``_data`` is the NumPy array; ``grad_fn`` the node that made it."""
     __slots__ = ("_data", "_requires_grad", "grad_fn", "_grad", "_output_nr", "_vc",
-                 "_base", "_acc", "_retains_grad", "__weakref__")
+                 "_base", "_acc", "_retains_grad", "__weakref__",
+                 # set only once a hook is registered (so _make never pays for them)
+                 "_bw_hooks", "_pa_hooks")
     __array_priority__ = 1000  # NumPy defers to our reflected operators
     # type(x) prints <class 'torch.Tensor'> as tutorials show; pickling goes through
     # __reduce_ex__ (a function of ours), never through this name
@@ -172,7 +174,7 @@ class Tensor:
             src = _tensor(args[0], dtype=dtype or _dt.get_default_dtype())
         else:
             src = _empty(*(args or (0,)), dtype=dtype)
-        for name in Tensor.__slots__[:-1]:  # all but __weakref__, as _make sets them
+        for name in _MADE_SLOTS:
             setattr(self, name, getattr(src, name))
 
     # ----- versions, views, and the leaf's gradient sink
@@ -346,11 +348,78 @@ class Tensor:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
         if self.grad_fn is None or self._retains_grad:
             return
-        node = self.grad_fn
-        if node._retained is None:
-            node._retained = {}
-        node._retained[self._output_nr] = weakref.ref(self)
+        hooks = _graph.node_hooks(self.grad_fn)
+        if hooks.retained is None:
+            hooks.retained = {}
+        hooks.retained[self._output_nr] = weakref.ref(self)
         self._retains_grad = True
+
+    # ----- hooks
+    @property
+    def _backward_hooks(self):
+        return getattr(self, "_bw_hooks", None)
+
+    @property
+    def _post_accumulate_grad_hooks(self):
+        return getattr(self, "_pa_hooks", None)
+
+    def register_hook(self, hook):
+        """``hook(grad)`` runs when this tensor's gradient is computed, before it is used
+        or accumulated; a returned tensor replaces the gradient."""
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require "
+                               "gradient")
+        hooks = getattr(self, "_bw_hooks", None)
+        if hooks is None:
+            hooks = self._bw_hooks = _graph.HookDict()
+            if self.grad_fn is not None:
+                self.grad_fn._register_hook_dict(self)
+            else:
+                self._mark_accumulator_hooked()
+        handle = _graph.RemovableHandle(hooks)
+        hooks[handle.id] = hook
+        return handle
+
+    def register_post_accumulate_grad_hook(self, hook):
+        """``hook(tensor)`` runs after a gradient was accumulated into this leaf's .grad."""
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require "
+                               "gradient")
+        if self.grad_fn is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf "
+                               "tensors")
+        hooks = getattr(self, "_pa_hooks", None)
+        if hooks is None:
+            hooks = self._pa_hooks = _graph.HookDict()
+            self._mark_accumulator_hooked()
+        handle = _graph.RemovableHandle(hooks)
+        hooks[handle.id] = hook
+        return handle
+
+    def _grad_fn_changed(self, old_fn):
+        """An in-place op gave this tensor a new grad_fn (PyTorch's
+        update_tensor_hooks_on_new_gradfn): hooks registered before stay with the old node,
+        later ones go to the new node, and retain_grad follows the tensor."""
+        if getattr(self, "_bw_hooks", None) is not None:
+            self._bw_hooks = None
+        if self._retains_grad:
+            retained = old_fn._hooks.retained if old_fn._hooks is not None else None
+            if retained:
+                for nr, ref in list(retained.items()):
+                    if ref() is self:
+                        del retained[nr]
+            hooks = _graph.node_hooks(self.grad_fn)
+            if hooks.retained is None:
+                hooks.retained = {}
+            hooks.retained[self._output_nr] = weakref.ref(self)
+
+    def _mark_accumulator_hooked(self):
+        """A leaf's hooks live on the leaf; its accumulator (if alive) must take the
+        engine's general path to run them."""
+        _graph._LEAF_HOOKS[0] = True
+        acc = self._acc() if self._acc is not None else None
+        if acc is not None:
+            _graph.node_hooks(acc)
 
     def detach(self):
         """A tensor sharing this one's data and version counter, outside any graph."""
@@ -535,6 +604,11 @@ class Tensor:
             t._grad = self._grad.__deepcopy__(memo)
         memo[id(self)] = t
         return t
+
+
+# the slots Tensor._make sets (hook slots stay unset until a hook is registered)
+_MADE_SLOTS = tuple(n for n in Tensor.__slots__ if n not in ("__weakref__", "_bw_hooks",
+                                                             "_pa_hooks"))
 
 
 def is_tensor(obj):

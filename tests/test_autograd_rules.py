@@ -969,8 +969,9 @@ def test_second_derivative_vector(m):
     assert g2.tolist() == [6.0, 12.0, 18.0]
 
 
-def test_backward_create_graph_warns_and_builds_graph():
+def test_backward_create_graph_warns_and_builds_graph(monkeypatch):
     m = retrograd  # PyTorch warns once per process, so only the text is PyTorch's here
+    monkeypatch.setattr(retrograd.autograd, "_warned_cycle", False)  # as in a fresh process
     x = m.tensor(2.0, requires_grad=True)
     with pytest.warns(UserWarning) as record:
         (x ** 3).backward(create_graph=True)

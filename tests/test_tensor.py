@@ -889,10 +889,6 @@ def test_iteration_rows_keep_autograd(m):
     assert x.grad.tolist() == [[1.0, 1.0], [2.0, 2.0]]
 
 
-@pytest.mark.xfail(reason="BUG: iterating a tensor that requires grad gives rows with "
-                          "SelectBackward0 each; PyTorch unbinds: one UnbindBackward0 node "
-                          "shared by all rows, output_nr 0, 1, ... (needs an unbind primitive "
-                          "in retrograd/ops)", strict=True)
 def test_iteration_uses_one_unbind_node():
     x = retrograd.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
     rows = list(x)

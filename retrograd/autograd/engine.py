@@ -5,6 +5,7 @@ import heapq
 
 from .grad_mode import STATE
 from .graph import AccumulateGrad, FREED
+from .general_path import _Task, _task_stack, _run_hooked
 from .anomaly_mode import ANOMALY
 from . import anomaly_mode as _anomaly
 
@@ -77,9 +78,9 @@ def _accumulate(node, grad, create_graph):
     if old is None:
         # With create_graph the copy stays in the graph, as PyTorch's CopyBackwards does.
         var._grad = _copy_in_graph(grad) if create_graph else grad.detach().clone()
-    elif create_graph or old._requires_grad:
+    elif create_graph:
         var._grad = old + grad
-    else:
+    else:  # in place even when .grad has a graph of its own (it keeps its grad_fn)
         old._data += grad._data
         old._bump_version()
 
@@ -90,8 +91,9 @@ def _copy_in_graph(grad):
 
 
 def _store_retained(tensor, grad):
+    # a clone: with create_graph (grad mode on) it stays in the graph, as PyTorch's does
     old = tensor._grad
-    tensor._grad = grad.detach().clone() if old is None else old + grad
+    tensor._grad = grad.clone() if old is None else old + grad
 
 
 def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None,
@@ -115,14 +117,23 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None,
     else:
         needed = None
 
+    task = _Task(targets, captured, needed, accumulate, retain_graph, create_graph, deps,
+                 root_nodes)
+    tasks = _task_stack()
+    tasks.append(task)
     buffers = {}
     for (node, nr), grad in zip(roots, root_grads):
         buf = buffers.setdefault(node, [None])
         _add_to_buffer(buf, nr, grad)
 
-    ready = [(-n._seq, n) for n in root_nodes if n not in deps]
-    heapq.heapify(ready)
     pop, push = heapq.heappop, heapq.heappush
+    # Pushed one by one, in order, as PyTorch's graph root passes them on (ties between
+    # AccumulateGrad roots then break as in PyTorch). A root that leads to no input does
+    # not run (autograd.grad, backward(inputs=...)).
+    ready = []
+    for n in root_nodes:
+        if n not in deps and (needed is None or n in needed):
+            push(ready, (-n._seq, n))
     prev_mode = STATE.enabled
     STATE.enabled = create_graph
     # A node that is the only one ready skips the heap: chains never touch it.
@@ -139,22 +150,44 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None,
             else:
                 node = pop(ready)[1]
             grads = buffers.pop(node, None)  # None: no gradient reached this node
-            if targets is not None:
-                for nr, i in targets.get(node, ()):
-                    if grads is not None and nr < len(grads):
-                        captured[i] = grads[nr]
-                if not accumulate and type(node) is AccumulateGrad:
+            if node._hooks is not None:
+                # hooks, retained grads or a node that is not a primitive's: the general path
+                if anomaly:
+                    _anomaly.CURRENT[0] = node
+                results = _run_hooked(node, grads, task)
+                if results is None:
                     continue
+                for i, ((nxt, nr), g) in enumerate(zip(node.next_functions, results)):
+                    if nxt is None or (needed is not None and nxt not in needed):
+                        continue
+                    if g is not None:
+                        if check_nan:
+                            _anomaly.check_nan(node, i, g)
+                        buf = buffers.get(nxt)
+                        if buf is None:
+                            buffers[nxt] = [g] if nr == 0 else [None] * nr + [g]
+                        else:
+                            _add_to_buffer(buf, nr, g)
+                    left = deps[nxt] - 1
+                    deps[nxt] = left
+                    if left == 0:
+                        push(ready, (-nxt._seq, nxt))
+                continue
+            if targets is not None:
+                wanted = targets.get(node)
+                if wanted is not None:
+                    for nr, i in wanted:
+                        if grads is not None and nr < len(grads):
+                            captured[i] = grads[nr]
+                    # autograd.grad: an input's node runs only if it leads to another input
+                    if not accumulate and not any(n in needed for n, _ in node.next_functions
+                                                  if n is not None):
+                        continue
             if type(node) is AccumulateGrad:
                 if grads is not None and grads[0] is not None:
                     if targets is None or node in targets:
                         _accumulate(node, grads[0], create_graph)
                 continue
-            if node._retained is not None and grads is not None:
-                for nr, ref in node._retained.items():
-                    tensor = ref()
-                    if tensor is not None and nr < len(grads) and grads[nr] is not None:
-                        _store_retained(tensor, grads[nr])
             # The node's VJP formulas, one per input that needs a gradient, each result
             # reduced to its input's shape and dtype, and passed on at once.
             grad = None if grads is None else grads[0]
@@ -204,6 +237,7 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None,
         raise
     finally:
         STATE.enabled = prev_mode
+        tasks.pop()
         if anomaly:
             _anomaly.CURRENT[0] = parent
     if captured is not None and not accumulate:

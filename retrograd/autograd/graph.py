@@ -1,14 +1,20 @@
-"""The graph's nodes: Node (a recorded op's backward), AccumulateGrad (a leaf's sink), and
-the saved-tensor checks (freed after backward, modified in place)."""
+"""The graph's nodes: Node (a recorded op's backward), AccumulateGrad (a leaf's sink), the
+saved-tensor checks (freed after backward, modified in place); node hooks (see hooks.py for
+the hook machinery and saved_tensors_hooks)."""
 import itertools
 import re
 import weakref
 
-__all__ = ["Node", "AccumulateGrad", "node_class"]
+__all__ = ["Node", "AccumulateGrad", "node_class", "saved_tensors_hooks", "save_on_cpu",
+           "disable_saved_tensors_hooks", "register_multi_grad_hook", "GradientEdge",
+           "get_gradient_edge", "increment_version"]
 
 # PyTorch runs ready nodes highest sequence number first; AccumulateGrad goes first of all.
+# Every AccumulateGrad has the same number (UINT64_MAX), so ready leaves tie and run in the
+# order its binary heap gives them; heapq, the same algorithm, gives the same order when
+# ties compare equal (Node.__lt__).
 _next_seq = itertools.count().__next__
-_ACCUMULATE_SEQ = 1 << 62
+_ACCUMULATE_SEQ = (1 << 64) - 1
 
 FREED = object()  # marks a node whose saved tensors were released by a backward pass
 
@@ -23,10 +29,35 @@ FREED_MSG = (
 class Node:
     """A node of the backward graph: PyTorch's ``grad_fn`` objects are instances of its
     subclasses (``AddBackward0``, ``AccumulateGrad``, ...)."""
-    __slots__ = ("next_functions", "_seq", "__weakref__")
+    # _hooks: None, or a NodeHooks holding the hooks and retained grads of this node (and of
+    # the tensors it made); the engine's one check for "anything beyond the plain formulas"
+    __slots__ = ("next_functions", "_seq", "_hooks", "__weakref__")
 
     def name(self):
         return type(self).__name__
+
+    def __lt__(self, other):  # only reached by the engine's heap on a tie: equal
+        return False
+
+    def register_hook(self, fn):
+        """``fn(grad_inputs, grad_outputs)`` after the node ran; may return new grad_inputs."""
+        return _add_hook(node_hooks(self), "post", fn)
+
+    def register_prehook(self, fn):
+        """``fn(grad_outputs)`` before the node runs; may return new grad_outputs."""
+        return _add_hook(node_hooks(self), "pre", fn)
+
+    def _register_hook_dict(self, tensor):
+        hooks = node_hooks(self)
+        if hooks.tensor_pre is None:
+            hooks.tensor_pre = {}
+        hooks.tensor_pre[tensor._output_nr] = tensor._backward_hooks
+
+    def _sequence_nr(self):
+        return self._seq
+
+    def _release(self):
+        """Free what the node saved for backward (nothing, unless a subclass saves)."""
 
     def __repr__(self):
         return f"<{type(self).__name__} object at {hex(id(self))}>"
@@ -44,7 +75,7 @@ class PrimitiveNode(Node):
     """The backward of one call of a primitive: what its VJP formulas need, saved at
     forward time (inputs only when another input's formula uses them, the output as a
     bare array plus its version counter so no reference cycle forms)."""
-    __slots__ = ("_prim", "_saved", "_versions", "_params", "_meta", "_retained", "_out_meta")
+    __slots__ = ("_prim", "_saved", "_versions", "_params", "_meta", "_out_meta")
 
     def _unpack(self):
         """The saved inputs and output as Tensors, after the version checks."""
@@ -60,6 +91,8 @@ class PrimitiveNode(Node):
                 return self._unpack()
         versions = self._versions
         if versions is not None:
+            if versions is PACKED:
+                return _unpack_packed(saved, self)
             for value, version in zip(saved, versions):
                 if version is not None and value._version != version:
                     err = RuntimeError(_modified_msg(value, value._version, version,
@@ -84,9 +117,19 @@ class PrimitiveNode(Node):
         t._output_nr = nr
         return t
 
+    def __call__(self, *grads):
+        """The node's gradients for its inputs given its outputs' (recorded when grad mode
+        is on), as calling a PyTorch node does."""
+        from .general_path import _apply_primitive
+        results = _apply_primitive(self, list(grads), None)
+        return results[0] if len(results) == 1 else tuple(results)
+
     def _release(self):
         if self._saved is not None:
             self._saved = FREED
+
+    def _num_outputs(self):
+        return self._prim.nout
 
     @property
     def _saved_tensors_released(self):
@@ -101,7 +144,14 @@ class AccumulateGrad(Node):
     def __init__(self, variable):
         self.variable = variable
         self.next_functions = ()
-        self._seq = _ACCUMULATE_SEQ + _next_seq()
+        self._seq = _ACCUMULATE_SEQ
+        # a leaf's own hooks live on the leaf (this node is only weakly held by it)
+        self._hooks = NodeHooks() if _LEAF_HOOKS[0] and _leaf_has_hooks(variable) else None
+
+    def __call__(self, grad):
+        from .engine import _accumulate
+        _accumulate(self, grad, False)
+        return ()
 
     def name(self):
         return "torch::autograd::AccumulateGrad"  # PyTorch's name; the repr keeps the class name
@@ -150,3 +200,165 @@ def _modified_msg_array(array, now, expected, node, nr=0):
             f"inplace operation: {_describe(array.shape, from_numpy_dtype(array.dtype)._legacy)}"
             f", which is output {nr} of {_short_name(node)}, is at version {now}; expected "
             f"version {expected} instead. {_hint()}")
+
+
+# ----- hooks
+
+
+class HookDict(dict):
+    """Hooks by handle id, in registration order; weakly referenced by their handles."""
+    __slots__ = ("__weakref__",)
+
+
+class RemovableHandle:
+    """The handle a ``register_*hook`` returns: ``remove()`` takes the hook out."""
+    __module__ = "torch.utils.hooks"  # printed as PyTorch's handle is
+    next_id = 0
+
+    def __init__(self, hooks_dict, *, extra_dict=None):
+        self.hooks_dict_ref = weakref.ref(hooks_dict)
+        self.id = RemovableHandle.next_id
+        RemovableHandle.next_id += 1
+        self.extra_dict_ref = ()
+
+    def remove(self):
+        hooks = self.hooks_dict_ref()
+        if hooks is not None and self.id in hooks:
+            del hooks[self.id]
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *args):
+        self.remove()
+
+
+class NodeHooks:
+    """What the engine runs around one node besides its formulas, in PyTorch's order:
+    tensor pre-hooks (per output), retained grads, node pre-hooks, then post-hooks."""
+    __slots__ = ("tensor_pre", "retained", "pre", "post")
+
+    def __init__(self):
+        self.tensor_pre = self.retained = self.pre = self.post = None
+
+
+def node_hooks(node):
+    hooks = node._hooks
+    if hooks is None:
+        hooks = node._hooks = NodeHooks()
+    return hooks
+
+
+def _add_hook(hooks, field, fn):
+    d = getattr(hooks, field)
+    if d is None:
+        d = HookDict()
+        setattr(hooks, field, d)
+    handle = RemovableHandle(d)
+    d[handle.id] = fn
+    return handle
+
+
+_LEAF_HOOKS = [False]  # set once a leaf gets a hook: until then leaves are not inspected
+
+
+def _leaf_has_hooks(t):
+    return (getattr(t, "_bw_hooks", None) is not None or
+            getattr(t, "_pa_hooks", None) is not None)
+
+
+# ----- gradient edges and multi-tensor hooks
+
+
+class GradientEdge(tuple):
+    """(node, output_nr): where a tensor's gradient is computed in the graph."""
+    __slots__ = ()
+    __module__ = "torch.autograd.graph"
+
+    def __new__(cls, node, output_nr, ownership_token=None):
+        return tuple.__new__(cls, (node, output_nr, ownership_token))
+
+    node = property(lambda self: self[0])
+    output_nr = property(lambda self: self[1])
+    ownership_token = property(lambda self: self[2])
+
+    def __repr__(self):
+        return (f"GradientEdge(node={self[0]!r}, output_nr={self[1]}, "
+                f"ownership_token={self[2]!r})")
+
+
+def _grad_fn_or_acc(t):
+    if isinstance(t, GradientEdge):
+        return t.node
+    return t.grad_fn if t.grad_fn is not None else t._accumulator()
+
+
+def get_gradient_edge(tensor):
+    if not tensor.requires_grad:
+        raise RuntimeError("It is not possible to get the gradient edge for a Tensor that "
+                           "does not require gradients")
+    return GradientEdge(_grad_fn_or_acc(tensor), tensor._output_nr)
+
+
+def increment_version(tensor):
+    for t in ((tensor,) if isinstance(tensor, _tensor_cls[0]) else tensor):
+        t._bump_version()
+
+
+class _MultiHandle(RemovableHandle):
+    def __init__(self, handles):
+        self.handles = handles
+
+    def remove(self):
+        for handle in self.handles:
+            handle.remove()
+
+
+def register_multi_grad_hook(tensors, fn, *, mode="all"):
+    """``fn(grads)`` once the gradients of all of ``tensors`` that this backward computes
+    are ready (mode "all"), or ``fn(grad)`` for the first of them (mode "any")."""
+    from . import general_path as engine
+    supported_modes = ("all", "any")
+    if mode not in supported_modes:
+        raise ValueError(f"Expects mode to be one of {supported_modes} but got {mode}")
+    if mode == "all":
+        count, buffer = {}, {}
+        grad_fns = list(map(_grad_fn_or_acc, tensors))
+        n = len(tensors)
+
+        def inner(idx):
+            def hook(grad):
+                task = engine.current_graph_task_id()
+                if task not in count:
+                    count[task] = 0
+                    buffer[task] = [None] * n
+                    # the number of these tensors whose gradient this backward computes
+                    count[task, "n"] = sum(map(engine.will_engine_execute_node, grad_fns))
+                count[task] += 1
+                buffer[task][idx] = grad
+                if count[task] == count[task, "n"]:
+                    grads = buffer.pop(task)
+                    del count[task], count[task, "n"]
+                    fn(grads)
+            return hook
+
+        handles = tuple(t.register_hook(inner(i)) for i, t in enumerate(tensors))
+    else:
+        ran = [None]  # the backward call that already ran fn
+
+        def wrapped(grad):
+            task = engine.current_graph_task_id()
+            if ran[0] == task:
+                return
+            ran[0] = task
+            fn(grad)
+
+        handles = tuple(t.register_hook(wrapped) for t in tensors if t.requires_grad)
+    return _MultiHandle(handles)
+
+
+# the saved-tensor hooks live in saved_tensors.py; PyTorch's users find them here
+from .saved_tensors import (PACKED, _SAVED_HOOKS, _pack_primitive, _unpack_packed,  # noqa
+                            hooks_active,
+                            pack, unpack, saved_tensors_hooks, save_on_cpu,
+                            disable_saved_tensors_hooks)

@@ -6,7 +6,7 @@ import dis
 import numpy as np
 
 from ..autograd.grad_mode import STATE
-from ..autograd.graph import node_class, _next_seq
+from ..autograd.graph import node_class, _next_seq, _SAVED_HOOKS, _pack_primitive
 from ..autograd.anomaly_mode import ANOMALY, record as _anomaly_record
 from .. import dtypes as _dt
 
@@ -318,7 +318,7 @@ class Primitive:
         node._seq = _next_seq()
         node._prim = self
         node._params = params
-        node._retained = None
+        node._hooks = None
         if ANOMALY.enabled:
             _anomaly_record(node)
         result = _make(out, True, node)
@@ -355,6 +355,8 @@ class Primitive:
                                   b._saved_version() if sb and tb else None, None)
             else:
                 node._versions = None
+            if _SAVED_HOOKS:  # saved_tensors_hooks active: pack what was saved
+                _pack_primitive(node, result)
         else:
             node._saved = None
             node._versions = None
@@ -367,7 +369,7 @@ class Primitive:
         node._seq = _next_seq()
         node._prim = self
         node._params = params
-        node._retained = None
+        node._hooks = None
         if ANOMALY.enabled:
             _anomaly_record(node)
         result = _make(out, True, node)
@@ -406,6 +408,8 @@ class Primitive:
                 saved[-1] = (out, counter, counter[0])
             node._saved = tuple(saved)
             node._versions = None if versions is None else tuple(versions)
+            if _SAVED_HOOKS:
+                _pack_primitive(node, result)
         else:
             node._saved = None
             node._versions = None
@@ -419,7 +423,7 @@ class Primitive:
         node._seq = _next_seq()
         node._prim = self
         node._params = params
-        node._retained = None
+        node._hooks = None
         if ANOMALY.enabled:
             _anomaly_record(node)
         node._out_meta = tuple((o.shape, o.dtype) for o in outs)
@@ -458,6 +462,8 @@ class Primitive:
                               ((r._data, r._version_counter()) for r in results))
         node._saved = tuple(saved) if idx or save_out else None
         node._versions = None if versions is None else tuple(versions)
+        if _SAVED_HOOKS and node._saved is not None:
+            _pack_primitive(node, tuple(results))
         return tuple(results)
 
     def jvp_apply(self, tangents, inputs, out, params=()):

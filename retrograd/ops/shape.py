@@ -3,7 +3,8 @@ unsqueeze, squeeze, expand, select, slice) and basic indexing built from them.""
 import numpy as np
 
 from .primitive import primitive, LINEAR
-from ..tensor import _wrap_dim
+from ..tensor import Tensor, _wrap_dim
+from ..dtypes import dtype as _dtype
 
 
 def _view_kernel(xp, a, shape, in_shape):
@@ -112,34 +113,62 @@ def _shape_arg(shape):
 
 
 def _infer_shape(shape, numel):
-    """Resolve one -1 in a requested shape, with PyTorch's errors."""
-    if shape.count(-1) > 1:
-        raise RuntimeError("only one dimension can be inferred")
-    known = 1
-    for s in shape:
-        if s != -1:
-            if s < 0:
-                raise RuntimeError(f"invalid shape dimension {s} at index {shape.index(s)} of "
-                                   f"shape [{', '.join(map(str, shape))}]")
+    """Resolve one -1 in a requested shape, with PyTorch's errors (in its order: the sizes
+    left to right, then the element count)."""
+    text = f"[{', '.join(map(str, shape))}]"
+    infer, known = None, 1
+    for i, s in enumerate(shape):
+        if s == -1:
+            if infer is not None:
+                raise RuntimeError("only one dimension can be inferred")
+            infer = i
+        elif s >= 0:
             known *= s
-    if -1 in shape:
-        if known == 0 or numel % known:
-            raise RuntimeError(f"shape '[{', '.join(map(str, shape))}]' is invalid for input "
-                               f"of size {numel}")
-        shape = tuple(numel // known if s == -1 else s for s in shape)
-    elif known != numel:
-        raise RuntimeError(f"shape '[{', '.join(map(str, shape))}]' is invalid for input of "
-                           f"size {numel}")
-    return shape
+        else:
+            raise RuntimeError(f"invalid shape dimension {s} at index {i} of shape {text}")
+    if infer is None:
+        if known == numel:
+            return shape
+    elif known == 0 and numel == 0:
+        raise RuntimeError(f"cannot reshape tensor of 0 elements into shape {text} because the "
+                           "unspecified dimension size -1 can be any value and is ambiguous")
+    elif known and numel % known == 0:
+        return shape[:infer] + (numel // known,) + shape[infer + 1:]
+    raise RuntimeError(f"shape '{text}' is invalid for input of size {numel}")
 
 
-def view(a, *shape):
+def _view_dtype(a, dtype):
+    """``view(dtype)``: the same memory read as another dtype; PyTorch records no history
+    and no _base, but the storage (and its version counter) is shared."""
+    d = a._data
+    if dtype.itemsize != d.itemsize:
+        what = f"to view {a.dtype._legacy} as {dtype._legacy} (different element sizes)"
+        if d.ndim == 0:
+            raise RuntimeError(f"self.dim() cannot be 0 {what}")
+        if dtype.itemsize > d.itemsize:
+            ratio = dtype.itemsize // d.itemsize
+            if d.shape[-1] % ratio:
+                raise RuntimeError(f"self.size(-1) must be divisible by {ratio} {what}, but "
+                                   f"got {d.shape[-1]}")
+        if d.shape[-1] != 1 and d.strides[-1] != d.itemsize:
+            raise RuntimeError(f"self.stride(-1) must be 1 {what}, but got "
+                               f"{d.strides[-1] // d.itemsize}")
+    out = Tensor._make(d.view(dtype.np))
+    out._vc = a._version_counter()
+    return out
+
+
+def view(a, *shape, size=None):
+    if size is not None:
+        shape = (size,)
+    if len(shape) == 1 and isinstance(shape[0], _dtype):
+        return _view_dtype(a, shape[0])
     shape = _infer_shape(_shape_arg(shape), a._data.size)
     return view_p(a, shape, a._data.shape)
 
 
-def reshape(a, *shape):
-    shape = _infer_shape(_shape_arg(shape), a._data.size)
+def reshape(a, *args, shape=None):
+    shape = _infer_shape(_shape_arg((shape,) if shape is not None else args), a._data.size)
     try:
         np.reshape(a._data, shape, copy=False)
     except ValueError:  # not expressible as a view: copy, as PyTorch does
@@ -175,8 +204,8 @@ def t(a):
     return t_p(a)
 
 
-def permute(a, *dims):
-    dims = _shape_arg(dims)
+def permute(a, *args, dims=None):
+    dims = _shape_arg((dims,) if dims is not None else args)
     nd = a._data.ndim
     if len(dims) != nd:
         raise RuntimeError(
@@ -207,8 +236,8 @@ def squeeze(a, dim=None):
     return prim(a, tuple(d for d in dims if nd and shp[d] == 1), shp)
 
 
-def expand(a, *sizes):
-    sizes = _shape_arg(sizes)
+def expand(a, *args, size=None):
+    sizes = _shape_arg((size,) if size is not None else args)
     shp = a._data.shape
     if len(sizes) < len(shp):
         raise RuntimeError(
@@ -301,7 +330,18 @@ def getitem(a, index):
     return alias_p(a) if out is a else out
 
 
+from .shape_views import *  # noqa: E402,F401,F403  (they build on the views above)
+from .shape_views import __all__ as _views_all, METHODS as _views_methods  # noqa: E402
+from .shape_copy import *  # noqa: E402,F401,F403  (they build on the views above)
+from .shape_copy import __all__ as _copy_all, METHODS as _copy_methods  # noqa: E402
+from .shape_diag import *  # noqa: E402,F401,F403
+from .shape_diag import __all__ as _diag_all, METHODS as _diag_methods  # noqa: E402
+from .shape_join import *  # noqa: E402,F401,F403
+from .shape_join import __all__ as _join_all, METHODS as _join_methods  # noqa: E402
+
+
 # ----- what this family adds to the namespace (``retrograd.X``) and to Tensor's methods;
 # ops/__init__.py merges every family's (the entries in its own _METHODS table came first)
-__all__ = []
-METHODS = {}
+__all__ = ["select", "squeeze", "unsqueeze", "view", "reshape", "flatten", "transpose", "t",
+           "permute"] + _views_all + _copy_all + _diag_all + _join_all
+METHODS = {**_views_methods, **_copy_methods, **_diag_methods, **_join_methods}
