@@ -35,7 +35,6 @@ negative = neg
 multiply = mul
 subtract = sub
 divide = div
-swapaxes = transpose
 
 
 __version__ = "0.1.0"

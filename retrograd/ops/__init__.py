@@ -21,7 +21,7 @@ from .reduction import sum, mean  # noqa: E402
 from .linalg import matmul, mm, bmm, mv, dot  # noqa: E402
 
 
-from .inplace import inplace_method as _inplace, zero_, fill_, copy_  # noqa: E402
+from .inplace import inplace_method as _inplace, zero_, fill_  # noqa: E402
 
 
 def _type(self, dtype=None):
@@ -115,7 +115,7 @@ _METHODS = {
     "__xor__": _bitwise(bitwise_xor), "__rxor__": _bitwise(bitwise_xor),
     "__invert__": bitwise_not, "bitwise_not": bitwise_not,
     "logical_not": lambda a: eq(a, 0),  # not ~a: logical_not(2) is False, and a bool result
-    "zero_": zero_, "fill_": fill_, "copy_": copy_, "where": lambda a, cond, other: where(cond, a, other),
+    "zero_": zero_, "fill_": fill_, "where": lambda a, cond, other: where(cond, a, other),
 }
 
 for _family in FAMILIES:

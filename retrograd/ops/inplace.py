@@ -135,8 +135,9 @@ def _records(self, args):
 def inplace_method(fn):
     """The in-place method ``fn_`` of an out-of-place function ``fn(self, *args)``."""
     def method(self, *args, **kwargs):
-        _check_inplace(self, args)
-        if _records(self, args):
+        operands = (*args, *kwargs.values()) if kwargs else args
+        _check_inplace(self, operands)
+        if _records(self, operands):
             snap = _snapshot(self)
             args = tuple(snap if a is self else a for a in args)
             return apply_inplace(self, fn(snap, *args, **kwargs))
@@ -158,15 +159,6 @@ fill_tensor_p = primitive("fill_[tensor]", "FillBackward3",
                           jvp=lambda ta, tv, a, value, out:
                           _zeros_like(out) if tv is None else tv.expand(out.shape),
                           register=False)
-copy_p = primitive("copy_", "CopyBackwards",
-                   forward=lambda xp, a, src: xp.broadcast_to(src, a.shape).astype(a.dtype),
-                   vjp=(lambda g, a, src, out: _zeros_like(g),
-                        lambda g, a, src, out: g),
-                   jvp=lambda ta, ts, a, src, out:
-                   _zeros_like(out) if ts is None else ts.expand(out.shape).to(out.dtype),
-                   register=False)
-
-
 def _write(self, array_or_value):
     if not self._data.flags.writeable:
         raise RuntimeError(_OVERLAP)
@@ -197,27 +189,3 @@ def fill_(self, value):
     if _records(self, ()):
         return apply_inplace(self, fill_scalar_p(_snapshot(self), value))
     return _write(self, value)
-
-
-def copy_(self, src, non_blocking=False):
-    """Copy ``src``'s values (broadcast, cast to self's dtype) into self, in place."""
-    if not isinstance(src, Tensor):
-        raise TypeError(f"copy_(): argument 'other' (position 1) must be Tensor, not "
-                        f"{type(src).__name__}")
-    _check_inplace(self, (src,))
-    try:
-        np.broadcast_shapes(src._data.shape, self._data.shape)
-        ok = np.broadcast_shapes(src._data.shape, self._data.shape) == self._data.shape
-    except ValueError:
-        ok = False
-    if not ok:
-        raise RuntimeError(
-            f"The size of tensor a ({self._data.shape[-1] if self._data.ndim else 1}) must "
-            f"match the size of tensor b ({src._data.shape[-1] if src._data.ndim else 1}) at "
-            f"non-singleton dimension {max(self._data.ndim - 1, 0)}")
-    if _records(self, (src,)):
-        return apply_inplace(self, copy_p(_snapshot(self), src))
-    src_data = src._data
-    if np.shares_memory(src_data, self._data):
-        src_data = src_data.copy()
-    return _write(self, src_data)

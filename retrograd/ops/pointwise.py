@@ -146,9 +146,9 @@ exp = primitive("exp", "ExpBackward0", forward=_quiet(lambda xp, a: xp.exp(a)),
                 vjp=(lambda g, a, out: g * out,), jvp=ELEMENTWISE, dtypes=FLOAT)
 log = primitive("log", "LogBackward0", forward=_quiet(lambda xp, a: xp.log(a)),
                 vjp=(lambda g, a, out: g / a,), jvp=ELEMENTWISE, dtypes=FLOAT)
-sin = primitive("sin", "SinBackward0", forward=lambda xp, a: xp.sin(a),
+sin = primitive("sin", "SinBackward0", forward=_quiet(lambda xp, a: xp.sin(a)),
                 vjp=(lambda g, a, out: g * cos(a),), jvp=ELEMENTWISE, dtypes=FLOAT)
-cos = primitive("cos", "CosBackward0", forward=lambda xp, a: xp.cos(a),
+cos = primitive("cos", "CosBackward0", forward=_quiet(lambda xp, a: xp.cos(a)),
                 vjp=(lambda g, a, out: g * -sin(a),), jvp=ELEMENTWISE, dtypes=FLOAT)
 tanh = primitive("tanh", "TanhBackward0", forward=lambda xp, a: xp.tanh(a),
                  vjp=(lambda g, a, out: tanh_backward(g, out),), jvp=ELEMENTWISE, dtypes=FLOAT)
@@ -177,6 +177,8 @@ sqrt = primitive("sqrt", "SqrtBackward0", forward=_quiet(lambda xp, a: xp.sqrt(a
 
 
 def _sigmoid_kernel(xp, a):
+    if a.dtype == np.float16:  # PyTorch computes half in float32, rounding once
+        return _sigmoid_kernel(xp, a.astype(np.float32)).astype(np.float16)
     # exp(-|a|) never overflows; pick the algebraically equal form that keeps precision.
     e = xp.exp(-xp.abs(a))
     return xp.where(a >= 0, 1 / (1 + e), e / (1 + e)).astype(a.dtype, copy=False)
@@ -195,11 +197,16 @@ sigmoid_backward = primitive(
 def _relu_kernel(xp, a):
     if a.dtype.kind == "b":
         raise RuntimeError("Boolean inputs not supported for relu")
-    return xp.maximum(a, 0).astype(a.dtype, copy=False)
+    # (a < 0, not maximum: PyTorch keeps -0.0 and NaN as they are)
+    return xp.where(a < 0, 0, a).astype(a.dtype, copy=False)
 
 
 def _sign_kernel(xp, a):
-    return a.copy() if a.dtype.kind == "b" else xp.sign(a)  # PyTorch: a bool is its own sign
+    if a.dtype.kind == "b":
+        return a.copy()  # PyTorch: a bool is its own sign
+    if a.dtype.kind == "f":  # PyTorch's (0 < x) - (x < 0): the sign of NaN is 0
+        return ((a > 0).astype(a.dtype) - (a < 0)).astype(a.dtype, copy=False)
+    return xp.sign(a)
 
 
 def _abs_kernel(xp, a):
@@ -224,7 +231,7 @@ def _zeros_like(t):
 
 
 sign = primitive("sign", "SignBackward0", forward=_sign_kernel,
-                 vjp=(lambda g, a, out: g * 0,), jvp=ELEMENTWISE)
+                 vjp=(lambda g, a, out: _zeros_like(g),), jvp=ELEMENTWISE)
 
 abs = primitive("abs", "AbsBackward0", forward=_abs_kernel,
                 vjp=(lambda g, a, out: g * sign(a),), jvp=ELEMENTWISE)
@@ -349,7 +356,10 @@ def mul_fn(a, b):
 def div_fn(a, b, *, rounding_mode=None):
     b = _operand(b)
     if rounding_mode is not None:
-        raise NotImplementedError("div(rounding_mode=...) arrives with the operator library")
+        if rounding_mode not in ("trunc", "floor"):
+            raise RuntimeError("div expected rounding_mode to be one of None, 'trunc', or "
+                               f"'floor' but found '{rounding_mode}'")
+        return _binary.div_mode(a, b, rounding_mode)  # DivBackward2, a number divisor too
     return div(a, b)
 
 
@@ -421,7 +431,144 @@ def sigmoid_fn(a):
     return sigmoid(a)
 
 
+# ----- the rest of the family, in modules of their own
+from . import pointwise_binary as _binary  # noqa: E402
+from .pointwise_math import (exp2, expm1, log2, log10, log1p, rsqrt, tan, asin, acos, atan,  # noqa: E402
+                             sinh, cosh, asinh, acosh, atanh, deg2rad, rad2deg, logit, erf, erfc,
+                             erfinv, lgamma, digamma, polygamma, floor, ceil, trunc, frac, round,
+                             nan_to_num, square, sgn, positive, isnan, isinf, isfinite,
+                             isposinf, isneginf, polygamma_method_, asinh_inplace,
+                             acosh_inplace, atanh_inplace)
+from .pointwise_api import (floor_divide, rfloordiv, remainder, rmod, fmod, atan2, hypot,  # noqa: E402
+                            maximum, minimum, fmax, fmin, logaddexp, logaddexp2, copysign,
+                            xlogy, lerp, addcmul, addcdiv, clamp, clamp_min, clamp_max,
+                            masked_fill, logical_and, logical_or, logical_xor, logical_not,
+                            bitwise_and_fn, bitwise_or_fn, bitwise_xor_fn, bitwise_not_fn,
+                            bitwise_left_shift, bitwise_right_shift, rlshift, rrshift, copy_,
+                            uniform_, normal_, isclose, allclose, equal)
+from .pointwise_extra import (float_power, float_power_, sinc, ldexp, nextafter,  # noqa: E402
+                              heaviside, gcd, lcm)
+from .inplace import inplace_method as _inplace  # noqa: E402
+
+
 # ----- what this family adds to the namespace (``retrograd.X``) and to Tensor's methods;
 # ops/__init__.py merges every family's (the entries in its own _METHODS table came first)
-__all__ = []
-METHODS = {}
+_UNARY = dict(
+    abs=abs, absolute=abs, sign=sign, sgn=sgn, neg=neg, negative=neg, reciprocal=reciprocal,
+    exp=exp, exp2=exp2, expm1=expm1, log=log, log2=log2, log10=log10, log1p=log1p, sqrt=sqrt,
+    rsqrt=rsqrt, square=square, sin=sin, cos=cos, tan=tan, asin=asin, arcsin=asin, acos=acos,
+    arccos=acos, atan=atan, arctan=atan, sinh=sinh, cosh=cosh, tanh=tanh, asinh=asinh,
+    arcsinh=asinh, acosh=acosh, arccosh=acosh, atanh=atanh, arctanh=atanh, sigmoid=sigmoid,
+    logit=logit, erf=erf, erfc=erfc, erfinv=erfinv, lgamma=lgamma, digamma=digamma,
+    floor=floor, ceil=ceil, round=round, trunc=trunc, fix=trunc, frac=frac,
+    nan_to_num=nan_to_num, deg2rad=deg2rad, rad2deg=rad2deg, relu=relu, sinc=sinc,
+)
+_BINARY = dict(
+    add=add_fn, sub=sub_fn, subtract=sub_fn, mul=mul_fn, multiply=mul_fn, div=div_fn,
+    divide=div_fn, true_divide=div_fn, floor_divide=floor_divide, remainder=remainder,
+    fmod=fmod, pow=pow_fn, atan2=atan2, arctan2=atan2, hypot=hypot, copysign=copysign,
+    xlogy=xlogy, lerp=lerp, addcmul=addcmul, addcdiv=addcdiv, clamp=clamp, clip=clamp,
+    clamp_min=clamp_min, clamp_max=clamp_max, masked_fill=masked_fill,
+    logical_and=logical_and, logical_or=logical_or, logical_xor=logical_xor,
+    logical_not=logical_not, bitwise_and=bitwise_and_fn, bitwise_or=bitwise_or_fn,
+    bitwise_xor=bitwise_xor_fn, bitwise_not=bitwise_not_fn,
+    bitwise_left_shift=bitwise_left_shift, bitwise_right_shift=bitwise_right_shift,
+    eq=eq, ne=ne, lt=lt, le=le, gt=gt, ge=ge, polygamma=lambda self, n: polygamma(n, self),
+    float_power=float_power, ldexp=ldexp, nextafter=nextafter, heaviside=heaviside, gcd=gcd,
+    lcm=lcm,
+)
+# functions only (no in-place twin, or a different Tensor method signature)
+_FUNCTIONS_ONLY = dict(
+    maximum=maximum, minimum=minimum, fmax=fmax, fmin=fmin, logaddexp=logaddexp,
+    logaddexp2=logaddexp2, isnan=isnan, isinf=isinf, isfinite=isfinite, isposinf=isposinf,
+    isneginf=isneginf, positive=positive, where=where, isclose=isclose, allclose=allclose,
+    equal=equal,
+    greater=gt, greater_equal=ge, less=lt, less_equal=le, not_equal=ne,
+)
+# in-place twins of the ops above: the ones PyTorch has
+_INPLACE = ("abs absolute sign sgn neg negative reciprocal exp exp2 expm1 log log2 log10 log1p "
+            "sqrt rsqrt square sin cos tan asin arcsin acos arccos atan arctan sinh cosh tanh "
+            "asinh arcsinh acosh arccosh atanh arctanh sigmoid logit erf erfc erfinv lgamma "
+            "digamma floor ceil round trunc fix frac nan_to_num deg2rad rad2deg relu "
+            "add sub subtract mul multiply div divide true_divide floor_divide remainder fmod "
+            "pow atan2 arctan2 hypot copysign xlogy lerp addcmul addcdiv clamp clip clamp_min "
+            "clamp_max masked_fill logical_and logical_or logical_xor logical_not bitwise_and "
+            "bitwise_or bitwise_xor bitwise_not bitwise_left_shift bitwise_right_shift "
+            "eq ne lt le gt ge polygamma greater greater_equal less less_equal "
+            "not_equal sinc ldexp nextafter heaviside gcd lcm").split()
+_ALL_FNS = {**_UNARY, **_BINARY, **_FUNCTIONS_ONLY}
+
+# The bitwise names become the checking functions (PyTorch's error for float operands);
+# the primitives stay reachable for ``~`` (whose float error differs) and the table.
+bitwise_and_p, bitwise_or_p, bitwise_xor_p, bitwise_not_p = (bitwise_and, bitwise_or,
+                                                             bitwise_xor, bitwise_not)
+bitwise_and, bitwise_or, bitwise_xor, bitwise_not = (bitwise_and_fn, bitwise_or_fn,
+                                                     bitwise_xor_fn, bitwise_not_fn)
+# ``retrograd.X`` for every name (add/sub/mul/div/pow come from retrograd/__init__.py, and
+# polygamma's module form is polygamma(n, input), its method form input.polygamma(n))
+_NAMESPACE = {n: f for n, f in _ALL_FNS.items()
+              if n not in ("add", "sub", "mul", "div", "pow", "polygamma")}
+globals().update(_NAMESPACE)
+__all__ = list(_NAMESPACE) + ["polygamma"]
+
+# (the comparison methods stay ops/__init__.py's, which also answer ``x.eq(None)``)
+METHODS = {n: f for n, f in _ALL_FNS.items()
+           if n not in ("where", "positive", "eq", "ne", "lt", "le", "gt", "ge")}
+METHODS.update({
+    "positive": positive, "__pos__": positive,
+    "__floordiv__": floor_divide, "__rfloordiv__": rfloordiv, "__mod__": remainder,
+    "__rmod__": rmod, "__lshift__": bitwise_left_shift, "__rlshift__": rlshift,
+    "__rshift__": bitwise_right_shift, "__rrshift__": rrshift,
+    "copy_": copy_, "uniform_": uniform_, "normal_": normal_,
+    "arctan2": atan2, "greater": gt, "greater_equal": ge, "less": lt, "less_equal": le,
+    "not_equal": ne, "isnan": isnan, "isinf": isinf, "isfinite": isfinite,
+    "isposinf": isposinf, "isneginf": isneginf, "maximum": maximum, "minimum": minimum,
+    "fmax": fmax, "fmin": fmin, "logaddexp": logaddexp, "logaddexp2": logaddexp2,
+    "__invert__": bitwise_not_p, "isclose": isclose, "allclose": allclose, "equal": equal,
+})
+for _name in _INPLACE:
+    METHODS[_name + "_"] = _inplace(_ALL_FNS.get(_name) or METHODS[_name])
+METHODS["float_power_"] = float_power_
+
+
+def _precheck(inplace, fn, message, numbers_only=True):
+    """An in-place method whose refusal of a result dtype PyTorch words its own way (for
+    clamp_, only with Python-number bounds)."""
+    def method(self, *args, **kwargs):
+        tensors = numbers_only and any(hasattr(a, "_data") for a in (*args, *kwargs.values()))
+        rdt = fn(self.detach(), *args, **kwargs).dtype \
+            if self.dtype.category < 2 and not tensors else None
+        if rdt is not None and rdt is not self.dtype and rdt.category > self.dtype.category:
+            raise RuntimeError(message.format(rdt=rdt, dt=self.dtype))
+        return inplace(self, *args, **kwargs)
+    method.__name__ = inplace.__name__
+    return method
+
+
+for _name in ("clamp", "clip", "clamp_min", "clamp_max"):  # (number bounds: C++ type names)
+    METHODS[_name + "_"] = _precheck(METHODS[_name + "_"], METHODS[_name],
+                                     "result type {rdt._legacy} can't be cast to the desired "
+                                     "output type {dt._cname}")
+METHODS["ldexp_"] = _precheck(METHODS["ldexp_"], ldexp, "ldexp can't be cast to the desired "
+                              "output type {dt._legacy}", numbers_only=False)
+for _name, _fn in [("polygamma", polygamma_method_), ("asinh", asinh_inplace),
+                   ("arcsinh", asinh_inplace), ("acosh", acosh_inplace),
+                   ("arccosh", acosh_inplace), ("atanh", atanh_inplace),
+                   ("arctanh", atanh_inplace)]:
+    METHODS[_name + "_"] = _inplace(_fn)
+# the in-place functions PyTorch's namespace has too (torch.exp_(x), torch.relu_(x), ...)
+_NAMESPACE_INPLACE = ("sinc ldexp gcd lcm abs neg negative reciprocal exp exp2 expm1 log log2 "
+                      "log10 log1p sqrt rsqrt square sin cos tan asin arcsin acos arccos atan "
+                      "arctan sinh cosh tanh asinh arcsinh acosh arccosh atanh arctanh sigmoid logit erf erfc "
+                      "floor ceil round trunc fix frac nan_to_num deg2rad rad2deg relu xlogy "
+                      "clamp clip clamp_min clamp_max").split()
+for _name in _NAMESPACE_INPLACE:
+    globals()[_name + "_"] = METHODS[_name + "_"]
+    __all__.append(_name + "_")
+for _dunder, _name in [("__iadd__", "add"), ("__isub__", "sub"), ("__imul__", "mul"),
+                       ("__itruediv__", "div"), ("__ifloordiv__", "floor_divide"),
+                       ("__imod__", "remainder"), ("__ipow__", "pow"),
+                       ("__iand__", "bitwise_and"), ("__ior__", "bitwise_or"),
+                       ("__ixor__", "bitwise_xor"), ("__ilshift__", "bitwise_left_shift"),
+                       ("__irshift__", "bitwise_right_shift")]:
+    METHODS[_dunder] = METHODS[_name + "_"]
