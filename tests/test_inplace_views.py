@@ -473,3 +473,39 @@ def test_setitem_on_views_double_backward():
     x = retrograd.tensor([0.5, -1.0, 2.0, 1.5], dtype=retrograd.float64, requires_grad=True)
     assert retrograd.autograd.gradcheck(f, (x,))
     assert retrograd.autograd.gradgradcheck(f, (x,))
+
+
+INPLACE_ON_VIEW_OPS = [
+    ("exp_", ()), ("sin_", ()), ("tanh_", ()), ("sigmoid_", ()), ("abs_", ()), ("neg_", ()),
+    ("sqrt_", ()), ("relu_", ()), ("log_", ()), ("reciprocal_", ()), ("square_", ()),
+    ("floor_", ()), ("sign_", ()), ("nan_to_num_", ()), ("clamp_", (0.3, 0.7)),
+    ("add_", ("w",)), ("sub_", ("w",)), ("mul_", ("w",)), ("div_", ("w",)), ("pow_", ("w",)),
+    ("atan2_", ("w",)), ("maximum_", ("w",)), ("hypot_", ("w",)), ("lerp_", ("w", 0.3)),
+    ("addcmul_", ("w", "w")), ("addcdiv_", ("w", "w")), ("clamp_min_", (0.5,)),
+    ("masked_fill_", ("mask", 2.0)), ("xlogy_", ("w",)),
+]
+
+
+def _op_on_view(lib, op, args):
+    rng = np.random.default_rng(0)
+    x = lib.tensor(rng.uniform(0.2, 0.9, (3, 4)), requires_grad=True)
+    w = lib.tensor(rng.uniform(0.2, 0.9, (2, 4)), requires_grad=True)
+    y = x * 1
+    v = y[1:]
+    getattr(v, op)(*[w if a == "w" else (w > 0.5) if a == "mask" else a for a in args])
+    (y * lib.tensor(rng.standard_normal((3, 4)))).sum().backward()
+    return (names(y), names(v), next_names(y.grad_fn), x.grad.numpy().copy(),
+            None if w.grad is None else w.grad.numpy().copy())
+
+
+@pytest.mark.skipif(REAL_TORCH is None, reason="compares with PyTorch")
+@pytest.mark.parametrize("op, args", INPLACE_ON_VIEW_OPS, ids=[o for o, _ in INPLACE_ON_VIEW_OPS])
+def test_family_inplace_ops_on_views_match_pytorch(op, args):
+    if not hasattr(retrograd.Tensor, op):
+        pytest.skip(f"{op} is not in this build")
+    ours, theirs = _op_on_view(retrograd, op, args), _op_on_view(REAL_TORCH, op, args)
+    assert ours[:3] == theirs[:3]
+    np.testing.assert_allclose(ours[3], theirs[3], rtol=1e-6)
+    assert (ours[4] is None) == (theirs[4] is None)
+    if ours[4] is not None:
+        np.testing.assert_allclose(ours[4], theirs[4], rtol=1e-6)
