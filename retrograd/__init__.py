@@ -38,3 +38,8 @@ divide = div
 
 
 __version__ = "0.1.0"
+
+# torch.autograd.forward_ad / .functional and torch.func need the ops: loaded last
+from .autograd import forward_ad as _forward_ad, functional as _functional  # noqa: E402,F401
+from . import func  # noqa: E402,F401
+from .func import vmap  # noqa: E402,F401  (torch.vmap)

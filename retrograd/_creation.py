@@ -314,8 +314,16 @@ def _like(np_fn):
     def make(input, *, dtype=None, device=None, requires_grad=False, layout=None,
              memory_format=None):
         _check_device(device)
+        if type(input) is not Tensor and hasattr(input, "_lv"):  # inside vmap: batched too
+            return _batched_like(make(input._phys, dtype=dtype, requires_grad=requires_grad),
+                                 input)
         return _finish(np_fn(input._data.shape, dtype=(dtype or input.dtype).np), requires_grad)
     return make
+
+
+def _batched_like(phys, input):
+    from .func._batching import wrap
+    return wrap(phys, input._lv)
 
 
 zeros_like = _like(np.zeros)
@@ -326,6 +334,9 @@ empty_like = _like(np.zeros)
 def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False,
               layout=None, memory_format=None):
     _check_device(device)
+    if type(input) is not Tensor and hasattr(input, "_lv"):  # inside vmap: batched too
+        return _batched_like(full_like(input._phys, fill_value, dtype=dtype,
+                                       requires_grad=requires_grad), input)
     return _finish(np.full(input._data.shape, fill_value, dtype=(dtype or input.dtype).np),
                    requires_grad)
 

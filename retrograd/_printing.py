@@ -265,5 +265,11 @@ def tensor_repr(t):
         suffixes.append("grad_fn=<" + grad_fn.name().rsplit("::", 1)[-1] + ">")
     elif getattr(t, "requires_grad", False):
         suffixes.append("requires_grad=True")
+    if getattr(t, "_fw", None):  # a dual tensor (forward-mode AD) shows its tangent
+        from .autograd.forward_ad import _public_tangent
+        tangent = _public_tangent(t)
+        if tangent is not None:
+            suffixes.append("tangent=" + (repr(tangent.item()) if tangent.dim() == 0
+                                          else tensor_repr(tangent)))
 
     return _add_suffixes(prefix + body, suffixes, indent)

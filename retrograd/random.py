@@ -78,7 +78,12 @@ def set_rng_state(new_state):
     default_generator.set_state(new_state)
 
 
+_vmap_check = [None]  # set by retrograd.func while a vmap runs: its randomness= rule
+
+
 def _rng(generator):
+    if _vmap_check[0] is not None:
+        _vmap_check[0]()
     return (generator or default_generator)._rng
 
 

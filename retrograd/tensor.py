@@ -137,7 +137,10 @@ class Tensor:
     __slots__ = ("_data", "_requires_grad", "grad_fn", "_grad", "_output_nr", "_vc",
                  "_base", "_acc", "_retains_grad", "__weakref__",
                  # set only once a hook is registered (so _make never pays for them)
-                 "_bw_hooks", "_pa_hooks")
+                 "_bw_hooks", "_pa_hooks",
+                 # forward-mode tangents {dual level: tangent}, set only on dual tensors
+                 # (autograd/forward_ad.py); read with getattr(t, "_fw", None)
+                 "_fw")
     __array_priority__ = 1000  # NumPy defers to our reflected operators
     # type(x) prints <class 'torch.Tensor'> as tutorials show; pickling goes through
     # __reduce_ex__ (a function of ours), never through this name
@@ -608,7 +611,7 @@ class Tensor:
 
 # the slots Tensor._make sets (hook slots stay unset until a hook is registered)
 _MADE_SLOTS = tuple(n for n in Tensor.__slots__ if n not in ("__weakref__", "_bw_hooks",
-                                                             "_pa_hooks"))
+                                                             "_pa_hooks", "_fw"))
 
 
 def is_tensor(obj):

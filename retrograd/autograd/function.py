@@ -241,9 +241,18 @@ class Function(_SingleLevelFunction):
         return _apply(cls, setup, args, kwargs)
 
 
-def _apply(cls, setup, args, kwargs):
+# set by autograd/forward_ad.py while a dual level or a vmap is active: it routes the call
+# (the Function's jvp, its vmap rule) and comes back to _apply with ctx_out
+_route = [None]
+
+
+def _apply(cls, setup, args, kwargs, ctx_out=None):
+    if _route[0] is not None and ctx_out is None:
+        return _route[0](cls, setup, args, kwargs, _apply, Function)
     Tensor = _tensor_cls[0]
     ctx = cls._backward_cls()
+    if ctx_out is not None:
+        ctx_out.append(ctx)
     tensor_args = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
     executable = STATE.enabled and any(args[i]._requires_grad for i in tensor_args)
     ctx.needs_input_grad = tuple(executable and isinstance(a, Tensor) and a._requires_grad

@@ -75,7 +75,11 @@ class PrimitiveNode(Node):
     """The backward of one call of a primitive: what its VJP formulas need, saved at
     forward time (inputs only when another input's formula uses them, the output as a
     bare array plus its version counter so no reference cycle forms)."""
-    __slots__ = ("_prim", "_saved", "_versions", "_params", "_meta", "_out_meta")
+    __slots__ = ("_prim", "_saved", "_versions", "_params", "_meta", "_out_meta",
+                 # forward-mode AD: the outputs' tangents {output_nr: {level: tangent}}, set
+                 # only inside a dual level (autograd/forward_ad.py), so that a saved output
+                 # unpacked by a backward run there is dual (forward-over-reverse)
+                 "_out_fw")
 
     def _unpack(self):
         """The saved inputs and output as Tensors, after the version checks."""
@@ -115,6 +119,9 @@ class PrimitiveNode(Node):
         floating = array.dtype.kind in "fc"
         t = _tensor_cls[0]._make(array, floating, self if floating else None)
         t._output_nr = nr
+        fw = getattr(self, "_out_fw", None)
+        if fw is not None:
+            t._fw = fw.get(nr)
         return t
 
     def __call__(self, *grads):

@@ -10,8 +10,8 @@ from ..tensor import Tensor
 from ..autograd.grad_mode import STATE
 from . import shape as _shape
 from .indexing_prims import index_p, put_p, copy_slices_p, copy_p, fill_p, _sz
-from .inplace import (_check_inplace, apply_inplace, _LEAF_INPLACE, _VIEW_OF_LEAF_INPLACE,
-                      inplace_method)
+from .inplace import (_check_inplace, apply_inplace, needs_generic_path, _LEAF_INPLACE,
+                      _VIEW_OF_LEAF_INPLACE, inplace_method)
 
 _SEQ_WARNING = (
     "Using a non-tuple sequence for multidimensional indexing is deprecated and will be "
@@ -210,6 +210,11 @@ def getitem(x, index):
     t = type(index)
     if t in _BASIC_TYPES or t is tuple and all(type(i) in _BASIC_TYPES for i in index):
         return _basic_getitem(x, index)
+    if (hasattr(index, "_lv") if type(index) is not tuple else
+            any(type(i) is not Tensor and hasattr(i, "_lv") for i in index)):
+        # a batched index tensor inside vmap: its values differ per example
+        from ..func._batching import getitem_batched
+        return getitem_batched(getitem, x, index)
     plan = _plan(x, index)
     if not plan.any_adv:
         return _shape.getitem(x, _basic_items(index))
@@ -280,7 +285,7 @@ def setitem(x, index, value):
                                    f"{_sz(target)}") from None
             if stripped != v._data.shape:
                 v = _shape.view(v, stripped)
-    if recording:
+    if recording or needs_generic_path(x, v):  # (tangents, vmap: the primitive carries them)
         apply_inplace(x, prim(x, v, plan.basic, plan.adv, False))
         return
     if not x._data.flags.writeable:

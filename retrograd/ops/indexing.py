@@ -63,7 +63,17 @@ def _check_gather_index(fn, a, dim, index, src=None):
     return dim, idx
 
 
+def _per_example(fn, *args):
+    """A batched index tensor inside vmap: its values differ per example, so the function
+    runs once per example (func/_batching.py)."""
+    from ..func._batching import per_example
+    return per_example(fn, *args)
+
+
 def gather(input, dim, index, *, sparse_grad=False):
+    if type(index) is not Tensor and hasattr(index, "_lv"):  # batched, inside vmap
+        from ..func._batching import gather_batched
+        return gather_batched(gather, input, dim, index)
     dim, idx = _check_gather_index("gather", input, dim, index)
     return gather_p(input, dim, idx, input._data.shape)
 
@@ -126,6 +136,8 @@ def _vector(fn, a, dim, index):
 
 
 def index_select(input, dim, index):
+    if type(index) is not Tensor and hasattr(index, "_lv"):  # batched, inside vmap
+        return _per_example(index_select, input, dim, index)
     dim, idx, size = _vector("index_select", input, dim, index)
     if idx.dtype not in (np.int64, np.int32):
         raise RuntimeError("index_select(): Expected dtype int32 or int64 for index")
@@ -234,6 +246,8 @@ def masked_select(input, mask):
 
 
 def take(input, index):
+    if type(index) is not Tensor and hasattr(index, "_lv"):  # batched, inside vmap
+        return _per_example(take, input, index)
     idx = _index_array(index, "take")
     if idx.dtype != np.int64:
         raise RuntimeError(f"take(): Expected a long tensor for index, but got "
@@ -249,6 +263,8 @@ def take(input, index):
 
 
 def take_along_dim(input, indices, dim=None):
+    if type(indices) is not Tensor and hasattr(indices, "_lv"):  # batched, inside vmap
+        return _per_example(take_along_dim, input, indices, dim)
     idx = _index_array(indices, "take_along_dim")
     if idx.dtype != np.int64:
         raise RuntimeError("torch.take_along_dim(): dtype of indices should be Long but got "

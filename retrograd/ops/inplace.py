@@ -12,6 +12,8 @@ from ..autograd.anomaly_mode import ANOMALY, record_inplace
 from .primitive import primitive, LINEAR
 from .view_history import _copy_slices, _regenerate_view_history, _history_moved, _zeros_like
 
+_batched = [None]  # func/_batching.py, for in-place ops on vmap's batched tensors
+
 _LEAF_INPLACE = "a leaf Variable that requires grad is being used in an in-place operation."
 _VIEW_OF_LEAF_INPLACE = ("a view of a leaf Variable that requires grad is being used in an "
                          "in-place operation.")
@@ -38,6 +40,17 @@ _OVERLAP = ("unsupported operation: more than one element of the written-to tens
 
 def _requires_grad(x):
     return isinstance(x, Tensor) and x._requires_grad
+
+
+def needs_generic_path(*tensors):
+    """Whether an in-place write must go through its primitive and apply_inplace even
+    when nothing is recorded: a forward-mode tangent or a vmap batched tensor is involved
+    (a direct write to ``_data`` would skip the tangent, or write one example only)."""
+    for t in tensors:
+        if getattr(t, "_fw", None) is not None or (type(t) is not Tensor and
+                                                    hasattr(t, "_lv")):
+            return True
+    return False
 
 
 def _check_inplace(self, args=()):
@@ -68,6 +81,9 @@ def apply_inplace(self, result):
     """Make ``self`` hold ``result`` (an out-of-place result of the same op): its values are
     written into self's memory (so views see them), the version counter is bumped, and
     self's history becomes result's (through CopySlices when self is a view)."""
+    if (type(self) is not Tensor or type(result) is not Tensor) and \
+            (hasattr(self, "_lv") or hasattr(result, "_lv")):  # inside vmap (func/_batching)
+        return _batched[0].inplace(self, result, apply_inplace)
     if result._data.shape != self._data.shape:
         raise RuntimeError(
             f"output with shape [{', '.join(map(str, self._data.shape))}] doesn't match the "
@@ -82,9 +98,23 @@ def apply_inplace(self, result):
     self._bump_version()
     if ANOMALY.enabled:
         record_inplace(self)
+    if getattr(result, "_fw", None) is not None or getattr(self, "_fw", None) is not None:
+        _take_tangents(self, result)
     if result._requires_grad and STATE.enabled:
         _take_over_history(self, result)
     return self
+
+
+def _take_tangents(self, result):
+    """Forward-mode AD: self's tangents become result's; a tangent self already has is
+    overwritten in place, so the tangents of its views and base see the change."""
+    new = dict(getattr(result, "_fw", None) or {})
+    for lvl, t in (getattr(self, "_fw", None) or {}).items():
+        nt = new.get(lvl)
+        if nt is not None and t._data.flags.writeable and t._data.shape == nt._data.shape:
+            t._data[...] = nt._data
+            new[lvl] = t
+    self._fw = new or None
 
 
 def _take_over_history(self, result):
@@ -123,8 +153,11 @@ def _repoint_saved_output(fn, result, self):
 def _snapshot(self):
     """A copy of self's values that carries self's history: what an in-place op computes
     from, so the values its node saves are not the ones it then overwrites."""
+    if type(self) is not Tensor and hasattr(self, "_lv"):
+        return _batched[0].wrap(_snapshot(self._phys), self._lv)
     snap = Tensor._make(self._data.copy(), self._requires_grad, self.grad_fn)
     snap._output_nr = self._output_nr
+    snap._fw = getattr(self, "_fw", None)
     return snap
 
 
@@ -171,21 +204,28 @@ def _write(self, array_or_value):
 
 def zero_(self):
     _check_inplace(self)
-    if _records(self, ()):
+    if type(self) is not Tensor and hasattr(self, "_lv"):  # vmap's batched tensor
+        zero_(self._phys)
+        return self
+    if _records(self, ()) or needs_generic_path(self):
         return apply_inplace(self, zero_p(_snapshot(self)))
     return _write(self, 0)
 
 
 def fill_(self, value):
+    if type(self) is not Tensor and hasattr(self, "_lv"):  # vmap's batched tensor
+        _check_inplace(self)
+        fill_(self._phys, value)
+        return self
     if isinstance(value, Tensor):
         if value._data.ndim:
             raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor "
                                f"with {value._data.ndim} dimensions.")
         _check_inplace(self, (value,))
-        if _records(self, (value,)):
+        if _records(self, (value,)) or needs_generic_path(self, value):
             return apply_inplace(self, fill_tensor_p(_snapshot(self), value))
         return _write(self, value._data)
     _check_inplace(self)
-    if _records(self, ()):
+    if _records(self, ()) or needs_generic_path(self):
         return apply_inplace(self, fill_scalar_p(_snapshot(self), value))
     return _write(self, value)

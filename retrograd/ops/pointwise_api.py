@@ -7,7 +7,7 @@ from .primitive import operand, primitive, ELEMENTWISE
 from . import pointwise_binary as _b
 from .pointwise import (_cast_for, _zeros_like, eq, bitwise_and, bitwise_or, bitwise_xor,
                         bitwise_not)
-from .inplace import _check_inplace, apply_inplace, _snapshot
+from .inplace import _check_inplace, apply_inplace, _snapshot, needs_generic_path
 from ..autograd.grad_mode import STATE
 from .. import dtypes as _dt
 
@@ -267,7 +267,8 @@ def copy_(self, src, non_blocking=False):
         raise RuntimeError(f"output with shape [{', '.join(map(str, self._data.shape))}] "
                            f"doesn't match the broadcast shape [{', '.join(map(str, shape))}]")
     _check_inplace(self, (src,))  # (src counts: a no_grad view written from a graph)
-    if STATE.enabled and (self._requires_grad or src._requires_grad):
+    if STATE.enabled and (self._requires_grad or src._requires_grad) or \
+            needs_generic_path(self, src):  # (forward-mode tangents, vmap's batched tensors)
         return apply_inplace(self, _b.copy_into(_snapshot(self), src))
     self._data[...] = src._data
     self._bump_version()

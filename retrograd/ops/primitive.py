@@ -30,6 +30,10 @@ _ndarray = np.ndarray
 _NO_EDGE = (None, 0)
 _NO_META2 = (None, None)
 Tensor = _make = None  # bound by bind_tensor() once the class exists (no import cycle)
+# While a dual level (forward-mode AD) or a vmap is active, every primitive call goes
+# through this dispatcher (autograd/forward_ad.py); otherwise it is None and costs each
+# call one global read.
+_hook = None
 
 
 def bind_tensor(cls):
@@ -178,8 +182,11 @@ class Primitive:
         nin, rule, forward, scalars = self.nin, self.dtypes, self.forward, self._scalars
         differentiable, view, name = self.differentiable, self.view, self.name
         result_dtype, record2, record_n = self._result_dtype, self._record2, self._record
+        prim = self
 
         def call(*args):
+            if _hook is not None:
+                return _hook(prim, args)
             npd = None
             if nin == 2:
                 # Binary ops are most of any workload: promote, cast and unwrap inline. npd
@@ -278,8 +285,11 @@ class Primitive:
         nin, rule, forward, name = self.nin, self.dtypes, self.forward, self.name
         differentiable, view = self.differentiable, self.view
         result_dtype, record_multi = self._result_dtype, self._record_multi
+        prim = self
 
         def call(*args):
+            if _hook is not None:
+                return _hook(prim, args)
             npd = result_dtype(args[:nin]) if rule is not None else None
             arrays = []
             record = False
