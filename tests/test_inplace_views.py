@@ -509,3 +509,49 @@ def test_family_inplace_ops_on_views_match_pytorch(op, args):
     assert (ours[4] is None) == (theirs[4] is None)
     if ours[4] is not None:
         np.testing.assert_allclose(ours[4], theirs[4], rtol=1e-6)
+
+
+@pytest.mark.parametrize("case", ["plain", "exp_", "view_mul", "view_exp", "setitem", "chain"])
+def test_inplace_forward_ad_and_forward_over_reverse(case):
+    if not hasattr(retrograd.autograd, "forward_ad"):
+        pytest.skip("needs forward-mode AD")
+
+    def f(x, w):
+        y = x * 1
+        if case == "plain":
+            y.mul_(x)
+        elif case == "exp_":
+            exp_(y)
+        elif case == "view_mul":
+            y[1:3].mul_(w)
+        elif case == "view_exp":
+            exp_(y[1:3])
+        elif case == "setitem":
+            y[0] = x[3] * 5
+        else:
+            v = y.view(2, 2).t()
+            v[1].mul_(w)
+            y[0] = y[3].clone() * 5
+        return y * y
+
+    x = retrograd.tensor([0.5, 1.0, 1.5, 2.0], dtype=retrograd.float64, requires_grad=True)
+    w = retrograd.tensor([2.0, 3.0], dtype=retrograd.float64, requires_grad=True)
+    assert retrograd.autograd.gradcheck(f, (x, w), check_forward_ad=True)
+    assert retrograd.autograd.gradgradcheck(f, (x, w), check_fwd_over_rev=True)
+
+
+@pytest.mark.skipif(REAL_TORCH is None, reason="compares with PyTorch")
+def test_view_tangent_flows_into_base():
+    def run(lib):
+        fwAD = lib.autograd.forward_ad
+        x = lib.tensor([1.0, 2.0, 3.0, 4.0], dtype=lib.float64)
+        w = lib.tensor([2.0, 3.0], dtype=lib.float64)
+        with fwAD.dual_level():
+            wd = fwAD.make_dual(w, lib.tensor([1.0, -1.0], dtype=lib.float64))
+            y = x * 1  # no tangent
+            y[1:3].mul_(wd)  # the view's tangent lands in (a new, zero) tangent of y
+            xd = fwAD.make_dual(x, lib.ones(4, dtype=lib.float64))
+            z = xd * 1
+            z[1:3].mul_(z[2:4].clone() * w)
+            return fwAD.unpack_dual(y).tangent.tolist(), fwAD.unpack_dual(z).tangent.tolist()
+    assert run(retrograd) == run(REAL_TORCH)

@@ -109,12 +109,36 @@ def _take_tangents(self, result):
     """Forward-mode AD: self's tangents become result's; a tangent self already has is
     overwritten in place, so the tangents of its views and base see the change."""
     new = dict(getattr(result, "_fw", None) or {})
-    for lvl, t in (getattr(self, "_fw", None) or {}).items():
-        nt = new.get(lvl)
-        if nt is not None and t._data.flags.writeable and t._data.shape == nt._data.shape:
+    old = getattr(self, "_fw", None) or {}
+    for lvl, nt in list(new.items()):
+        t = old.get(lvl)
+        if t is None and self._base is not None:
+            # a view without a tangent: it writes into its base's (zeros until now)
+            t = _view_of_base_tangent(self, self._base, lvl)
+        if t is not None and t._data.flags.writeable and t._data.shape == nt._data.shape:
             t._data[...] = nt._data
             new[lvl] = t
     self._fw = new or None
+
+
+def _view_of_base_tangent(view, base, lvl):
+    """The part of ``base``'s tangent at ``lvl`` that ``view`` covers, as a view of it
+    (the base gets a zero tangent first if it has none); None where the layouts differ."""
+    fw = getattr(base, "_fw", None) or {}
+    bt = fw.get(lvl)
+    b = base._data
+    if bt is None:
+        if not b.flags.c_contiguous:
+            return None
+        bt = Tensor._make(np.zeros(b.shape, dtype=b.dtype))
+        base._fw = {**fw, lvl: bt}
+    arr = bt._data
+    if not arr.flags.c_contiguous or arr.dtype != b.dtype or not b.flags.c_contiguous:
+        return None
+    v = view._data
+    offset = (v.__array_interface__["data"][0] - b.__array_interface__["data"][0]) // b.itemsize
+    return Tensor._make(np.lib.stride_tricks.as_strided(arr.reshape(-1)[offset:], v.shape,
+                                                        v.strides))
 
 
 def _take_over_history(self, result):
@@ -157,7 +181,9 @@ def _snapshot(self):
         return _batched[0].wrap(_snapshot(self._phys), self._lv)
     snap = Tensor._make(self._data.copy(), self._requires_grad, self.grad_fn)
     snap._output_nr = self._output_nr
-    snap._fw = getattr(self, "_fw", None)
+    fw = getattr(self, "_fw", None)
+    if fw:  # its tangents too: the in-place op overwrites self's tangents in place
+        snap._fw = {lvl: _snapshot(t) for lvl, t in fw.items()}
     return snap
 
 

@@ -181,7 +181,8 @@ def _copy_slices_unpack(self):
     try:
         return PrimitiveNode._unpack(fn)
     finally:
-        fn._saved, fn._versions = prev
+        if fn._saved is saved:  # (unless unpacking recomputed them: utils.checkpoint)
+            fn._saved, fn._versions = prev
 
 
 # The base's node after an in-place op on a view: the gradient of the base outside the view
@@ -274,9 +275,10 @@ def _copy_slices(view, base, result):
         node._params = (fn, geom) + tuple(fn._params)
         node.next_functions = (base_edge,) + tuple(fn.next_functions[1:])
         node._meta = (None,) + tuple(fn._meta[1:])
-        # the op's saved values move here: freed with this node, named after the op
+        # the op's saved values, checked and named as the op's; freed with this node (the
+        # op's node keeps them too: a saved output unpacked here has the op's node as its
+        # grad_fn, which double backward then runs)
         node._saved, node._versions = fn._saved, fn._versions
-        fn._saved = fn._versions = None
     else:
         node._prim = _ANY_RULE
         node._params = (fn, geom)
