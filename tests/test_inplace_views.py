@@ -555,3 +555,14 @@ def test_view_tangent_flows_into_base():
             z[1:3].mul_(z[2:4].clone() * w)
             return fwAD.unpack_dual(y).tangent.tolist(), fwAD.unpack_dual(z).tangent.tolist()
     assert run(retrograd) == run(REAL_TORCH)
+
+
+def test_copy_slices_frees_the_wrapped_ops_saved_values():
+    x = retrograd.ones(3, requires_grad=True)
+    y = x * 1
+    exp_(y[1:])
+    copy_slices = y.grad_fn
+    op = copy_slices._params[0]
+    assert type(op).__name__ == "ExpBackward0" and op._saved is copy_slices._saved
+    y.sum().backward()
+    assert copy_slices._saved_tensors_released and op._saved_tensors_released

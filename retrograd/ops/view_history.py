@@ -5,7 +5,7 @@ ViewGeometry (where the view's elements sit in its base)."""
 import numpy as np
 
 from ..tensor import Tensor
-from ..autograd.graph import PrimitiveNode, node_class, _next_seq, FREED
+from ..autograd.graph import PrimitiveNode, node_class, _next_seq
 from ..autograd.anomaly_mode import ANOMALY, record as _anomaly_record
 from .primitive import primitive, LINEAR, Primitive
 
@@ -168,21 +168,46 @@ def _regenerate_view_history(view):
 def _copy_slices_unpack(self):
     """CopySlices' saved values are the in-place op's: checked and named as that op's
     (Exp, Mul...)."""
-    saved = self._saved
-    if saved is not None and saved is not FREED and type(saved) is not tuple:
-        saved.materialize()  # recomputed by utils.checkpoint
-        saved = self._saved
-    params = self._params
-    if saved is None or saved is FREED or not params or not isinstance(params[0], PrimitiveNode):
+    if not _wraps_op(self):
         return PrimitiveNode._unpack(self)
-    fn = params[0]
-    prev = fn._saved, fn._versions
-    fn._saved, fn._versions = saved, self._versions
+    fn, geom = self._params[0], self._params[1]
+    saved, out = PrimitiveNode._unpack(fn)
+    if out is not None and out.grad_fn is fn:
+        # the saved output is the view's value now: its history is the view's (a strided
+        # read of this node's base), as PyTorch unpacks an in-place-on-view output
+        node = new_node(_AS_STRIDED)
+        node._prim = as_strided_view
+        node._params = (geom,)
+        node.next_functions = ((self, 0),)
+        node._meta = (None,)
+        t = Tensor._make(out._data, True, node)
+        fw = getattr(out, "_fw", None)
+        if fw is not None:
+            t._fw = fw
+        out = t
+    return saved, out
+
+
+def _wraps_op(node):
     try:
-        return PrimitiveNode._unpack(fn)
-    finally:
-        if fn._saved is saved:  # (unless unpacking recomputed them: utils.checkpoint)
-            fn._saved, fn._versions = prev
+        return type(node._prim) is _CopySlicesRule
+    except AttributeError:  # (still being built)
+        return False
+
+
+def _slot_proxy(slot):
+    """A CopySlices that wraps an op's node keeps no saved values of its own: it reads and
+    frees the op's (as PyTorch's CopySlices releases its fn's), so double backward through
+    the op's node sees them freed too."""
+    def get(self):
+        return getattr(self._params[0], slot.__name__) if _wraps_op(self) else slot.__get__(self)
+
+    def set(self, value):
+        if _wraps_op(self):
+            setattr(self._params[0], slot.__name__, value)
+        else:
+            slot.__set__(self, value)
+    return property(get, set)
 
 
 # The base's node after an in-place op on a view: the gradient of the base outside the view
@@ -192,6 +217,8 @@ def _copy_slices_unpack(self):
 # namespace.
 CopySlices = node_class("CopySlices")
 CopySlices._unpack = _copy_slices_unpack
+CopySlices._saved = _slot_proxy(PrimitiveNode._saved)
+CopySlices._versions = _slot_proxy(PrimitiveNode._versions)
 for _name in ("CopySlices", "CopyBackwards"):
     node_class(_name).name = (lambda n: lambda self: f"torch::autograd::{n}")(_name)
 
@@ -271,14 +298,10 @@ def _copy_slices(view, base, result):
         rule = _RULES.get(nin)
         if rule is None:
             rule = _RULES[nin] = _CopySlicesRule(nin)
-        node._prim = rule
         node._params = (fn, geom) + tuple(fn._params)
+        node._prim = rule  # from here on, node._saved is fn's (see _slot_proxy)
         node.next_functions = (base_edge,) + tuple(fn.next_functions[1:])
         node._meta = (None,) + tuple(fn._meta[1:])
-        # the op's saved values, checked and named as the op's; freed with this node (the
-        # op's node keeps them too: a saved output unpacked here has the op's node as its
-        # grad_fn, which double backward then runs)
-        node._saved, node._versions = fn._saved, fn._versions
     else:
         node._prim = _ANY_RULE
         node._params = (fn, geom)
