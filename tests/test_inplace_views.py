@@ -566,3 +566,23 @@ def test_copy_slices_frees_the_wrapped_ops_saved_values():
     assert type(op).__name__ == "ExpBackward0" and op._saved is copy_slices._saved
     y.sum().backward()
     assert copy_slices._saved_tensors_released and op._saved_tensors_released
+
+
+@pytest.mark.skipif(REAL_TORCH is None, reason="compares with PyTorch")
+def test_split_unbind_outputs_and_diagonal_views_match_pytorch():
+    def run(lib):
+        out = []
+        x = lib.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+        for f in ("y.split(2)", "y.unbind()", "y.chunk(2)", "list(y.view(2, 2))"):
+            y = x * 1
+            pieces = eval(f)
+            try:
+                pieces[1].mul_(2)
+                out.append("ok")
+            except RuntimeError as e:
+                out.append(str(e).split(".")[0])
+        y = x * 1
+        y.view(2, 2).diagonal().mul_(3)
+        (y * lib.arange(4.0)).sum().backward()
+        return out, x.grad.tolist(), names(y)
+    assert run(retrograd) == run(REAL_TORCH)
