@@ -586,3 +586,30 @@ def test_split_unbind_outputs_and_diagonal_views_match_pytorch():
         (y * lib.arange(4.0)).sum().backward()
         return out, x.grad.tolist(), names(y)
     assert run(retrograd) == run(REAL_TORCH)
+
+
+def _double_dirty(lib):
+    class Double(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, a):
+            a.mul_(2)
+            ctx.mark_dirty(a)
+            return a
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2
+    return Double
+
+
+def test_function_marking_a_view_dirty_rebases_its_base(m):
+    double = _double_dirty(m)
+    x = m.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = x * 1
+    v = y[1:]
+    out = double.apply(v)
+    assert out is v and names(y) == "CopySlices" and names(out) == "AsStridedBackward0"
+    (y * m.tensor([1.0, 10.0, 100.0])).sum().backward()
+    assert x.grad.tolist() == [1.0, 20.0, 200.0] and y.tolist() == [1.0, 4.0, 6.0]
+    with raises_exact(RuntimeError, VIEW_OF_LEAF):
+        double.apply(x[1:])

@@ -324,6 +324,9 @@ def _wrap_outputs(ctx, args, tensor_args, outputs, executable):
                 out._requires_grad = True
                 if old_fn is not None:  # a dirty input: its hooks start afresh
                     out._grad_fn_changed(old_fn)
+                if id(out) in dirty and out._base is not None:  # a view changed in place:
+                    from ..ops.inplace import rebase_dirty_view  # its base's history too
+                    rebase_dirty_view(out)
             elif id(out) in dirty or marked_nd:
                 out.grad_fn = None
                 out._output_nr = 0

@@ -161,6 +161,21 @@ def _take_over_history(self, result):
         _regenerate_view_history(view)
 
 
+def rebase_dirty_view(view):
+    """A custom Function marked a view dirty (its grad_fn is the Function's node now): the
+    base's history goes through a CopySlices, and the storage's views read from it."""
+    base = view._base
+    if base._requires_grad and base.grad_fn is None:
+        raise RuntimeError(_VIEW_OF_LEAF_INPLACE)
+    old_fn = base.grad_fn
+    base.grad_fn = _copy_slices(view, base, view)
+    base._output_nr = 0
+    base._requires_grad = True
+    _history_moved(base, old_fn)
+    for v in view._views():
+        _regenerate_view_history(v)
+
+
 def _repoint_saved_output(fn, result, self):
     """A node that saved its output (exp, sigmoid...) must see it as ``self``'s memory and
     version from now on: a later in-place change of self is then detected in backward."""
