@@ -16,6 +16,7 @@ from ._creation import (tensor, as_tensor, from_numpy, zeros, ones, full, empty,
 from .random import (Generator, manual_seed, seed, initial_seed, rand, randn, randint, normal,
                      get_rng_state, set_rng_state, default_generator)
 from . import autograd
+from . import linalg
 from .autograd import (no_grad, enable_grad, set_grad_enabled, is_grad_enabled,
                        inference_mode, is_inference_mode_enabled)
 from .autograd.anomaly_mode import is_anomaly_enabled, is_anomaly_check_nan_enabled

@@ -1,5 +1,11 @@
-"""Matrix products: dot, mv, mm, bmm primitives, and matmul's dispatch among them
-(1-D, 2-D, and broadcast batches), with PyTorch's shape and dtype errors."""
+"""The linear algebra family. Here: the matrix-product kernels (dot, mv, mm, bmm) and
+matmul's dispatch among them (1-D, 2-D, broadcast batches), and the family's namespace and
+Tensor-method tables. The rest lives in linalg_products (outer, inner, kron, multi_dot,
+vecdot, addmm/addmv/baddbmm/addbmm/addr, cross), linalg_einsum (einsum, tensordot),
+linalg_decomp (inv, det, slogdet, solve, cholesky & co.), linalg_spectral (qr, eigh, svd),
+linalg_matrix (pinv, matrix_rank, matrix_power, lstsq, matrix_exp, cond, ...),
+linalg_triangular (solve_triangular, triangular_solve), linalg_ex (the _ex forms),
+linalg_lu (LU) and linalg_distance (cdist); retrograd/linalg.py is torch.linalg."""
 import numpy as np
 
 from .primitive import primitive, broadcast_shapes
@@ -44,6 +50,11 @@ def _add_tangents(x, y):
 
 
 def dot(a, b):
+    _check_dot(a, b)
+    return dot_p(a, b)
+
+
+def _check_dot(a, b):
     if a.ndim != 1 or b.ndim != 1:
         raise RuntimeError(f"1D tensors expected, but got {a.ndim}D and {b.ndim}D tensors")
     if a.dtype is not b.dtype:
@@ -55,7 +66,6 @@ def dot(a, b):
                            f"have the same number of elements, but got {n} and {m} elements "
                            "respectively")
     _no_bool(a, "dot")
-    return dot_p(a, b)
 
 
 def mv(m, v):
@@ -102,7 +112,7 @@ def bmm(a, b):
 
 def _fold_first(a, b):
     """a (>= 3-D) @ b (1-D or 2-D) as one mm/mv: a's batch dims folded into its rows."""
-    rows = a.reshape(-1, a.shape[-1])
+    rows = a.reshape(int(np.prod(a.shape[:-1])), a.shape[-1])  # (empty rows: no -1)
     out = mv(rows, b) if b.ndim == 1 else mm(rows, b)
     return _shape.unsafe_view_p(out, tuple(a.shape[:-1] + b.shape[1:]), out._data.shape)
 
@@ -110,7 +120,7 @@ def _fold_first(a, b):
 def _fold_second(a, b):
     """a (1-D or 2-D) @ b (>= 3-D) as (b^T a^T)^T: b's batch dims folded into rows of b^T."""
     bt = b.transpose(-1, -2)
-    rows = bt.reshape(-1, bt.shape[-1])
+    rows = bt.reshape(int(np.prod(bt.shape[:-1])), bt.shape[-1])
     if a.ndim == 1:
         out = mv(rows, a)
         return _shape.unsafe_view_p(out, tuple(bt.shape[:-1]), out._data.shape)
@@ -162,8 +172,9 @@ def matmul(a, b):
     if k != k2:
         raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
                            f"[{int(np.prod(batch))}, {k}] but got: [{int(np.prod(batch))}, {k2}].")
-    a3 = a2.expand(batch + (n, k)).reshape(-1, n, k)
-    b3 = b2.expand(batch + (k, m)).reshape(-1, k, m)
+    nb = int(np.prod(batch))  # (not -1: a batch of empty matrices has no size to infer)
+    a3 = a2.expand(batch + (n, k)).reshape(nb, n, k)
+    b3 = b2.expand(batch + (k, m)).reshape(nb, k, m)
     out = bmm(a3, b3)
     if db == 1:  # PyTorch drops b's unit column before the final view (not a's unit row)
         out = out.squeeze(-1)
@@ -171,7 +182,107 @@ def matmul(a, b):
     return _shape.unsafe_view_p(out, shape, out._data.shape)
 
 
+# ----- the rest of the family builds on the kernels above
+from .linalg_products import (outer, inner, kron, multi_dot, vecdot, vdot_p,  # noqa: E402,F401
+                              addmm, addmv, baddbmm, addbmm, addr, cross, linalg_cross)
+from .linalg_einsum import einsum, tensordot  # noqa: E402  (they build on the kernels above)
+from .linalg_decomp import (inverse, det, logdet, slogdet, cholesky,  # noqa: E402
+                            cholesky_solve, cholesky_inverse)
+from .linalg_spectral import torch_svd, torch_qr  # noqa: E402
+from .linalg_matrix import matrix_power, pinv as _pinv, matrix_exp  # noqa: E402
+from .linalg_triangular import triangular_solve  # noqa: E402
+from .linalg_lu import lu_unpack, torch_lu as lu, torch_lu_solve as lu_solve  # noqa: E402
+from .linalg_distance import cdist  # noqa: E402
+from .inplace import inplace_method as _inplace  # noqa: E402
+
+
+def vdot(input, other, *, out=None):
+    """vdot: dot with the first vector conjugated (the same for real tensors), its own node."""
+    _check_dot(input, other)
+    return vdot_p(input, other)
+
+
+def linalg_diagonal(A, *, offset=0, dim1=-2, dim2=-1):
+    """linalg.diagonal: torch.diagonal with the last two dims as defaults, keywords only."""
+    from .shape_diag import diagonal
+    return diagonal(A, offset, dim1, dim2)
+
+
+def linalg_norm(A, ord=None, dim=None, keepdim=False, *, dtype=None, out=None):
+    """linalg.norm: a vector norm, or a matrix norm for a string ord, two dims, or a 2-D
+    input with an ord (PyTorch's dispatch and its checks); the norms are the reduction
+    family's."""
+    from .reduction_norm import linalg_vector_norm, linalg_matrix_norm
+    if dim is not None:
+        dim = (dim,) if isinstance(dim, int) else tuple(dim)
+        if len(dim) not in (1, 2):
+            raise RuntimeError(f"linalg.norm: If dim is specified, it must be of length 1 or 2. "
+                               f"Got [{', '.join(map(str, dim))}]")
+    elif ord is not None and A.ndim not in (1, 2):
+        raise RuntimeError(f"linalg.norm: If dim is not specified but ord is, the input must be "
+                           f"1D or 2D. Got {A.ndim}D.")
+    if isinstance(ord, str) or (ord is not None and (len(dim) == 2 if dim is not None
+                                                     else A.ndim == 2)):
+        if ord in ("nuc", 2, -2) and A.dtype is _dt.float16:  # (matrix_norm's own check)
+            raise RuntimeError("linalg.matrix_norm: Low precision dtypes not supported. Got Half")
+        return linalg_matrix_norm(A, ord, (0, 1) if dim is None else dim, keepdim, dtype=dtype)
+    return linalg_vector_norm(A, 2 if ord is None else ord, dim, keepdim, dtype=dtype)
+
+
+def vander(x, *, N=None):
+    """linalg.vander: the columns x^0 .. x^(N-1), PyTorch's way (a cumprod of x expanded,
+    after a column of ones)."""
+    dt = x.dtype
+    if dt in (_dt.bool_, _dt.float16):
+        raise RuntimeError(f"linalg.vander supports floating point, complex, and integer "
+                           f"tensors, but got {dt._legacy}")
+    x_ = x.unsqueeze(-1) if x.ndim == 0 else x
+    n = x_.shape[-1] if N is None else N
+    if n <= 1:
+        raise RuntimeError("N must be greater than 1.")
+    from .reduction_cum import cumprod
+    from .shape_join import cat
+    shape = tuple(x_.shape) + (n - 1,)
+    powers = cumprod(x_.unsqueeze(-1).expand(shape), -1)
+    ones = powers._make(np.ones(shape[:-1] + (1,), powers._data.dtype))
+    return cat([ones, powers], -1)
+
+
+def pinverse(input, rcond=1e-15):
+    return _pinv(input, rtol=rcond)
+
+
 # ----- what this family adds to the namespace (``retrograd.X``) and to Tensor's methods;
-# ops/__init__.py merges every family's (the entries in its own _METHODS table came first)
-__all__ = []
-METHODS = {}
+# ops/__init__.py merges every family's (the entries in its own _METHODS table came first).
+# The torch.linalg namespace is retrograd/linalg.py.
+ger = outer
+svd = torch_svd
+qr = torch_qr
+__all__ = ["outer", "ger", "inner", "tensordot", "einsum", "addmm", "addmv", "baddbmm",
+           "addbmm", "addr", "cross", "kron", "chain_matmul", "inverse", "det", "logdet",
+           "slogdet", "cholesky", "svd", "qr", "pinverse", "matrix_power", "matrix_exp", "vdot",
+           "cholesky_solve", "cholesky_inverse", "lu_unpack", "lu", "lu_solve", "cdist",
+           "triangular_solve"]
+
+
+def chain_matmul(*matrices):
+    import warnings
+    warnings.warn("torch.chain_matmul is deprecated and will be removed in a future PyTorch "
+                  "release. Use torch.linalg.multi_dot instead, which accepts a list of two or "
+                  "more tensors rather than multiple parameters.", UserWarning, stacklevel=2)
+    if len(matrices) == 1:
+        return matrices[0].clone()
+    return multi_dot(matrices)
+
+
+METHODS = {
+    "outer": outer, "ger": outer, "inner": inner, "addmm": addmm, "addmv": addmv,
+    "baddbmm": baddbmm, "addbmm": addbmm, "cross": cross, "kron": kron, "inverse": inverse,
+    "det": det, "logdet": logdet, "slogdet": slogdet, "cholesky": cholesky, "svd": torch_svd,
+    "pinverse": pinverse, "matrix_power": matrix_power, "qr": torch_qr,
+    "matrix_exp": matrix_exp, "vdot": vdot, "cholesky_solve": cholesky_solve,
+    "cholesky_inverse": cholesky_inverse, "lu": lu, "lu_solve": lu_solve,
+    "triangular_solve": triangular_solve,
+    "addmm_": _inplace(addmm), "addmv_": _inplace(addmv), "baddbmm_": _inplace(baddbmm),
+    "addbmm_": _inplace(addbmm), "addr": addr, "addr_": _inplace(addr),
+}
