@@ -17,6 +17,7 @@ from .random import (Generator, manual_seed, seed, initial_seed, rand, randn, ra
                      get_rng_state, set_rng_state, default_generator)
 from . import autograd
 from . import linalg
+from . import nn, optim  # noqa: E402,F401
 from .autograd import (no_grad, enable_grad, set_grad_enabled, is_grad_enabled,
                        inference_mode, is_inference_mode_enabled)
 from .autograd.anomaly_mode import is_anomaly_enabled, is_anomaly_check_nan_enabled

@@ -160,6 +160,9 @@ def _svdvals():
 def _singular_value_norm(A, ord, d0, d1, keepdim, dtype):
     """PyTorch's way: the two dims moved to the end, then the sum ('nuc'), max (2) or min
     (-2) of the singular values, the dims put back for keepdim."""
+    if A._data.dtype.itemsize < 4 and A._data.dtype.kind == "f":
+        raise RuntimeError("linalg.matrix_norm: Low precision dtypes not supported. "
+                           f"Got {A.dtype._legacy}")
     nd = A._data.ndim
     perm = [i for i in range(nd) if i not in (d0, d1)] + [d0, d1]
     if dtype is not None:

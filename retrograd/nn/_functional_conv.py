@@ -1,0 +1,3 @@
+"""nn.functional: _functional_conv (see nn/functional.py)."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""torch.nn.modules: Module, containers and layers."""
+
+__all__ = []
