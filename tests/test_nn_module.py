@@ -390,3 +390,63 @@ def test_parameters_vector_round_trip(m):
     assert lin.bias.tolist() == [6.0, 7.0]
     with pytest.raises(TypeError, match="^expected torch.Tensor, but got: list"):
         m.nn.utils.vector_to_parameters([1.0], lin.parameters())
+
+
+def _two_input(lib):
+    class Mix(lib.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = lib.nn.Parameter(lib.tensor([0.5, -2.0, 3.0]))
+
+        def forward(self, a, scale, b):
+            return (a * self.w + b.exp()) * scale, a.sum()
+    return Mix()
+
+
+@needs_torch
+def test_backward_hooks_multi_input_and_pre_hook_as_pytorch():
+    rec = {}
+    for lib in (retrograd, REAL_TORCH):
+        mod = _two_input(lib)
+        log = rec[lib] = []
+
+        def pre(module, go):
+            log.append(("pre", [None if g is None else to_np(g) for g in go]))
+            return (go[0] * 3, go[1])
+
+        def post(module, gi, go):
+            log.append(("post", [None if g is None else to_np(g) for g in gi],
+                        [None if g is None else to_np(g) for g in go]))
+        h = mod.register_full_backward_pre_hook(pre)
+        mod.register_full_backward_hook(post)
+        a = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        b = lib.tensor([0.1, 0.2, 0.3])  # does not require grad: its grad_input is None
+        out, total = mod(a, 2.0, b)
+        (out.sum() + total * 2).backward()
+        log.append(("a.grad", to_np(a.grad)))
+        h.remove()
+        mod(a, 2.0, b)[0].sum().backward()
+        log.append(("a.grad", to_np(a.grad)))
+    ours, ref = rec[retrograd], rec[REAL_TORCH]
+    assert [e[0] for e in ours] == [e[0] for e in ref]
+    for eo, er in zip(ours, ref):
+        for xo, xr in zip(eo[1:], er[1:]):
+            if isinstance(xo, list):
+                assert [x is None for x in xo] == [x is None for x in xr]
+                for u, v in zip(xo, xr):
+                    if u is not None:
+                        np.testing.assert_allclose(u, v, rtol=1e-6)
+            else:
+                np.testing.assert_allclose(xo, xr, rtol=1e-6)
+
+
+def test_submodule_lookup_and_missing_forward(m):
+    net = _net(m)
+    assert net.get_submodule("seq.2") is net.seq[2]
+    assert net.get_parameter("seq.0.bias") is net.seq[0].bias
+    with pytest.raises(AttributeError, match="^Sequential has no attribute `7`"):
+        net.get_submodule("seq.7")
+    with pytest.raises(NotImplementedError,
+                       match='^Module \\[Module\\] is missing the required "forward" function'):
+        m.nn.Module()(1)
+    assert len(list(net.named_modules(remove_duplicate=False))) == 7

@@ -22,29 +22,36 @@ def _tensors(args):
 
 
 class BackwardHook:
-    def __init__(self, module, hooks):
+    def __init__(self, module, hooks, pre_hooks=()):
         self.module = module
         self.hooks = hooks
+        self.pre_hooks = pre_hooks
         self.grad_outputs = None
         self.n_inputs = 0
         self.input_tensors_index = None
 
-    def _wrap(self, args, callback):
+    def _wrap(self, args, callback, materialize):
+        """Route args' tensors through an identity Function whose backward calls callback.
+        PyTorch's grad_input has zeros for inputs that don't require grad (materialized),
+        its grad_output None for outputs that got no gradient (not materialized)."""
         import retrograd as _torch
         index = _tensors(args)
         tensors = [args[i] for i in index]
         if not (_torch.is_grad_enabled() and any(t.requires_grad for t in tensors)):
             return args, None
-        mask = [t.requires_grad for t in tensors]
-
         class _Fn(BackwardHookFunction):
             pass
 
         def fn(grads):
-            grads = tuple(g if m else None for g, m in zip(grads, mask))
-            res = callback(grads)
+            res = callback(tuple(grads))
             return grads if res is None else res
 
+        def forward(ctx, *args):
+            ctx.mark_non_differentiable(*[a for a in args if not a.requires_grad])
+            ctx.set_materialize_grads(materialize)
+            return args
+
+        _Fn.forward = staticmethod(forward)
         _Fn.backward = staticmethod(lambda ctx, *grads: fn(grads))
         new = _Fn.apply(*tensors)
         if not isinstance(new, tuple):
@@ -73,7 +80,7 @@ class BackwardHook:
             self.grad_outputs = None
             return tuple(grad_inputs[i] for i in self.input_tensors_index)
 
-        new_args, self.input_tensors_index = self._wrap(args, on_grad_input)
+        new_args, self.input_tensors_index = self._wrap(args, on_grad_input, True)
         return new_args
 
     def setup_output_hook(self, result):
@@ -81,8 +88,19 @@ class BackwardHook:
         outs = (result,) if single else result
 
         def on_grad_output(grads):
-            self.grad_outputs = tuple(grads)
-            if self.input_tensors_index is None:
+            grads = tuple(grads)
+            changed = False
+            for hook in self.pre_hooks:
+                res = hook(self.module, grads)
+                if res is None:
+                    continue
+                if len(res) != len(grads):
+                    raise RuntimeError("Backward pre hook returned an invalid number of "
+                                       f"grad_output, got {len(res)}, but expected "
+                                       f"{len(grads)}")
+                grads, changed = tuple(res), True
+            self.grad_outputs = grads
+            if self.input_tensors_index is None and self.hooks:
                 warnings.warn(
                     "Full backward hook is firing when gradients are computed with respect to "
                     "module outputs since no inputs require gradients. See "
@@ -98,7 +116,7 @@ class BackwardHook:
                             "Backward hook for Modules where no input requires gradient "
                             "should always return None or None for all gradients.")
                 self.grad_outputs = None
-            return None
+            return grads if changed else None
 
-        new, _ = self._wrap(outs, on_grad_output)
+        new, _ = self._wrap(outs, on_grad_output, False)
         return new[0] if single else new
