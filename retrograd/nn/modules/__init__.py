@@ -12,7 +12,11 @@ from .conv import Conv1d, Conv2d, ConvTranspose2d
 from .pooling import (MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool1d,
                       AdaptiveAvgPool2d)
 from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm
-from .dropout import Dropout
+from .dropout import Dropout, Dropout1d, Dropout2d, AlphaDropout
+from .padding import *  # noqa: F401,F403
+from .padding import __all__ as _padding_all
+from .distance import CosineSimilarity, PairwiseDistance
+from .upsampling import Upsample
 from .sparse import Embedding
 from .rnn import RNNBase, RNN, LSTM, GRU, RNNCellBase, RNNCell, LSTMCell, GRUCell
 from .transformer import MultiheadAttention, TransformerEncoderLayer, TransformerEncoder
@@ -24,4 +28,5 @@ __all__ = ["Parameter", "Buffer", "Module", "Sequential", "ModuleList", "ModuleD
            "BatchNorm2d", "LayerNorm", "GroupNorm", "Dropout", "Embedding", "RNNBase", "RNN",
            "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell",
            "MultiheadAttention", "TransformerEncoderLayer", "TransformerEncoder",
-           *_activation_all, *_loss_all]
+           "Dropout1d", "Dropout2d", "AlphaDropout", "CosineSimilarity", "PairwiseDistance",
+           "Upsample", *_padding_all, *_activation_all, *_loss_all]

@@ -3,6 +3,7 @@ weight_hh_l0_reverse, ...), gate order (LSTM i,f,g,o; GRU r,z,n) and uniform(+-1
 init; composed per time step from matmul, sigmoid and tanh."""
 import math
 import numbers
+import warnings
 
 import retrograd as _torch
 from ..parameter import Parameter
@@ -60,6 +61,10 @@ class RNNBase(Module):
                 or isinstance(dropout, bool)):
             raise ValueError("dropout should be a number in range [0, 1] representing the "
                              "probability of an element being zeroed")
+        if dropout > 0 and num_layers == 1:
+            warnings.warn("dropout option adds dropout after all but last recurrent layer, so "
+                          "non-zero dropout expects num_layers greater than 1, but got "
+                          f"dropout={dropout} and num_layers={num_layers}", stacklevel=2)
         if not isinstance(hidden_size, int):
             raise TypeError(f"hidden_size should be of type int, got: "
                             f"{type(hidden_size).__name__}")
