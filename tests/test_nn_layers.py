@@ -136,3 +136,19 @@ def test_multihead_attention_init_and_separate_dims():
     ours, ref = pair(REAL_TORCH, lambda lib: lib.nn.MultiheadAttention(6, 3, kdim=4, vdim=5))
     xo, xr = inputs(REAL_TORCH, rand(3, 2, 6), rand(4, 2, 4), rand(4, 2, 5))
     check_same(ours, ref, xo, xr)
+
+
+@pytest.mark.parametrize("kind", ["RNN", "GRU", "LSTM"])
+def test_rnn_hidden_state_errors_as_pytorch(kind):
+    msgs = []
+    for lib in (retrograd, REAL_TORCH):
+        mod = getattr(lib.nn, kind)(3, 4, num_layers=2)
+        got = []
+        for x, h in ((lib.zeros(5, 2, 3), lib.zeros(1, 2, 4)),
+                     (lib.zeros(5, 3), lib.zeros(2, 1, 4)),
+                     (lib.zeros(5, 2, 3), lib.zeros(2, 4))):
+            with pytest.raises(RuntimeError) as e:
+                mod(x, (h, h) if kind == "LSTM" else h)
+            got.append(str(e.value))
+        msgs.append(got)
+    assert msgs[0] == msgs[1]
