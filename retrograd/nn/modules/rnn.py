@@ -174,6 +174,15 @@ class RNNBase(Module):
                              f"Expected input to be 2D or 3D, got {input.dim()}D instead")
         batched = input.dim() == 3
         batch_dim = 0 if self.batch_first else 1
+        if hx is not None:
+            want = 3 if batched else 2
+            kind = "batched 3-D" if batched else "unbatched 2-D"
+            if lstm and (hx[0].dim() != want or hx[1].dim() != want):
+                raise RuntimeError(f"For {kind} input, hx and cx should also be {want}-D but "
+                                   f"got ({hx[0].dim()}-D, {hx[1].dim()}-D) tensors")
+            if not lstm and hx.dim() != want:
+                raise RuntimeError(f"For {kind} input, hx should also be {want}-D but got "
+                                   f"{hx.dim()}-D tensor")
         if not batched:
             input = input.unsqueeze(batch_dim)
             if hx is not None:
@@ -183,10 +192,17 @@ class RNNBase(Module):
         if input.size(-1) != self.input_size:
             raise RuntimeError(f"input.size(-1) must be equal to input_size. Expected "
                                f"{self.input_size}, got {input.size(-1)}")
+        expected = (self.num_layers * num_directions, input.size(1), self.hidden_size)
         if hx is None:
-            zeros = _torch.zeros(self.num_layers * num_directions, input.size(1),
-                                 self.hidden_size, dtype=input.dtype)
+            zeros = _torch.zeros(expected, dtype=input.dtype)
             hx = (zeros, zeros) if lstm else zeros
+        elif lstm:
+            for i, h in enumerate(hx):
+                if tuple(h.shape) != expected:
+                    raise RuntimeError(f"Expected hidden[{i}] size {expected}, got "
+                                       f"{list(h.shape)}")
+        elif tuple(hx.shape) != expected:
+            raise RuntimeError(f"Expected hidden size {expected}, got {list(hx.shape)}")
         output, h = self._run(input, hx)
         if self.batch_first:
             output = output.transpose(0, 1)
