@@ -72,17 +72,22 @@ class RNNBase(Module):
             raise ValueError("hidden_size must be greater than zero")
         if num_layers <= 0:
             raise ValueError("num_layers must be greater than zero")
-        if proj_size != 0:
-            raise NotImplementedError("proj_size is not supported by retrograd's LSTM")
+        if proj_size < 0:
+            raise ValueError("proj_size should be a positive integer or zero to disable "
+                             "projections")
+        if proj_size >= hidden_size:
+            raise ValueError("proj_size has to be smaller than hidden_size")
         gate_size = {"LSTM": 4, "GRU": 3}.get(mode, 1) * hidden_size
         num_directions = 2 if bidirectional else 1
         self._flat_weights_names = []
         self._all_weights = []
         for layer in range(num_layers):
             for direction in range(num_directions):
-                layer_input_size = input_size if layer == 0 else hidden_size * num_directions
+                real_hidden_size = proj_size if proj_size > 0 else hidden_size
+                layer_input_size = (input_size if layer == 0
+                                    else real_hidden_size * num_directions)
                 w_ih = Parameter(_torch.empty((gate_size, layer_input_size), dtype=dtype))
-                w_hh = Parameter(_torch.empty((gate_size, hidden_size), dtype=dtype))
+                w_hh = Parameter(_torch.empty((gate_size, real_hidden_size), dtype=dtype))
                 b_ih = Parameter(_torch.empty(gate_size, dtype=dtype))
                 b_hh = Parameter(_torch.empty(gate_size, dtype=dtype))
                 layer_params = (w_ih, w_hh, b_ih, b_hh) if bias else (w_ih, w_hh)
@@ -90,6 +95,10 @@ class RNNBase(Module):
                 names = ["weight_ih_l{}{}", "weight_hh_l{}{}"]
                 if bias:
                     names += ["bias_ih_l{}{}", "bias_hh_l{}{}"]
+                if proj_size > 0:
+                    w_hr = Parameter(_torch.empty((proj_size, hidden_size), dtype=dtype))
+                    layer_params = layer_params + (w_hr,)
+                    names += ["weight_hr_l{}{}"]
                 names = [x.format(layer, suffix) for x in names]
                 for name, param in zip(names, layer_params):
                     setattr(self, name, param)
@@ -112,6 +121,8 @@ class RNNBase(Module):
 
     def extra_repr(self):
         s = "{input_size}, {hidden_size}"
+        if self.proj_size != 0:
+            s += ", proj_size={proj_size}"
         if self.num_layers != 1:
             s += ", num_layers={num_layers}"
         if self.bias is not True:
@@ -120,6 +131,7 @@ class RNNBase(Module):
             s += ", batch_first={batch_first}"
         if self.dropout != 0:
             s += ", dropout={dropout}"
+
         if self.bidirectional is not False:
             s += ", bidirectional={bidirectional}"
         return s.format(**self.__dict__)
@@ -146,11 +158,14 @@ class RNNBase(Module):
                 w_hh = getattr(self, f"weight_hh_l{layer}{suffix}")
                 b_ih = getattr(self, f"bias_ih_l{layer}{suffix}") if self.bias else None
                 b_hh = getattr(self, f"bias_hh_l{layer}{suffix}") if self.bias else None
+                w_hr = getattr(self, f"weight_hr_l{layer}{suffix}") if self.proj_size else None
                 state = (hx[0][k], hx[1][k]) if lstm else hx[k]
                 order = range(steps - 1, -1, -1) if direction == 1 else range(steps)
                 ys = [None] * steps
                 for t in order:
                     state = cell(layer_input[t], state, w_ih, w_hh, b_ih, b_hh)
+                    if w_hr is not None:  # LSTM with projections: h = W_hr h
+                        state = (_linear(state[0], w_hr), state[1])
                     ys[t] = state[0] if lstm else state
                 outs.append(_torch.stack(ys, 0))
                 if lstm:
@@ -192,14 +207,17 @@ class RNNBase(Module):
         if input.size(-1) != self.input_size:
             raise RuntimeError(f"input.size(-1) must be equal to input_size. Expected "
                                f"{self.input_size}, got {input.size(-1)}")
-        expected = (self.num_layers * num_directions, input.size(1), self.hidden_size)
+        expected = (self.num_layers * num_directions, input.size(1),
+                    self.proj_size or self.hidden_size)
+        expected_c = expected[:2] + (self.hidden_size,)
         if hx is None:
-            zeros = _torch.zeros(expected, dtype=input.dtype)
-            hx = (zeros, zeros) if lstm else zeros
+            hx = _torch.zeros(expected, dtype=input.dtype)
+            if lstm:
+                hx = (hx, _torch.zeros(expected_c, dtype=input.dtype))
         elif lstm:
-            for i, h in enumerate(hx):
-                if tuple(h.shape) != expected:
-                    raise RuntimeError(f"Expected hidden[{i}] size {expected}, got "
+            for i, (h, want) in enumerate(zip(hx, (expected, expected_c))):
+                if tuple(h.shape) != want:
+                    raise RuntimeError(f"Expected hidden[{i}] size {want}, got "
                                        f"{list(h.shape)}")
         elif tuple(hx.shape) != expected:
             raise RuntimeError(f"Expected hidden size {expected}, got {list(hx.shape)}")
