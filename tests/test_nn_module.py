@@ -9,7 +9,7 @@ import pytest
 
 import retrograd
 from conftest import REAL_TORCH
-from nn_helpers import copy_weights, pair, inputs, check_same, to_np
+from nn_helpers import pair, inputs, check_same, to_np
 
 needs_torch = pytest.mark.skipif(REAL_TORCH is None, reason="PyTorch not installed")
 
@@ -450,3 +450,16 @@ def test_submodule_lookup_and_missing_forward(m):
                        match='^Module \\[Module\\] is missing the required "forward" function'):
         m.nn.Module()(1)
     assert len(list(net.named_modules(remove_duplicate=False))) == 7
+
+
+def test_always_call_forward_hook_runs_when_forward_raises(m):
+    class Boom(m.nn.Module):
+        def forward(self, x):
+            raise ValueError("boom")
+    mod, seen = Boom(), []
+    mod.register_forward_hook(lambda mod, args, out: seen.append(("always", out)),
+                              always_call=True)
+    mod.register_forward_hook(lambda mod, args, out: seen.append("plain"))
+    with pytest.raises(ValueError, match="^boom"):
+        mod(1)
+    assert seen == [("always", None)]
