@@ -463,3 +463,11 @@ def test_always_call_forward_hook_runs_when_forward_raises(m):
     with pytest.raises(ValueError, match="^boom"):
         mod(1)
     assert seen == [("always", None)]
+
+
+def test_buffer_assignment(m):
+    mod = m.nn.Module()
+    mod.b = m.nn.Buffer(m.ones(2), persistent=False)
+    mod.c = m.nn.Buffer(m.zeros(1))
+    assert type(mod.b) is m.Tensor and type(mod.c) is m.Tensor
+    assert list(mod.state_dict()) == ["c"] and [n for n, _ in mod.named_buffers()] == ["b", "c"]

@@ -62,3 +62,9 @@ class Buffer(Tensor):
 
     def __init__(self, data=None, *, persistent=True):
         pass
+
+    def _as_tensor(self):
+        t = _new(Tensor)
+        for name in _MADE_SLOTS:
+            setattr(t, name, getattr(self, name))
+        return t

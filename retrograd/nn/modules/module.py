@@ -206,6 +206,7 @@ class Module(ModuleStateMixin):
                                         f"expected)")
                     if isinstance(value, Buffer):
                         persistent = value.persistent
+                        value = value._as_tensor()  # PyTorch stores a plain Tensor
                     else:
                         persistent = name not in self._non_persistent_buffers_set
                     remove_from(self.__dict__, self._parameters, self._modules)
