@@ -471,3 +471,22 @@ def test_buffer_assignment(m):
     mod.c = m.nn.Buffer(m.zeros(1))
     assert type(mod.b) is m.Tensor and type(mod.c) is m.Tensor
     assert list(mod.state_dict()) == ["c"] and [n for n, _ in mod.named_buffers()] == ["b", "c"]
+
+
+@needs_torch
+def test_functional_call_per_sample_grads_match_pytorch():
+    ours, ref = pair(REAL_TORCH, lambda lib: lib.nn.Sequential(
+        lib.nn.Linear(3, 4), lib.nn.Tanh(), lib.nn.Linear(4, 1)))
+    x = np.random.default_rng(3).standard_normal((5, 3)).astype(np.float32)
+    results = []
+    for lib, mod in ((retrograd, ours), (REAL_TORCH, ref)):
+        params = {k: v.detach() for k, v in mod.named_parameters()}
+
+        def loss(p, xi, lib=lib, mod=mod):
+            return lib.func.functional_call(mod, p, (xi.unsqueeze(0),)).sum()
+        g = lib.func.vmap(lib.func.grad(loss), in_dims=(None, 0))(params, lib.tensor(x))
+        results.append({k: to_np(v) for k, v in g.items()})
+        assert all(p.grad is None for p in mod.parameters())
+    assert list(results[0]) == list(results[1])
+    for k in results[0]:
+        np.testing.assert_allclose(results[0][k], results[1][k], rtol=1e-5, atol=1e-6)
