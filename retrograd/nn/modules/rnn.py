@@ -106,6 +106,9 @@ class RNNBase(Module):
                 self._all_weights.append(names)
         self.reset_parameters()
 
+    def flatten_parameters(self):
+        """A no-op, as PyTorch's is without cuDNN: the weights are already separate tensors."""
+
     @property
     def _flat_weights(self):
         return [getattr(self, n) for n in self._flat_weights_names]
