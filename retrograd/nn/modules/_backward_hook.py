@@ -39,8 +39,8 @@ class BackwardHook:
         tensors = [args[i] for i in index]
         if not (_torch.is_grad_enabled() and any(t.requires_grad for t in tensors)):
             return args, None
-        class _Fn(BackwardHookFunction):
-            pass
+        # a class per call (its backward closes over this call's hooks), under PyTorch's name
+        _Fn = type("BackwardHookFunction", (BackwardHookFunction,), {})
 
         def fn(grads):
             res = callback(tuple(grads))
