@@ -1,4 +1,5 @@
 """torch.optim against PyTorch: optimizer steps, state dicts, errors, LBFGS, lr schedulers."""
+import copy
 import math
 import warnings
 
@@ -103,3 +104,172 @@ def test_steps_match_torch(name, kwargs):
 def test_param_groups_and_closure(name):
     kw = {"momentum": 0.9} if name == "SGD" else {}
     _compare(lambda lib, params: getattr(lib.optim, name)(params, lr=0.01, **kw), groups=True, closure=True)
+
+
+def _rosen(lib, x):
+    return (100 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2).sum()
+
+
+def _lbfgs_run(lib, dtype, line_search_fn, max_iter, steps):
+    x = lib.tensor([-1.5, 2.0, 0.5, -0.3], dtype=getattr(lib, dtype), requires_grad=True)
+    opt = lib.optim.LBFGS([x], lr=1, max_iter=max_iter, history_size=5, line_search_fn=line_search_fn)
+
+    def closure():
+        opt.zero_grad()
+        loss = _rosen(lib, x)
+        loss.backward()
+        return loss
+
+    traj, losses = [], []
+    for _ in range(steps):
+        losses.append(opt.step(closure).item())
+        traj.append(x.detach().numpy().copy())
+    st = opt.state[x]
+    return np.array(traj), losses, (st["func_evals"], st["n_iter"], len(st["old_dirs"]))
+
+
+@needs_torch
+@pytest.mark.parametrize("line_search_fn", [None, "strong_wolfe"])
+def test_lbfgs_rosenbrock_matches_torch(line_search_fn):
+    # float64: the same algorithm, branch for branch (evaluation counts, history, iterates).
+    ours = _lbfgs_run(retrograd, "float64", line_search_fn, 20, 4)
+    theirs = _lbfgs_run(REAL_TORCH, "float64", line_search_fn, 20, 4)
+    np.testing.assert_allclose(ours[0], theirs[0], rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(ours[1], theirs[1], rtol=1e-10)
+    assert ours[2] == theirs[2]
+    # float32: quasi-Newton steps amplify one-ulp differences, so compare the first iterations.
+    ours = _lbfgs_run(retrograd, "float32", line_search_fn, 1, 8)
+    theirs = _lbfgs_run(REAL_TORCH, "float32", line_search_fn, 1, 8)
+    np.testing.assert_allclose(ours[0], theirs[0], rtol=1e-5, atol=1e-6)
+    assert ours[2] == theirs[2]
+
+
+def test_lbfgs_converges_and_needs_closure():
+    x = retrograd.tensor([-1.2, 1.0], dtype=retrograd.float64, requires_grad=True)
+    opt = retrograd.optim.LBFGS([x], line_search_fn="strong_wolfe")
+
+    def closure():
+        opt.zero_grad()
+        loss = _rosen(retrograd, x)
+        loss.backward()
+        return loss
+
+    for _ in range(10):
+        opt.step(closure)
+    np.testing.assert_allclose(x.detach().numpy(), [1.0, 1.0], atol=1e-4)
+    with pytest.raises(TypeError):
+        opt.step()
+    with raises_exact(ValueError, "LBFGS doesn't support per-parameter options (parameter groups)"):
+        retrograd.optim.LBFGS([{"params": [x]}, {"params": [retrograd.zeros(1, requires_grad=True)]}])
+    bad = retrograd.optim.LBFGS([x], line_search_fn="armijo")
+    with raises_exact(RuntimeError, "only 'strong_wolfe' is supported"):
+        bad.step(closure)
+
+
+def _state_arrays(sd):
+    return {k: {n: (v.detach().numpy() if hasattr(v, "detach") else v) for n, v in st.items()}
+            for k, st in sd["state"].items()}
+
+
+@needs_torch
+@pytest.mark.parametrize("name,kwargs", [("SGD", dict(lr=0.1, momentum=0.9)), ("Adam", dict(lr=0.01, amsgrad=True)),
+                                         ("AdamW", dict(lr=0.01)), ("RMSprop", dict(lr=0.01, centered=True, momentum=0.1)),
+                                         ("Adagrad", dict(lr=0.1))])
+def test_state_dict_matches_torch_and_round_trips(name, kwargs):
+    make = lambda lib, params: getattr(lib.optim, name)(params, **kwargs)  # noqa: E731
+    _, ours, (w, b) = _trajectory(retrograd, make, 3, fed=True)
+    _, theirs, _ = _trajectory(REAL_TORCH, make, 3, fed=True)
+    sd, tsd = ours.state_dict(), theirs.state_dict()
+    assert sd["param_groups"] == tsd["param_groups"]
+    assert list(sd["state"]) == list(tsd["state"]) == [0, 1]
+    ours_arr, theirs_arr = _state_arrays(sd), _state_arrays(tsd)
+    for k in ours_arr:
+        assert ours_arr[k].keys() == theirs_arr[k].keys()
+        for n in ours_arr[k]:
+            t_val = tsd["state"][k][n]
+            if isinstance(t_val, REAL_TORCH.Tensor):
+                assert sd["state"][k][n].dtype.__repr__() == repr(t_val.dtype).replace("torch.", "torch.")
+                assert tuple(sd["state"][k][n].shape) == tuple(t_val.shape)
+            np.testing.assert_allclose(ours_arr[k][n], theirs_arr[k][n], rtol=1e-6, atol=1e-7)
+    if name == "Adam":
+        assert sd["state"][0]["step"].shape == () and float(sd["state"][0]["step"]) == 3.0
+
+    # A fresh optimizer on fresh params continues exactly where the saved one left off.
+    w2 = retrograd.tensor(w.detach().numpy().copy(), requires_grad=True)
+    b2 = retrograd.tensor(b.detach().numpy().copy(), requires_grad=True)
+    fresh = make(retrograd, [w2, b2])
+    fresh.load_state_dict(copy.deepcopy(sd))  # (loading shares the tensors, as in torch)
+    assert fresh.state[w2].keys() == ours.state[w].keys()
+    for opt, (p, q) in ((ours, (w, b)), (fresh, (w2, b2))):
+        opt.zero_grad()
+        gw, gb = _numpy_grads(p.detach().numpy(), q.detach().numpy())
+        p.grad, q.grad = retrograd.tensor(gw), retrograd.tensor(gb)
+        opt.step()
+    np.testing.assert_array_equal(w.detach().numpy(), w2.detach().numpy())
+    np.testing.assert_array_equal(b.detach().numpy(), b2.detach().numpy())
+
+
+def test_load_state_dict_errors():
+    w = retrograd.zeros(2, requires_grad=True)
+    b = retrograd.zeros(3, requires_grad=True)
+    opt = retrograd.optim.SGD([w, b], lr=0.1)
+    two = retrograd.optim.SGD([{"params": [w]}, {"params": [b]}], lr=0.1)
+    with raises_exact(ValueError, "loaded state dict has a different number of parameter groups"):
+        opt.load_state_dict(two.state_dict())
+    one = retrograd.optim.SGD([w], lr=0.1)
+    with raises_exact(ValueError, "loaded state dict contains a parameter group that doesn't match the size of optimizer's group"):
+        one.load_state_dict(opt.state_dict())
+
+
+@pytest.mark.parametrize("lib", ["retrograd", "torch"])
+def test_constructor_errors(lib):
+    if lib == "torch" and REAL_TORCH is None:
+        pytest.skip("PyTorch (the oracle) is not installed")
+    m = retrograd if lib == "retrograd" else REAL_TORCH
+    w = m.zeros(2, requires_grad=True)
+    with raises_exact(ValueError, "Invalid learning rate: -1"):
+        m.optim.SGD([w], lr=-1)
+    with raises_exact(ValueError, "Invalid momentum value: -0.5"):
+        m.optim.SGD([w], lr=0.1, momentum=-0.5)
+    with raises_exact(ValueError, "Nesterov momentum requires a momentum and zero dampening"):
+        m.optim.SGD([w], lr=0.1, nesterov=True)
+    with raises_exact(ValueError, "Invalid beta parameter at index 1: 1.0"):
+        m.optim.Adam([w], betas=(0.9, 1.0))
+    with raises_exact(ValueError, "Invalid epsilon value: -1.0"):
+        m.optim.RMSprop([w], eps=-1.0)
+    with raises_exact(ValueError, "Invalid lr_decay value: -1"):
+        m.optim.Adagrad([w], lr_decay=-1)
+    with raises_exact(TypeError, "optimizer can only optimize Tensors, but one of the params is int"):
+        m.optim.SGD([w, 3], lr=0.1)
+    with raises_exact(TypeError, "params argument given to the optimizer should be an iterable of Tensors or dicts, but got torch.FloatTensor"):
+        m.optim.SGD(w, lr=0.1)
+    with raises_exact(ValueError, "optimizer got an empty parameter list"):
+        m.optim.SGD([], lr=0.1)
+    with raises_exact(ValueError, "can't optimize a non-leaf Tensor"):
+        m.optim.SGD([w * 2], lr=0.1)
+    opt = m.optim.SGD([w], lr=0.1)
+    with raises_exact(ValueError, "some parameters appear in more than one parameter group"):
+        opt.add_param_group({"params": [w]})
+    with raises_exact(TypeError, "optimizer parameters need to be organized in ordered collections"):
+        opt.add_param_group({"params": {m.zeros(1, requires_grad=True)}})
+    v = m.zeros(1, requires_grad=True)
+    opt.add_param_group({"params": v, "lr": 0.5})
+    assert opt.param_groups[1]["params"] == [v] and opt.param_groups[1]["lr"] == 0.5
+    assert opt.param_groups[1]["momentum"] == 0
+
+
+def test_zero_grad_step_identity_and_no_grad():
+    w = retrograd.tensor([1.0, 2.0], requires_grad=True)
+    opt = retrograd.optim.Adam([w], lr=0.1)
+    (w * w).sum().backward()
+    version = w._version
+    opt.step()
+    assert w.is_leaf and w.requires_grad and w.grad_fn is None and w._version > version
+    opt.zero_grad(set_to_none=False)
+    np.testing.assert_array_equal(w.grad.numpy(), [0.0, 0.0])
+    opt.zero_grad()
+    assert w.grad is None
+    opt.step()  # parameters without a gradient are skipped
+    x = retrograd.zeros(1, requires_grad=True)
+    assert retrograd.optim.SGD([x], lr=0.1).step(lambda: 5) == 5
+    assert "SGD (\nParameter Group 0\n    dampening: 0\n" in repr(retrograd.optim.SGD([x], lr=0.1))
