@@ -273,3 +273,92 @@ def test_zero_grad_step_identity_and_no_grad():
     x = retrograd.zeros(1, requires_grad=True)
     assert retrograd.optim.SGD([x], lr=0.1).step(lambda: 5) == 5
     assert "SGD (\nParameter Group 0\n    dampening: 0\n" in repr(retrograd.optim.SGD([x], lr=0.1))
+
+
+def _lr_sequence(lib, make_sched, steps=30, opt_name="SGD", n_groups=2, metrics=None):
+    ps = [lib.zeros(1, requires_grad=True) for _ in range(n_groups)]
+    groups = [{"params": [p], "lr": 0.1 * (i + 1)} for i, p in enumerate(ps)]
+    kw = {"momentum": 0.9} if opt_name == "SGD" else {}
+    opt = getattr(lib.optim, opt_name)(groups, **kw)
+    sched = make_sched(lib.optim.lr_scheduler, opt)
+    seq = [list(sched.get_last_lr())]
+    moms = []
+    for i in range(steps):
+        opt.step()
+        if metrics is None:
+            sched.step()
+        else:
+            sched.step(metrics[i])
+        seq.append(list(sched.get_last_lr()))
+        assert [g["lr"] for g in opt.param_groups] == seq[-1]
+        moms.append([g.get("momentum", g.get("betas", (None,))[0]) for g in opt.param_groups])
+    return seq, moms, sched
+
+
+_PLATEAU = [1.0, 0.9, 0.95, 0.95, 0.95, 0.8, 0.85, 0.9, 0.9, 0.9, 0.9, 0.7, 0.7, 0.7, 0.7, 0.7,
+            0.71, 0.72, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6]
+
+SCHEDULERS = [
+    ("StepLR", lambda S, o: S.StepLR(o, step_size=4, gamma=0.5), {}),
+    ("MultiStepLR", lambda S, o: S.MultiStepLR(o, milestones=[3, 7, 7, 20], gamma=0.3), {}),
+    ("ExponentialLR", lambda S, o: S.ExponentialLR(o, gamma=0.93), {}),
+    ("CosineAnnealingLR", lambda S, o: S.CosineAnnealingLR(o, T_max=7, eta_min=0.001), {}),
+    ("LambdaLR", lambda S, o: S.LambdaLR(o, lr_lambda=lambda e: 0.95 ** e + 0.01 * e), {}),
+    ("LambdaLR-list", lambda S, o: S.LambdaLR(o, [lambda e: 1 / (e + 1), lambda e: 0.9 ** e]), {}),
+    ("LinearLR", lambda S, o: S.LinearLR(o, start_factor=0.25, end_factor=0.9, total_iters=9), {}),
+    ("OneCycleLR", lambda S, o: S.OneCycleLR(o, max_lr=[0.5, 1.0], total_steps=30), {}),
+    ("OneCycleLR-linear-3phase-adam", lambda S, o: S.OneCycleLR(
+        o, max_lr=0.3, total_steps=31, anneal_strategy="linear", three_phase=True), {"opt_name": "Adam"}),
+    ("SequentialLR", lambda S, o: S.SequentialLR(o, [S.LinearLR(o, start_factor=0.1, total_iters=5),
+                                                     S.ExponentialLR(o, gamma=0.9),
+                                                     S.CosineAnnealingLR(o, T_max=6)], milestones=[5, 12]), {}),
+    ("ReduceLROnPlateau", lambda S, o: S.ReduceLROnPlateau(o, factor=0.5, patience=2, cooldown=1, min_lr=[0.01, 0.02]),
+     {"metrics": _PLATEAU}),
+    ("ReduceLROnPlateau-max-abs", lambda S, o: S.ReduceLROnPlateau(
+        o, mode="max", threshold_mode="abs", threshold=0.05, patience=1), {"metrics": [-v for v in _PLATEAU]}),
+]
+
+
+@needs_torch
+@pytest.mark.parametrize("name,make,kw", SCHEDULERS, ids=[s[0] for s in SCHEDULERS])
+def test_scheduler_lrs_match_torch(name, make, kw):
+    ours, our_moms, sched = _lr_sequence(retrograd, make, **kw)
+    theirs, their_moms, tsched = _lr_sequence(REAL_TORCH, make, **kw)
+    assert ours == theirs  # the same float operations in the same order: equal, not close
+    assert our_moms == their_moms
+    sd, tsd = sched.state_dict(), tsched.state_dict()
+    skip = {"_schedulers", "lr_lambdas", "anneal_func"}
+    assert {k: v for k, v in sd.items() if k not in skip} == {k: v for k, v in tsd.items() if k not in skip}
+
+
+def test_scheduler_state_dict_round_trip_and_closed_form():
+    S = retrograd.optim.lr_scheduler
+    seq, _, sched = _lr_sequence(retrograd, lambda S, o: S.StepLR(o, step_size=3, gamma=0.5), steps=10)
+    p = retrograd.zeros(1, requires_grad=True)
+    opt = retrograd.optim.SGD([{"params": [p], "lr": 0.1}, {"params": [retrograd.zeros(1, requires_grad=True)], "lr": 0.2}])
+    fresh = S.StepLR(opt, step_size=100)
+    fresh.load_state_dict(sched.state_dict())
+    assert fresh.step_size == 3 and fresh.last_epoch == 10 and fresh.get_last_lr() == seq[-1]
+    with pytest.warns(UserWarning, match="The epoch parameter"):
+        fresh.step(12)
+    assert fresh.get_last_lr() == [0.1 * 0.5**4, 0.2 * 0.5**4]
+    with pytest.raises(KeyError, match="param 'initial_lr' is not specified in param_groups\\[0\\]"):
+        S.StepLR(retrograd.optim.SGD([retrograd.zeros(1, requires_grad=True)]), 3, last_epoch=5)
+    with raises_exact(TypeError, "int is not an Optimizer"):
+        S.StepLR(3, 3)
+
+
+def test_scheduler_warns_when_stepped_before_optimizer():
+    p = retrograd.zeros(1, requires_grad=True)
+    opt = retrograd.optim.SGD([p], lr=0.1)
+    sched = retrograd.optim.lr_scheduler.StepLR(opt, 1)
+    with pytest.warns(UserWarning, match="Detected call of `lr_scheduler.step\\(\\)` before `optimizer.step\\(\\)`"):
+        sched.step()
+    opt2 = retrograd.optim.SGD([p], lr=0.1)
+    sched2 = retrograd.optim.lr_scheduler.StepLR(opt2, 1)
+    opt2.step()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        sched2.step()
+    with pytest.warns(UserWarning, match="please use `get_last_lr\\(\\)`"):
+        sched2.get_lr()

@@ -75,6 +75,9 @@ class Optimizer:
     """Base class for all optimizers: holds param_groups and a per-parameter state."""
 
     def __init__(self, params, defaults):
+        if defaults.get("differentiable"):
+            # PyTorch's differentiable branches (steps recorded by autograd) are not ported.
+            raise NotImplementedError("retrograd.optim: differentiable=True is not supported")
         self.defaults = defaults
         if isinstance(params, Tensor):
             raise TypeError(
