@@ -1,6 +1,6 @@
 """torch.optim against PyTorch: optimizer steps, state dicts, errors, LBFGS, lr schedulers."""
 import copy
-import math
+import importlib
 import warnings
 
 import numpy as np
@@ -362,3 +362,29 @@ def test_scheduler_warns_when_stepped_before_optimizer():
         sched2.step()
     with pytest.warns(UserWarning, match="please use `get_last_lr\\(\\)`"):
         sched2.get_lr()
+
+
+@pytest.mark.parametrize("lib", ["retrograd", "torch"])
+def test_step_hooks_order_and_removal(lib):
+    if lib == "torch" and REAL_TORCH is None:
+        pytest.skip("PyTorch (the oracle) is not installed")
+    m = retrograd if lib == "retrograd" else REAL_TORCH
+    w = m.ones(2, requires_grad=True)
+    opt = m.optim.SGD([w], lr=0.5)
+    calls = []
+    h1 = opt.register_step_pre_hook(lambda o, a, k: calls.append(("pre", w[0].item())))
+    h2 = opt.register_step_post_hook(lambda o, a, k: calls.append(("post", w[0].item())))
+    mod = importlib.import_module(m.__name__ + ".optim.optimizer")
+    g1 = mod.register_optimizer_step_pre_hook(lambda o, a, k: calls.append(("gpre", o is opt)))
+    g2 = mod.register_optimizer_step_post_hook(lambda o, a, k: calls.append(("gpost", o is opt)))
+    try:
+        w.grad = m.ones(2)
+        opt.step()
+    finally:
+        g1.remove()
+        g2.remove()
+    h1.remove()
+    opt.step()
+    h2.remove()
+    opt.step()
+    assert calls == [("gpre", True), ("pre", 1.0), ("post", 0.5), ("gpost", True), ("post", 0.0)]
