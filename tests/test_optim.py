@@ -388,3 +388,29 @@ def test_step_hooks_order_and_removal(lib):
     h2.remove()
     opt.step()
     assert calls == [("gpre", True), ("pre", 1.0), ("post", 0.5), ("gpost", True), ("post", 0.0)]
+
+
+@pytest.mark.parametrize("lib", ["retrograd", "torch"])
+def test_state_dict_hooks_and_repr(lib):
+    if lib == "torch" and REAL_TORCH is None:
+        pytest.skip("PyTorch (the oracle) is not installed")
+    m = retrograd if lib == "retrograd" else REAL_TORCH
+    w = m.ones(2, requires_grad=True)
+    opt = m.optim.SGD([w], lr=0.5, momentum=0.9)
+    calls = []
+    opt.register_state_dict_pre_hook(lambda o: calls.append("pre"))
+    opt.register_state_dict_pre_hook(lambda o: calls.append("pre-first"), prepend=True)
+    opt.register_state_dict_post_hook(lambda o, sd: dict(sd, extra=1))
+    sd = opt.state_dict()
+    assert sd["extra"] == 1 and calls == ["pre-first", "pre"]
+    opt.register_load_state_dict_pre_hook(lambda o, sd: calls.append("lpre") or {k: v for k, v in sd.items() if k != "extra"})
+    h = opt.register_load_state_dict_post_hook(lambda o: calls.append("lpost"))
+    opt.load_state_dict(sd)
+    h.remove()
+    opt.load_state_dict(sd)
+    assert calls == ["pre-first", "pre", "lpre", "lpost", "lpre"]
+    if REAL_TORCH is not None:
+        t = REAL_TORCH.zeros(2, requires_grad=True)
+        r = retrograd.zeros(2, requires_grad=True)
+        for name in ("SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "LBFGS"):
+            assert repr(getattr(retrograd.optim, name)([r])) == repr(getattr(REAL_TORCH.optim, name)([t]))
