@@ -414,3 +414,65 @@ def test_state_dict_hooks_and_repr(lib):
         r = retrograd.zeros(2, requires_grad=True)
         for name in ("SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "LBFGS"):
             assert repr(getattr(retrograd.optim, name)([r])) == repr(getattr(REAL_TORCH.optim, name)([t]))
+
+
+CLOSED_FORM = [
+    lambda S, o: S.StepLR(o, step_size=3, gamma=0.5),
+    lambda S, o: S.MultiStepLR(o, milestones=[2, 5, 5], gamma=0.5),
+    lambda S, o: S.ExponentialLR(o, gamma=0.9),
+    lambda S, o: S.CosineAnnealingLR(o, T_max=6, eta_min=0.01),
+    lambda S, o: S.LinearLR(o, start_factor=0.5, total_iters=4),
+    lambda S, o: S.LambdaLR(o, lambda e: 1 / (1 + e)),
+]
+
+
+@needs_torch
+@pytest.mark.parametrize("make", CLOSED_FORM)
+def test_scheduler_epoch_argument_uses_closed_form_like_torch(make):
+    seqs = []
+    for lib in (retrograd, REAL_TORCH):
+        opt = lib.optim.SGD([lib.zeros(1, requires_grad=True)], lr=0.3)
+        sched = make(lib.optim.lr_scheduler, opt)
+        seq = []
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for epoch in [3, 1, 7, 7, 2, 10]:
+                opt.step()
+                sched.step(epoch)
+                seq.append(sched.get_last_lr()[0])
+                sched.step()
+                seq.append(sched.get_last_lr()[0])
+        seqs.append(seq)
+    assert seqs[0] == seqs[1]
+
+
+@needs_torch
+def test_sequential_lr_resumes_from_state_dict_like_torch():
+    def build(lib):
+        opt = lib.optim.SGD([lib.zeros(1, requires_grad=True)], lr=0.2)
+        S = lib.optim.lr_scheduler
+        return opt, S.SequentialLR(opt, [S.ExponentialLR(opt, 0.8), S.StepLR(opt, 2, 0.5)], milestones=[4])
+
+    seqs = []
+    for lib in (retrograd, REAL_TORCH):
+        opt, sched = build(lib)
+        for _ in range(6):
+            opt.step()
+            sched.step()
+        sd = sched.state_dict()
+        opt2, sched2 = build(lib)
+        opt2.load_state_dict(opt.state_dict())
+        sched2.load_state_dict(sd)
+        seq = []
+        for _ in range(6):
+            opt2.step()
+            sched2.step()
+            seq.append(sched2.get_last_lr()[0])
+        seqs.append(seq)
+    assert seqs[0] == seqs[1]
+
+
+def test_duplicate_parameters_warn_like_torch():
+    w = retrograd.zeros(1, requires_grad=True)
+    with pytest.warns(UserWarning, match="optimizer contains a parameter group with duplicate parameters"):
+        retrograd.optim.SGD([w, w], lr=0.1)
