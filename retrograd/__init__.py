@@ -21,6 +21,7 @@ from . import nn, optim  # noqa: E402,F401
 from .autograd import (no_grad, enable_grad, set_grad_enabled, is_grad_enabled,
                        inference_mode, is_inference_mode_enabled)
 from ._printing import set_printoptions, get_printoptions
+from .serialization import save, load  # noqa: E402
 
 bool = _dtypes.bool_
 half = float16
