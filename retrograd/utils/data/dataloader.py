@@ -1,12 +1,15 @@
 """DataLoader: batches from a dataset through a sampler and collate_fn, in this process
 (num_workers > 0 is accepted but the work still runs in-process, with a warning)."""
 import warnings
+from typing import Generic, TypeVar
 
 from ._collate import default_collate, default_convert
 from .dataset import IterableDataset
 from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
 
 __all__ = ["DataLoader", "get_worker_info"]
+
+T_co = TypeVar("T_co", covariant=True)
 
 
 def get_worker_info():
@@ -20,7 +23,24 @@ class _InfiniteConstantSampler(Sampler):
             yield None
 
 
-class DataLoader:
+class _SingleProcessDataLoaderIter:
+    """One pass over a DataLoader: ``next()`` gives a batch; ``len()`` the loader's."""
+
+    def __init__(self, gen, loader):
+        self._gen = gen
+        self._loader = loader
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return next(self._gen)
+
+    def __len__(self):
+        return len(self._loader)
+
+
+class DataLoader(Generic[T_co]):
     """Iterate over ``dataset`` in batches of ``batch_size`` (PyTorch's options and checks)."""
 
     def __init__(self, dataset, batch_size=1, shuffle=None, sampler=None, batch_sampler=None,
@@ -120,9 +140,8 @@ class DataLoader:
 
     def __iter__(self):
         """A fresh pass over the data (each epoch reshuffles)."""
-        if self._dataset_kind == "iterable":
-            return self._iter_iterable()
-        return self._iter_map()
+        gen = self._iter_iterable() if self._dataset_kind == "iterable" else self._iter_map()
+        return _SingleProcessDataLoaderIter(gen, self)
 
     def _iter_map(self):
         dataset, collate = self.dataset, self.collate_fn

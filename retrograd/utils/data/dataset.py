@@ -3,14 +3,17 @@ ChainDataset, Subset and random_split, with PyTorch's semantics and error texts.
 import bisect
 import math
 import warnings
+from typing import Generic, TypeVar
 
 import retrograd as torch
 
 __all__ = ["Dataset", "IterableDataset", "TensorDataset", "ConcatDataset", "ChainDataset",
            "Subset", "random_split"]
 
+T_co = TypeVar("T_co", covariant=True)
 
-class Dataset:
+
+class Dataset(Generic[T_co]):
     """A map-style dataset: ``__getitem__(index)`` (and usually ``__len__``)."""
 
     def __getitem__(self, index):
@@ -20,7 +23,7 @@ class Dataset:
         return ConcatDataset([self, other])
 
 
-class IterableDataset(Dataset):
+class IterableDataset(Dataset[T_co]):
     """A stream-style dataset: ``__iter__`` yields the samples."""
 
     def __iter__(self):

@@ -1,5 +1,7 @@
 """torch.utils.data samplers: Sampler, SequentialSampler, RandomSampler,
 SubsetRandomSampler, BatchSampler. Shuffles draw from a retrograd Generator."""
+from typing import Generic, TypeVar
+
 import retrograd as torch
 
 from .dataset import _randperm
@@ -7,8 +9,10 @@ from .dataset import _randperm
 __all__ = ["Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler",
            "BatchSampler"]
 
+T_co = TypeVar("T_co", covariant=True)
 
-class Sampler:
+
+class Sampler(Generic[T_co]):
     """Yields dataset indices (or lists of them, for a batch sampler)."""
 
     def __init__(self, data_source=None):
