@@ -196,6 +196,15 @@ def test_samplers():
     lambda lib, ds: lib_data(lib).random_split(ds, [1, 1]),
     lambda lib, ds: lib_data(lib).random_split(ds, [1.5, -0.5]),
     lambda lib, ds: lib_data(lib).Dataset()[0],
+    lambda lib, ds: lib_data(lib).WeightedRandomSampler([1., 2.], 0),
+    lambda lib, ds: lib_data(lib).WeightedRandomSampler([1., 2.], True),
+    lambda lib, ds: lib_data(lib).WeightedRandomSampler([1., 2.], 2, 1),
+    lambda lib, ds: lib_data(lib).WeightedRandomSampler([[1., 2.]], 2),
+    lambda lib, ds: list(lib_data(lib).WeightedRandomSampler([1., 2.], 5, False)),
+    lambda lib, ds: list(lib_data(lib).WeightedRandomSampler([0., 0.], 2)),
+    lambda lib, ds: list(lib_data(lib).WeightedRandomSampler([-1., 2.], 2)),
+    lambda lib, ds: list(lib_data(lib).WeightedRandomSampler([1., float("nan")], 2)),
+    lambda lib, ds: list(lib_data(lib).WeightedRandomSampler([1., float("inf")], 2)),
 ])
 def test_errors_match_torch(call):
     def run(lib):
@@ -208,6 +217,23 @@ def test_errors_match_torch(call):
 
     ours, theirs = run(torch), run(REAL_TORCH)
     assert theirs is not None and ours == theirs
+
+
+def test_weighted_random_sampler():
+    g = torch.Generator().manual_seed(0)
+    ws = data.WeightedRandomSampler([1.0, 0.0, 3.0], 4000, generator=g)
+    drawn = np.array(list(ws))
+    assert len(ws) == 4000 and drawn.size == 4000 and set(drawn.tolist()) == {0, 2}
+    assert abs((drawn == 2).mean() - 0.75) < 0.03
+    picks = list(data.WeightedRandomSampler([5.0, 1.0, 0.0, 2.0], 4, replacement=False,
+                                            generator=g))
+    assert sorted(picks) == [0, 1, 2, 3] and picks[-1] == 2  # zero weight comes last
+    firsts = [list(data.WeightedRandomSampler([8.0, 1.0, 1.0], 2, False, generator=g))[0]
+              for _ in range(400)]
+    assert abs(np.mean(np.array(firsts) == 0) - 0.8) < 0.07
+    a = list(data.WeightedRandomSampler([1, 2, 3], 20, generator=torch.Generator().manual_seed(5)))
+    b = list(data.WeightedRandomSampler([1, 2, 3], 20, generator=torch.Generator().manual_seed(5)))
+    assert a == b
 
 
 def test_random_split():

@@ -2,12 +2,14 @@
 SubsetRandomSampler, BatchSampler. Shuffles draw from a retrograd Generator."""
 from typing import Generic, TypeVar
 
+import numpy as np
+
 import retrograd as torch
 
 from .dataset import _randperm
 
 __all__ = ["Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler",
-           "BatchSampler"]
+           "WeightedRandomSampler", "BatchSampler"]
 
 T_co = TypeVar("T_co", covariant=True)
 
@@ -94,6 +96,59 @@ class SubsetRandomSampler(Sampler):
 
     def __len__(self):
         return len(self.indices)
+
+
+def _multinomial(weights, num_samples, replacement, generator):
+    """torch.multinomial's draw for a 1-d float64 weight array, with its error texts:
+    inverse-CDF sampling with replacement, Gumbel top-k without."""
+    if not replacement and num_samples > weights.size:
+        raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without "
+                           "replacement")
+    if np.isnan(weights).any() or (weights < 0).any():
+        raise RuntimeError("invalid multinomial distribution (encountering probability "
+                           "entry < 0)")
+    if np.isinf(weights).any():
+        raise RuntimeError("invalid multinomial distribution (encountering probability "
+                           "entry = infinity or NaN)")
+    if weights.sum() <= 0:
+        raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+    n = num_samples if replacement else weights.size
+    u = torch.rand(n, generator=generator, dtype=torch.float64).numpy()
+    if replacement:
+        cdf = np.cumsum(weights)
+        idx = np.searchsorted(cdf, u * cdf[-1], side="right")
+        return np.minimum(idx, weights.size - 1).tolist()
+    with np.errstate(divide="ignore"):
+        keys = np.log1p(-u) / weights  # -Exp(1)/w: the largest keys are a weighted draw
+    return np.argsort(-keys, kind="stable")[:num_samples].tolist()
+
+
+class WeightedRandomSampler(Sampler):
+    """``num_samples`` indices drawn with probabilities proportional to ``weights``."""
+
+    def __init__(self, weights, num_samples, replacement=True, generator=None):
+        if (not isinstance(num_samples, int) or isinstance(num_samples, bool)
+                or num_samples <= 0):
+            raise ValueError(f"num_samples should be a positive integer value, but got "
+                             f"num_samples={num_samples}")
+        if not isinstance(replacement, bool):
+            raise ValueError(f"replacement should be a boolean value, but got "
+                             f"replacement={replacement}")
+        weights_tensor = torch.as_tensor(weights, dtype=torch.double)
+        if len(weights_tensor.shape) != 1:
+            raise ValueError(f"weights should be a 1d sequence but given weights have shape "
+                             f"{tuple(weights_tensor.shape)}")
+        self.weights = weights_tensor
+        self.num_samples = num_samples
+        self.replacement = replacement
+        self.generator = generator
+
+    def __iter__(self):
+        yield from _multinomial(self.weights.numpy(), self.num_samples, self.replacement,
+                                self.generator)
+
+    def __len__(self):
+        return self.num_samples
 
 
 class BatchSampler(Sampler):
