@@ -278,7 +278,14 @@ def _check_map_location(map_location):
         return
     targets = map_location.values() if isinstance(map_location, dict) else [map_location]
     for target in targets:
-        if _device(target).type != "cpu":
+        kind = _device(target).type
+        if kind == "cuda":
+            raise RuntimeError("Attempting to deserialize object on a CUDA device but "
+                               "torch.cuda.is_available() is False. If you are running on a "
+                               "CPU-only machine, please use torch.load with "
+                               "map_location=torch.device('cpu') to map your storages to "
+                               "the CPU.")
+        if kind != "cpu":
             raise RuntimeError(f"retrograd.load: map_location={map_location!r}: retrograd "
                                f"loads tensors on the CPU only")
 
@@ -286,7 +293,10 @@ def _check_map_location(map_location):
 def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=None,
          **pickle_load_args):
     """Load what ``save`` wrote, from a path or a readable binary file object. The format
-    holds data only, so ``weights_only`` changes nothing: loading can never run code."""
+    holds data only, so ``weights_only`` changes nothing: loading can never run code.
+    ``mmap`` is accepted but the file is read into memory (same values, no mapping);
+    a callable ``map_location`` gets each loaded tensor and ``'cpu'`` (PyTorch passes a
+    storage) and returns the tensor to use."""
     if pickle_module is not None:
         raise RuntimeError("Can not safely load weights when explicit pickle_module is "
                            "specified")

@@ -274,7 +274,8 @@ def test_map_location_and_pickle_module_arguments():
     data = saved_bytes(torch.ones(2))
     same(torch.load(io.BytesIO(data), map_location={"cpu": "cpu"}), torch.ones(2))
     same(torch.load(io.BytesIO(data), map_location=lambda t, loc: t * 2), torch.full((2,), 2.))
-    with pytest.raises(RuntimeError, match="CPU only"):
+    with pytest.raises(RuntimeError, match="Attempting to deserialize object on a CUDA"):
         torch.load(io.BytesIO(data), map_location="cuda")
+    same(torch.load(io.BytesIO(data), map_location=lambda storage, loc: storage), torch.ones(2))
     with pytest.raises(RuntimeError, match="explicit pickle_module"):
         torch.load(io.BytesIO(data), pickle_module=pickle)
