@@ -196,6 +196,9 @@ def test_samplers():
     lambda lib, ds: lib_data(lib).random_split(ds, [1, 1]),
     lambda lib, ds: lib_data(lib).random_split(ds, [1.5, -0.5]),
     lambda lib, ds: lib_data(lib).Dataset()[0],
+    lambda lib, ds: lib_data(lib).StackDataset(ds, b=ds),
+    lambda lib, ds: lib_data(lib).StackDataset(),
+    lambda lib, ds: lib_data(lib).StackDataset(ds, [1]),
     lambda lib, ds: lib_data(lib).WeightedRandomSampler([1., 2.], 0),
     lambda lib, ds: lib_data(lib).WeightedRandomSampler([1., 2.], True),
     lambda lib, ds: lib_data(lib).WeightedRandomSampler([1., 2.], 2, 1),
@@ -304,6 +307,22 @@ class Stream(IterableDataset):
 
     def __len__(self):
         return self.n
+
+
+@needs_torch
+def test_stack_dataset_matches_torch():
+    def run(lib):
+        d = lib_data(lib)
+        xs = d.TensorDataset(lib.arange(6.).reshape(3, 2))
+        ys = [10, 11, 12]
+        out = [list(d.DataLoader(d.StackDataset(xs, ys), batch_size=2)),
+               list(d.DataLoader(d.StackDataset(x=xs, y=ys), batch_size=2)),
+               d.StackDataset(xs, d.Subset(xs, [2, 1, 0])).__getitems__([0, 2]),
+               d.StackDataset(a=ys).__getitems__([1]), len(d.StackDataset(ys, ys))]
+        return out
+
+    ours, theirs = both(run)
+    assert ours == theirs
 
 
 def test_iterable_dataset():
