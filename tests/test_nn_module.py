@@ -490,3 +490,25 @@ def test_functional_call_per_sample_grads_match_pytorch():
     assert list(results[0]) == list(results[1])
     for k in results[0]:
         np.testing.assert_allclose(results[0][k], results[1][k], rtol=1e-5, atol=1e-6)
+
+
+@needs_torch
+def test_module_parameters_train_with_optim_as_pytorch():
+    ours, ref = pair(REAL_TORCH, lambda lib: lib.nn.Sequential(
+        lib.nn.Linear(3, 5), lib.nn.Tanh(), lib.nn.Linear(5, 2)))
+    rng = np.random.default_rng(5)
+    x, y = rng.standard_normal((6, 3)).astype(np.float32), rng.standard_normal((6, 2))
+    losses = []
+    for lib, mod in ((retrograd, ours), (REAL_TORCH, ref)):
+        opt = lib.optim.Adam(mod.parameters(), lr=0.05, weight_decay=0.01)
+        got = []
+        for _ in range(4):
+            opt.zero_grad()
+            loss = ((mod(lib.tensor(x)) - lib.tensor(y, dtype=lib.float32)) ** 2).mean()
+            loss.backward()
+            opt.step()
+            got.append(loss.item())
+        losses.append(got)
+    np.testing.assert_allclose(losses[0], losses[1], rtol=1e-5)
+    for (n, a), (_, b) in zip(ours.state_dict().items(), ref.state_dict().items()):
+        np.testing.assert_allclose(to_np(a), to_np(b), rtol=1e-5, atol=1e-6, err_msg=n)
