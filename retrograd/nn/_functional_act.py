@@ -1,0 +1,193 @@
+"""nn.functional activations and softmax family, composed from retrograd ops (gradients
+come from the ops; kinks choose PyTorch's side through where-masks)."""
+import math
+import warnings
+
+import retrograd as _t
+
+__all__ = ["relu", "relu_", "relu6", "leaky_relu", "leaky_relu_", "elu", "elu_", "selu",
+           "selu_", "celu", "celu_", "gelu", "silu", "mish", "softplus", "softsign",
+           "hardtanh", "hardtanh_", "hardsigmoid", "hardswish", "logsigmoid", "tanhshrink",
+           "softshrink", "hardshrink", "threshold", "threshold_", "softmax", "log_softmax",
+           "softmin", "sigmoid", "tanh"]
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def _finish(input, out, inplace):
+    """inplace=True writes the result into ``input`` (version bump, history) as PyTorch."""
+    if inplace:
+        return input.copy_(out)
+    return out
+
+
+def sigmoid(input):
+    return _t.sigmoid(input)
+
+
+def tanh(input):
+    return _t.tanh(input)
+
+
+def relu(input, inplace=False):
+    return input.relu_() if inplace else _t.relu(input)
+
+
+def relu_(input):
+    return input.relu_()
+
+
+def threshold(input, threshold, value, inplace=False):
+    # PyTorch: gradient 0 where input <= threshold
+    return _finish(input, _t.where(input > threshold, input, value), inplace)
+
+
+def threshold_(input, threshold, value):
+    return globals()["threshold"](input, threshold, value, True)
+
+
+def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
+    # gradient flows only strictly inside (min_val, max_val), as PyTorch's hardtanh_backward
+    inside = (input > min_val) & (input < max_val)
+    out = _t.where(inside, input, input.detach().clamp(min_val, max_val))
+    return _finish(input, out, inplace)
+
+
+def hardtanh_(input, min_val=-1.0, max_val=1.0):
+    return hardtanh(input, min_val, max_val, True)
+
+
+def relu6(input, inplace=False):
+    return hardtanh(input, 0.0, 6.0, inplace)
+
+
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    return _finish(input, _t.where(input > 0, input, input * negative_slope), inplace)
+
+
+def leaky_relu_(input, negative_slope=0.01):
+    return leaky_relu(input, negative_slope, True)
+
+
+def _elu(input, alpha, scale, input_scale):
+    neg = input.clamp(max=0)  # exp never sees the positive side (no inf * 0 in backward)
+    return _t.where(input > 0, input * scale, _t.expm1(neg * input_scale) * (alpha * scale))
+
+
+def elu(input, alpha=1.0, inplace=False):
+    return _finish(input, _elu(input, alpha, 1.0, 1.0), inplace)
+
+
+def elu_(input, alpha=1.0):
+    return elu(input, alpha, True)
+
+
+def selu(input, inplace=False):
+    return _finish(input, _elu(input, _SELU_ALPHA, _SELU_SCALE, 1.0), inplace)
+
+
+def selu_(input):
+    return selu(input, True)
+
+
+def celu(input, alpha=1.0, inplace=False):
+    return _finish(input, _elu(input, alpha, 1.0, 1.0 / alpha), inplace)
+
+
+def celu_(input, alpha=1.0):
+    return celu(input, alpha, True)
+
+
+def gelu(input, approximate="none"):
+    if approximate == "none":
+        return input * 0.5 * (1.0 + _t.erf(input * (1.0 / math.sqrt(2.0))))
+    if approximate == "tanh":
+        inner = (input + input * input * input * 0.044715) * math.sqrt(2.0 / math.pi)
+        return input * 0.5 * (1.0 + _t.tanh(inner))
+    raise RuntimeError(f"approximate argument must be either none or tanh.")
+
+
+def silu(input, inplace=False):
+    return _finish(input, input * _t.sigmoid(input), inplace)
+
+
+def softplus(input, beta=1.0, threshold=20.0):
+    linear = input * beta > threshold
+    safe = _t.where(linear, 0.0, input)  # keeps exp finite on the linear side
+    return _t.where(linear, input, _t.log1p(_t.exp(safe * beta)) / beta)
+
+
+def mish(input, inplace=False):
+    return _finish(input, input * _t.tanh(softplus(input)), inplace)
+
+
+def softsign(input):
+    return input / (input.abs() + 1)
+
+
+def hardsigmoid(input, inplace=False):
+    inside = (input > -3.0) & (input < 3.0)
+    out = _t.where(inside, input / 6.0 + 0.5, (input.detach() / 6.0 + 0.5).clamp(0.0, 1.0))
+    return _finish(input, out, inplace)
+
+
+def hardswish(input, inplace=False):
+    # PyTorch's backward: 0 up to -3, x/3 + 1/2 inside (-3, 3), 1 from 3 on
+    mid = input * (input + 3.0) / 6.0
+    out = _t.where(input <= -3.0, input * 0.0, _t.where(input < 3.0, mid, input))
+    return _finish(input, out, inplace)
+
+
+def logsigmoid(input):
+    big = input < -20.0
+    safe = _t.where(big, 0.0, input)
+    return -_t.where(big, -input, _t.log1p(_t.exp(-safe)))
+
+
+def tanhshrink(input):
+    return input - _t.tanh(input)
+
+
+def softshrink(input, lambd=0.5):
+    if lambd < 0:
+        raise RuntimeError(f"lambda must be greater or equal to 0, but found to be {lambd}.")
+    return _t.where(input > lambd, input - lambd,
+                    _t.where(input < -lambd, input + lambd, input * 0.0))
+
+
+def hardshrink(input, lambd=0.5):
+    return _t.where((input > lambd) | (input < -lambd), input, input * 0.0)
+
+
+def _softmax_dim(name, ndim, stacklevel):
+    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call "
+                  "to include dim=X as an argument.", stacklevel=stacklevel)
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def _log_softmax(input, dim):
+    return input - _t.logsumexp(input, dim, keepdim=True)
+
+
+def _prepare(name, input, dim, stacklevel, dtype):
+    if dim is None:
+        dim = _softmax_dim(name, input.dim(), stacklevel)
+    if dtype is not None:
+        input = input.to(dtype)
+    return input, dim
+
+
+def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
+    input, dim = _prepare("log_softmax", input, dim, _stacklevel, dtype)
+    return _log_softmax(input, dim)
+
+
+def softmax(input, dim=None, _stacklevel=3, dtype=None):
+    input, dim = _prepare("softmax", input, dim, _stacklevel, dtype)
+    return _t.exp(_log_softmax(input, dim))
+
+
+def softmin(input, dim=None, _stacklevel=3, dtype=None):
+    input, dim = _prepare("softmin", input, dim, _stacklevel, dtype)
+    return _t.exp(_log_softmax(-input, dim))
