@@ -252,3 +252,215 @@ def test_gradcheck_activations(name):
     x = rt.tensor([-4.2, -2.5, -0.7, -0.25, 0.25, 0.9, 2.5, 4.1], dtype=rt.float64,
                   requires_grad=True)
     assert gradcheck(getattr(RF, name), (x,))
+
+
+# ---- scenarios: error texts, warnings, dropout, running statistics, in-place ----
+
+def _lib_cases(L):
+    F = L.nn.functional
+    x, t = L.randn(3, 5), L.tensor([1, 0, 4])
+    return {
+        "ce_float_target": lambda: F.cross_entropy(x, t.float()),
+        "ce_int32": lambda: F.cross_entropy(x, t.int()),
+        "ce_batch": lambda: F.cross_entropy(x, L.tensor([1, 0])),
+        "ce_oob": lambda: F.cross_entropy(x, L.tensor([1, 0, 7])),
+        "ce_2d_target": lambda: F.cross_entropy(x, L.tensor([[1], [0], [4]])),
+        "ce_kdim_target": lambda: F.cross_entropy(L.randn(2, 3, 4),
+                                                  L.tensor([[1, 0, 2], [0, 0, 1]])),
+        "ce_probs_long": lambda: F.cross_entropy(x, L.ones(3, 5).long()),
+        "ce_smoothing": lambda: F.cross_entropy(x, t, label_smoothing=1.5),
+        "nll_float": lambda: F.nll_loss(x, t.float()),
+        "nll_0d": lambda: F.nll_loss(L.tensor(1.0), L.tensor(0)),
+        "nll_reduction": lambda: F.nll_loss(x, t, reduction="avg"),
+        "mse_reduction": lambda: F.mse_loss(x, x, reduction="avg"),
+        "bce_shape": lambda: F.binary_cross_entropy(L.rand(3), L.rand(3, 1)),
+        "bce_range": lambda: F.binary_cross_entropy(L.tensor([1.5]), L.tensor([1.0])),
+        "bce_weight_grad": lambda: F.binary_cross_entropy(
+            L.rand(3), L.rand(3), weight=L.rand(3, requires_grad=True)),
+        "bcel_shape": lambda: F.binary_cross_entropy_with_logits(L.rand(3), L.rand(3, 1)),
+        "one_hot_float": lambda: F.one_hot(L.tensor([1.0])),
+        "one_hot_small": lambda: F.one_hot(L.tensor([3]), 2),
+        "one_hot_neg": lambda: F.one_hot(L.tensor([-1]), 2),
+        "one_hot_empty": lambda: F.one_hot(L.tensor([], dtype=L.int64)),
+        "dropout_p": lambda: F.dropout(x, 1.5),
+        "bn_one": lambda: F.batch_norm(L.randn(1, 3), None, None, training=True),
+        "ln_shape": lambda: F.layer_norm(x, (4,)),
+        "gn_div": lambda: F.group_norm(L.randn(2, 6, 3), 4),
+        "emb_float": lambda: F.embedding(L.tensor([1.0]), L.randn(3, 2)),
+        "softshrink_neg": lambda: F.softshrink(x, -1.0),
+        "sdpa_causal_mask": lambda: F.scaled_dot_product_attention(
+            L.randn(2, 3), L.randn(2, 3), L.randn(2, 3),
+            attn_mask=L.ones(2, 2, dtype=L.bool), is_causal=True),
+        "smoothl1_neg": lambda: F.smooth_l1_loss(x, x, beta=-1.0),
+        "margin_dim": lambda: F.margin_ranking_loss(L.randn(3), L.randn(3, 1), L.randn(3)),
+    }
+
+
+ERROR_CASES = sorted(_lib_cases(rt))
+
+
+@pytest.mark.skipif(torch is None, reason="PyTorch not installed")
+@pytest.mark.parametrize("name", ERROR_CASES)
+def test_error_texts_match_torch(name):
+    with pytest.raises(Exception) as ref:
+        _lib_cases(torch)[name]()
+    first = str(ref.value).split("\n")[0]
+    with raises_exact(type(ref.value), first):
+        _lib_cases(rt)[name]()
+
+
+def _warning_cases(L):
+    F = L.nn.functional
+    x, t = L.randn(3, 5), L.tensor([1, 0, 4])
+    return {
+        "mse": lambda: F.mse_loss(L.randn(3), L.randn(3, 1)),
+        "l1": lambda: F.l1_loss(L.randn(3), L.randn(3, 1)),
+        "smooth_l1": lambda: F.smooth_l1_loss(L.randn(3), L.randn(3, 1)),
+        "huber": lambda: F.huber_loss(L.randn(3), L.randn(3, 1)),
+        "softmax": lambda: F.softmax(x),
+        "log_softmax": lambda: F.log_softmax(L.randn(2, 3, 4)),
+        "softmin": lambda: F.softmin(L.randn(2, 3, 4, 5)),
+        "softmax_1d": lambda: F.softmax(L.randn(4)),
+        "kl_mean": lambda: F.kl_div(x, x),
+        "legacy_sum": lambda: F.mse_loss(x, x, size_average=False),
+        "legacy_none": lambda: F.nll_loss(x, t, reduce=False),
+    }
+
+
+@pytest.mark.skipif(torch is None, reason="PyTorch not installed")
+@pytest.mark.parametrize("name", sorted(_warning_cases(rt)))
+def test_warnings_match_torch(name):
+    results = []
+    for L in (rt, torch):
+        L.manual_seed(0)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            out = _warning_cases(L)[name]()
+        results.append((tuple(out.shape), [(w.category, str(w.message)) for w in caught]))
+    assert results[0] == results[1]
+    assert results[0][1]
+
+
+def test_softmax_implicit_dim_values():
+    x = R(2, 3, 4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        got = RF.softmax(rt.tensor(x)).numpy()
+    e = np.exp(x - x.max(0, keepdims=True))
+    np.testing.assert_allclose(got, e / e.sum(0, keepdims=True), rtol=1e-6)
+
+
+def test_dropout():
+    rt.manual_seed(0)
+    x = rt.ones(200, 100, requires_grad=True)
+    assert RF.dropout(x, training=False) is x
+    assert RF.dropout(x, 0.0) is x
+    y = RF.dropout(x, 0.3)
+    vals = set(np.unique(y.detach().numpy()).tolist())
+    assert vals == {0.0, np.float32(1 / 0.7).item()}
+    assert abs((y.detach().numpy() == 0).mean() - 0.3) < 0.02
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), y.detach().numpy())
+    assert not RF.dropout(x, 1.0).detach().numpy().any()
+    rt.manual_seed(7)
+    a = RF.dropout(x, 0.5).detach().numpy()
+    rt.manual_seed(7)
+    np.testing.assert_array_equal(a, RF.dropout(x, 0.5).detach().numpy())
+    z = rt.ones(10, 10)
+    out = RF.dropout(z, 0.5, inplace=True)
+    assert out is z and z._version == 1
+    # channel-wise: whole channels share the mask
+    c = RF.dropout2d(rt.ones(4, 6, 3, 3), 0.5).numpy()
+    assert (c.reshape(24, 9).min(1) == c.reshape(24, 9).max(1)).all()
+    c = RF.dropout1d(rt.ones(4, 6, 5), 0.5).numpy()
+    assert (c.min(-1) == c.max(-1)).all()
+    assert RF.alpha_dropout(x, 0.5) is x
+
+
+def test_alpha_dropout_keeps_moments():
+    rt.manual_seed(1)
+    x = rt.randn(200000, dtype=rt.float64)
+    y = RF.alpha_dropout(x, 0.2, training=True)
+    assert abs(float(y.mean())) < 0.01 and abs(float(y.std()) - 1) < 0.01
+
+
+@pytest.mark.skipif(torch is None, reason="PyTorch not installed")
+@pytest.mark.parametrize("fn", ["batch_norm", "instance_norm"])
+def test_running_stats_match_torch(fn):
+    x = R(4, 3, 5)
+    stats = []
+    for L in (rt, torch):
+        rm, rv = L.zeros(3), L.ones(3)
+        xi = L.tensor(x, dtype=L.float32, requires_grad=True)
+        out = getattr(L.nn.functional, fn)(xi, rm, rv, training=True, momentum=0.3) \
+            if fn == "batch_norm" else L.nn.functional.instance_norm(xi, rm, rv, momentum=0.3)
+        (out * L.tensor(np.cos(np.arange(60.0)).reshape(4, 3, 5), dtype=L.float32)
+         ).sum().backward()
+        assert rm.grad_fn is None and not rm.requires_grad
+        stats.append([rm.numpy(), rv.numpy(), out.detach().numpy(), xi.grad.numpy()])
+    for a, b in zip(*stats):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.skipif(torch is None, reason="PyTorch not installed")
+def test_embedding_max_norm_and_padding_match_torch():
+    w = R(5, 3) * 3
+    res = []
+    for L in (rt, torch):
+        wl = L.tensor(w, dtype=L.float32, requires_grad=True)
+        i = L.tensor([[0, 2], [2, 4]])
+        out = L.nn.functional.embedding(i, wl, padding_idx=2, max_norm=1.0)
+        out.pow(2).sum().backward()
+        res.append([out.detach().numpy(), wl.detach().numpy(), wl.grad.numpy()])
+    for a, b in zip(*res):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    assert not res[0][2][2].any()
+
+
+def test_one_hot():
+    got = RF.one_hot(rt.tensor([[0, 2], [1, 0]]))
+    assert got.dtype is rt.int64 and tuple(got.shape) == (2, 2, 3)
+    np.testing.assert_array_equal(got.numpy(), np.eye(3, dtype=np.int64)[[[0, 2], [1, 0]]])
+    assert tuple(RF.one_hot(rt.tensor([1]), 5).shape) == (1, 5)
+
+
+@pytest.mark.skipif(torch is None, reason="PyTorch not installed")
+@pytest.mark.parametrize("name", ["relu", "relu6", "leaky_relu", "elu", "selu", "celu",
+                                  "silu", "mish", "hardtanh", "hardsigmoid", "hardswish",
+                                  "threshold"])
+def test_inplace_activations_match_torch(name):
+    res = []
+    for L in (rt, torch):
+        a = L.tensor([-4.0, -1.0, 0.5, 2.0, 7.0], requires_grad=True)
+        x = a * 1
+        args = (0.0, 5.0) if name == "threshold" else ()
+        y = getattr(L.nn.functional, name)(x, *args, inplace=True)
+        assert y is x and x._version == 1
+        (y * L.tensor([1.0, 2.0, 3.0, 4.0, 5.0])).sum().backward()
+        res.append([x.detach().numpy(), a.grad.numpy()])
+    for u, v in zip(*res):
+        np.testing.assert_allclose(u, v, rtol=1e-6, atol=1e-7)
+
+
+def test_sdpa_dropout_and_all_masked_probs():
+    q = rt.randn(2, 3, 4, requires_grad=True)
+    out = RF.scaled_dot_product_attention(q, q, q, dropout_p=0.5)
+    out.sum().backward()
+    assert tuple(out.shape) == (2, 3, 4) and q.grad is not None
+
+
+def test_cdist_reexport():
+    a, b = R(3, 2), R(4, 2)
+    got = RF.cdist(rt.tensor(a), rt.tensor(b)).numpy()
+    np.testing.assert_allclose(got, np.linalg.norm(a[:, None] - b[None], axis=-1), rtol=1e-6)
+
+
+def test_functional_namespace():
+    import retrograd.nn.functional as F
+    from retrograd.nn import _functional_basic
+    for name in _functional_basic.__all__:
+        assert callable(getattr(F, name)), name
+    if torch is not None:
+        missing = [n for n in _functional_basic.__all__
+                   if n != "cdist" and not hasattr(torch.nn.functional, n)]
+        assert not missing

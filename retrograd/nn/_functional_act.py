@@ -15,11 +15,12 @@ _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
 
 
-def _finish(input, out, inplace):
-    """inplace=True writes the result into ``input`` (version bump, history) as PyTorch."""
+def _finish(input, fn, inplace):
+    """inplace=True writes fn(input) into ``input`` (version bump, history) as PyTorch; the
+    formula reads a clone so its saved tensors survive the overwrite."""
     if inplace:
-        return input.copy_(out)
-    return out
+        return input.copy_(fn(input.clone() if input.requires_grad else input))
+    return fn(input)
 
 
 def sigmoid(input):
@@ -40,7 +41,7 @@ def relu_(input):
 
 def threshold(input, threshold, value, inplace=False):
     # PyTorch: gradient 0 where input <= threshold
-    return _finish(input, _t.where(input > threshold, input, value), inplace)
+    return _finish(input, lambda x: _t.where(x > threshold, x, value), inplace)
 
 
 def threshold_(input, threshold, value):
@@ -49,9 +50,10 @@ def threshold_(input, threshold, value):
 
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     # gradient flows only strictly inside (min_val, max_val), as PyTorch's hardtanh_backward
-    inside = (input > min_val) & (input < max_val)
-    out = _t.where(inside, input, input.detach().clamp(min_val, max_val))
-    return _finish(input, out, inplace)
+    def fn(x):
+        inside = (x > min_val) & (x < max_val)
+        return _t.where(inside, x, x.detach().clamp(min_val, max_val))
+    return _finish(input, fn, inplace)
 
 
 def hardtanh_(input, min_val=-1.0, max_val=1.0):
@@ -63,7 +65,7 @@ def relu6(input, inplace=False):
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
-    return _finish(input, _t.where(input > 0, input, input * negative_slope), inplace)
+    return _finish(input, lambda x: _t.where(x > 0, x, x * negative_slope), inplace)
 
 
 def leaky_relu_(input, negative_slope=0.01):
@@ -76,7 +78,7 @@ def _elu(input, alpha, scale, input_scale):
 
 
 def elu(input, alpha=1.0, inplace=False):
-    return _finish(input, _elu(input, alpha, 1.0, 1.0), inplace)
+    return _finish(input, lambda x: _elu(x, alpha, 1.0, 1.0), inplace)
 
 
 def elu_(input, alpha=1.0):
@@ -84,7 +86,7 @@ def elu_(input, alpha=1.0):
 
 
 def selu(input, inplace=False):
-    return _finish(input, _elu(input, _SELU_ALPHA, _SELU_SCALE, 1.0), inplace)
+    return _finish(input, lambda x: _elu(x, _SELU_ALPHA, _SELU_SCALE, 1.0), inplace)
 
 
 def selu_(input):
@@ -92,7 +94,7 @@ def selu_(input):
 
 
 def celu(input, alpha=1.0, inplace=False):
-    return _finish(input, _elu(input, alpha, 1.0, 1.0 / alpha), inplace)
+    return _finish(input, lambda x: _elu(x, alpha, 1.0, 1.0 / alpha), inplace)
 
 
 def celu_(input, alpha=1.0):
@@ -109,7 +111,7 @@ def gelu(input, approximate="none"):
 
 
 def silu(input, inplace=False):
-    return _finish(input, input * _t.sigmoid(input), inplace)
+    return _finish(input, lambda x: x * _t.sigmoid(x), inplace)
 
 
 def softplus(input, beta=1.0, threshold=20.0):
@@ -119,7 +121,7 @@ def softplus(input, beta=1.0, threshold=20.0):
 
 
 def mish(input, inplace=False):
-    return _finish(input, input * _t.tanh(softplus(input)), inplace)
+    return _finish(input, lambda x: x * _t.tanh(softplus(x)), inplace)
 
 
 def softsign(input):
@@ -127,16 +129,18 @@ def softsign(input):
 
 
 def hardsigmoid(input, inplace=False):
-    inside = (input > -3.0) & (input < 3.0)
-    out = _t.where(inside, input / 6.0 + 0.5, (input.detach() / 6.0 + 0.5).clamp(0.0, 1.0))
-    return _finish(input, out, inplace)
+    def fn(x):
+        inside = (x > -3.0) & (x < 3.0)
+        return _t.where(inside, x / 6.0 + 0.5, (x.detach() / 6.0 + 0.5).clamp(0.0, 1.0))
+    return _finish(input, fn, inplace)
 
 
 def hardswish(input, inplace=False):
     # PyTorch's backward: 0 up to -3, x/3 + 1/2 inside (-3, 3), 1 from 3 on
-    mid = input * (input + 3.0) / 6.0
-    out = _t.where(input <= -3.0, input * 0.0, _t.where(input < 3.0, mid, input))
-    return _finish(input, out, inplace)
+    def fn(x):
+        mid = x * (x + 3.0) / 6.0
+        return _t.where(x <= -3.0, x * 0.0, _t.where(x < 3.0, mid, x))
+    return _finish(input, fn, inplace)
 
 
 def logsigmoid(input):
@@ -151,7 +155,10 @@ def tanhshrink(input):
 
 def softshrink(input, lambd=0.5):
     if lambd < 0:
-        raise RuntimeError(f"lambda must be greater or equal to 0, but found to be {lambd}.")
+        top, name = {_t.float64: ("1.79769e+308", "Double"),
+                     _t.float16: ("65504", "Half")}.get(input.dtype, ("3.40282e+38", "Float"))
+        raise RuntimeError(f"lambda must be in range [0, {top}] for input dtype {name}, but "
+                           f"found {lambd:g}")
     return _t.where(input > lambd, input - lambd,
                     _t.where(input < -lambd, input + lambd, input * 0.0))
 

@@ -97,7 +97,8 @@ def alpha_dropout(input, p=0.5, training=False, inplace=False):
     keep = (_t.rand(*input.shape, dtype=input.dtype) >= p).to(input.dtype)
     a = ((1 - p) * (1 + p * alpha_p ** 2)) ** -0.5
     b = (1 - keep) * (alpha_p * a) - alpha_p * a * p  # b = a*alpha_p*((1-keep) - p)
-    out = input * (keep * a) + b
+    src = input.clone() if inplace and input.requires_grad else input
+    out = src * (keep * a) + b
     return input.copy_(out) if inplace else out
 
 

@@ -118,8 +118,11 @@ def _nll(input, target, weight, ignore_index, reduction):
     nd = input.dim()
     if nd < 1:
         raise ValueError(f"Expected 1 or more dimensions (got {nd})")
-    if target.dtype is not _t.int64:
-        raise RuntimeError(f"expected scalar type Long but found {_dtype_name(target.dtype)}")
+    if target.dtype is _t.uint8:
+        target = target.long()
+    elif target.dtype is not _t.int64:
+        raise RuntimeError("expected target dtype to be Long or Byte, but got "
+                           f"{_dtype_name(target.dtype)}")
     if nd >= 2 and input.size(0) != target.size(0):
         raise ValueError(f"Expected input batch_size ({input.size(0)}) to match target "
                          f"batch_size ({target.size(0)}).")
@@ -128,7 +131,7 @@ def _nll(input, target, weight, ignore_index, reduction):
             tuple(input.shape[:1]) + tuple(input.shape[2:])):
         if nd > 2:
             raise RuntimeError(f"Expected target size {_size_list(input)}, got "
-                               f"{target.shape}")
+                               f"{list(target.shape)}".replace(",]", "]"))
         raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
     n_cls = input.size(cls)
     valid = target != ignore_index
