@@ -99,6 +99,9 @@ CASES = [
     ("sdpa_boolmask", lambda F, L, q, k, v: F.scaled_dot_product_attention(
         q, k, v, attn_mask=L.tensor([[True, False, True], [False, True, True]])),
      [R(2, 2, 4), R(2, 3, 4), R(2, 3, 4)]),
+    ("sdpa_dead_row", lambda F, L, q, k, v: F.scaled_dot_product_attention(
+        q, k, v, attn_mask=L.tensor([[True, False, True], [False, False, False]])),
+     [R(2, 2, 4), R(2, 3, 4), R(2, 3, 4)]),
     ("sdpa_floatmask", lambda F, L, q, k, v, m: F.scaled_dot_product_attention(
         q, k, v, attn_mask=m), [R(2, 2, 4), R(2, 3, 4), R(2, 3, 4), R(2, 3)]),
     ("mse", lambda F, L, a, b: F.mse_loss(a, b), [X, R(3, 5)]),
@@ -464,3 +467,25 @@ def test_functional_namespace():
         missing = [n for n in _functional_basic.__all__
                    if n != "cdist" and not hasattr(torch.nn.functional, n)]
         assert not missing
+
+
+@pytest.mark.parametrize("name", ["ce_smooth_weight_ignore", "ce_probs", "log_softmax_4d",
+                                  "layer_norm", "batch_norm_train", "group_norm", "sdpa_causal",
+                                  "bce_logits", "kl_div_batchmean", "cosine_similarity"])
+def test_gradgradcheck(name):
+    from retrograd.autograd import gradgradcheck
+    _, fn, arrays = next(c for c in CASES if c[0] == name)
+    _, grads = _run(rt, fn, arrays, rt.float64)
+    cand = [i for i, a in enumerate(arrays) if a.dtype.kind == "f" and not isinstance(a, Const)]
+    floats = [i for i, g in zip(cand, grads) if g is not None]
+    fixed = [rt.tensor(np.asarray(a)) for a in arrays]
+
+    def f(*xs):
+        ts = list(fixed)
+        for i, x in zip(floats, xs):
+            ts[i] = x
+        return fn(RF, rt, *ts)
+
+    xs = [rt.tensor(np.asarray(arrays[i]), dtype=rt.float64, requires_grad=True)
+          for i in floats]
+    assert gradgradcheck(f, tuple(xs))

@@ -153,7 +153,10 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
             scores = scores.masked_fill(attn_mask.logical_not(), float("-inf"))
         else:
             scores = scores + attn_mask
-    weights = _t.exp(scores - _t.logsumexp(scores, -1, keepdim=True))
+    # PyTorch's safe softmax: a row whose every score is masked attends to nothing (zeros)
+    dead = (scores == float("-inf")).all(-1, keepdim=True)
+    scores = _t.where(dead, 0.0, scores)
+    weights = _t.where(dead, 0.0, _t.exp(scores - _t.logsumexp(scores, -1, keepdim=True)))
     if dropout_p > 0.0:
         from ._functional_basic import dropout
         weights = dropout(weights, dropout_p, True)
