@@ -294,6 +294,11 @@ def _lib_cases(L):
         "sdpa_causal_mask": lambda: F.scaled_dot_product_attention(
             L.randn(2, 3), L.randn(2, 3), L.randn(2, 3),
             attn_mask=L.ones(2, 2, dtype=L.bool), is_causal=True),
+        "softmax_long": lambda: F.softmax(L.tensor([[1, 2]]), 0),
+        "softmax_long_last": lambda: F.softmax(L.tensor([[1, 2]]), -1),
+        "log_softmax_bool": lambda: F.log_softmax(L.tensor([True]), 0),
+        "softmin_long": lambda: F.softmin(L.tensor(3), 0),
+        "softmin_bool": lambda: F.softmin(L.tensor([True]), 0),
         "smoothl1_neg": lambda: F.smooth_l1_loss(x, x, beta=-1.0),
         "margin_dim": lambda: F.margin_ranking_loss(L.randn(3), L.randn(3, 1), L.randn(3)),
     }

@@ -182,6 +182,15 @@ def _prepare(name, input, dim, stacklevel, dtype):
         dim = _softmax_dim(name, input.dim(), stacklevel)
     if dtype is not None:
         input = input.to(dtype)
+    if not input.is_floating_point():
+        if name == "softmin":
+            input = -input  # PyTorch negates first (refused for bool), then softmax's check
+            name = "softmax"
+        last = input.dim() == 0 or dim in (-1, input.dim() - 1)
+        names = {_t.int64: "Long", _t.int32: "Int", _t.int16: "Short", _t.int8: "Char",
+                 _t.uint8: "Byte", _t.bool: "Bool"}
+        raise NotImplementedError(f'"{name}_{"lastdim_" if last else ""}kernel_impl" not '
+                                  f"implemented for '{names.get(input.dtype, input.dtype)}'")
     return input, dim
 
 
