@@ -54,6 +54,10 @@ CASES = [
     ("softshrink_l", lambda F, L, x: F.softshrink(x, 1.0), [KINKS]),
     ("hardshrink_l", lambda F, L, x: F.hardshrink(x, 1.0), [KINKS]),
     ("threshold", lambda F, L, x: F.threshold(x, 0.5, -2.0), [KINKS]),
+    ("rrelu_eval", lambda F, L, x: F.rrelu(x), [KINKS]),
+    ("prelu", lambda F, L, x, w: F.prelu(x, w), [R(2, 3, 4), R(3)]),
+    ("prelu_scalar", lambda F, L, x, w: F.prelu(x, w), [KINKS, R(1)]),
+    ("glu", lambda F, L, x: F.glu(x, 1), [R(3, 6, 2)]),
     ("softmax", lambda F, L, x: F.softmax(x, dim=1), [X]),
     ("softmax_neg", lambda F, L, x: F.softmax(x, -1), [X4]),
     ("softmax_0d", lambda F, L, x: F.softmax(x, 0), [np.array(1.5)]),
@@ -174,6 +178,15 @@ CASES = [
      [R(6), np.array([1., -1, 1, -1, 1, 1])]),
     ("cosine_embedding", lambda F, L, a, b, t: F.cosine_embedding_loss(
         a, b, t.detach(), margin=0.1), [R(4, 3), R(4, 3), np.array([1., -1, 1, -1])]),
+    ("triplet", lambda F, L, a, p, n: F.triplet_margin_loss(a, p, n), [R(4, 3), R(4, 3),
+                                                                       R(4, 3)]),
+    ("triplet_swap_p1", lambda F, L, a, p, n: F.triplet_margin_loss(
+        a, p, n, margin=0.5, p=1, swap=True, reduction="none"), [R(4, 3), R(4, 3), R(4, 3)]),
+    ("multilabel_soft_margin", lambda F, L, x, t, w: F.multilabel_soft_margin_loss(
+        x, t.detach(), weight=w.detach()), [X, R(3, 5, lo=0, hi=1), R(5)]),
+    ("multi_margin", lambda F, L, x, t: F.multi_margin_loss(x, t), [X, T5]),
+    ("multi_margin_p2_weight", lambda F, L, x, w, t: F.multi_margin_loss(
+        x, t, p=2, margin=0.7, weight=w.detach(), reduction="none"), [X, R(5), T5]),
     ("poisson_nll", lambda F, L, x, t: F.poisson_nll_loss(x, t.detach()),
      [R(3, 4), R(3, 4, lo=0, hi=4)]),
     ("poisson_nll_full", lambda F, L, x, t: F.poisson_nll_loss(
@@ -299,6 +312,8 @@ def _lib_cases(L):
         "log_softmax_bool": lambda: F.log_softmax(L.tensor([True]), 0),
         "softmin_long": lambda: F.softmin(L.tensor(3), 0),
         "softmin_bool": lambda: F.softmin(L.tensor([True]), 0),
+        "glu_odd": lambda: F.glu(L.randn(3, 5)),
+        "prelu_mismatch": lambda: F.prelu(L.randn(2, 3), L.randn(2)),
         "smoothl1_neg": lambda: F.smooth_l1_loss(x, x, beta=-1.0),
         "margin_dim": lambda: F.margin_ranking_loss(L.randn(3), L.randn(3, 1), L.randn(3)),
     }

@@ -9,7 +9,7 @@ __all__ = ["relu", "relu_", "relu6", "leaky_relu", "leaky_relu_", "elu", "elu_",
            "selu_", "celu", "celu_", "gelu", "silu", "mish", "softplus", "softsign",
            "hardtanh", "hardtanh_", "hardsigmoid", "hardswish", "logsigmoid", "tanhshrink",
            "softshrink", "hardshrink", "threshold", "threshold_", "softmax", "log_softmax",
-           "softmin", "sigmoid", "tanh"]
+           "softmin", "sigmoid", "tanh", "prelu", "glu", "rrelu", "rrelu_"]
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
@@ -207,3 +207,41 @@ def softmax(input, dim=None, _stacklevel=3, dtype=None):
 def softmin(input, dim=None, _stacklevel=3, dtype=None):
     input, dim = _prepare("softmin", input, dim, _stacklevel, dtype)
     return _t.exp(_log_softmax(-input, dim))
+
+
+def prelu(input, weight):
+    if input.dim() == 0:
+        raise RuntimeError("Not allow zero-dim input tensor.")
+    if weight.numel() != 1:
+        channels = input.size(1) if input.dim() >= 2 else input.size(0)
+        if weight.numel() != channels:
+            raise RuntimeError(
+                f"Mismatch of parameter numbers and input channel size. Found parameter "
+                f"numbers = {weight.numel()} and channel size = {channels}.")
+        if input.dim() >= 2:
+            weight = weight.reshape((1, -1) + (1,) * (input.dim() - 2))
+    return _t.where(input > 0, input, input * weight)
+
+
+def glu(input, dim=-1):
+    if input.dim() == 0:
+        raise RuntimeError("glu does not support scalars because halving size must be even")
+    size = input.size(dim)
+    if size % 2:
+        d = dim % input.dim()
+        raise RuntimeError(f"Halving dimension must be even, but dimension {d} is size {size}")
+    a, b = input.chunk(2, dim)
+    return a * _t.sigmoid(b)
+
+
+def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
+    """Eval: leaky_relu with the mean slope; training: a slope per element drawn uniformly
+    from [lower, upper] (retrograd's RNG) for the negative entries."""
+    if not training:
+        return leaky_relu(input, (lower + upper) / 2, inplace)
+    slope = _t.rand(*input.shape, dtype=input.dtype) * (upper - lower) + lower
+    return _finish(input, lambda x: _t.where(x >= 0, x, x * slope), inplace)
+
+
+def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False):
+    return rrelu(input, lower, upper, training, True)

@@ -10,7 +10,8 @@ from ._functional_act import _log_softmax, logsigmoid
 __all__ = ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "nll_loss", "cross_entropy",
            "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div",
            "margin_ranking_loss", "soft_margin_loss", "cosine_embedding_loss",
-           "poisson_nll_loss", "gaussian_nll_loss", "hinge_embedding_loss"]
+           "poisson_nll_loss", "gaussian_nll_loss", "hinge_embedding_loss",
+           "triplet_margin_loss", "multilabel_soft_margin_loss", "multi_margin_loss"]
 
 
 def _legacy(size_average, reduce, emit_warning=True):
@@ -332,4 +333,50 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
     loss = 0.5 * (_t.log(var) + (input - target) ** 2 / var)
     if full:
         loss = loss + 0.5 * math.log(2 * math.pi)
+    return _reduce(loss, reduction)
+
+
+def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False,
+                        size_average=None, reduce=None, reduction="mean"):
+    reduction = _reduction(reduction, size_average, reduce)
+    from ._functional_norm import pairwise_distance
+    d_pos = pairwise_distance(anchor, positive, p, eps)
+    d_neg = pairwise_distance(anchor, negative, p, eps)
+    if swap:
+        d_neg = _t.minimum(d_neg, pairwise_distance(positive, negative, p, eps))
+    return _reduce((d_pos - d_neg + margin).clamp_min(0), reduction)
+
+
+def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, reduce=None,
+                                reduction="mean"):
+    reduction = _reduction(reduction, size_average, reduce)
+    loss = -(target * logsigmoid(input) + (1 - target) * logsigmoid(-input))
+    if weight is not None:
+        loss = loss * weight
+    class_dim = input.dim() - 1
+    loss = loss.sum(dim=class_dim) / input.size(class_dim)
+    if reduction not in ("none", "mean", "sum"):
+        raise ValueError(reduction + " is not valid")
+    return _reduce(loss, reduction)
+
+
+def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=None,
+                      reduce=None, reduction="mean"):
+    reduction = _reduction(reduction, size_average, reduce)
+    if p not in (1, 2):
+        raise ValueError("only p == 1 and p == 2 supported")
+    squeeze = input.dim() <= 1
+    x = input.reshape(1, -1) if squeeze else input
+    y = target.reshape(-1)
+    n_cls = x.size(1)
+    xy = x.gather(1, y.unsqueeze(1))
+    z = (x - xy + margin).clamp_min(0)
+    if p == 2:
+        z = z * z
+    if weight is not None:
+        z = z * weight.index_select(0, y).unsqueeze(1)
+    z = _t.where(_t.arange(n_cls) == y.unsqueeze(1), 0.0, z)
+    loss = z.sum(1) / n_cls
+    if squeeze:
+        loss = loss.reshape(target.shape)
     return _reduce(loss, reduction)
