@@ -314,6 +314,17 @@ def _lib_cases(L):
         "softmin_bool": lambda: F.softmin(L.tensor([True]), 0),
         "glu_odd": lambda: F.glu(L.randn(3, 5)),
         "prelu_mismatch": lambda: F.prelu(L.randn(2, 3), L.randn(2)),
+        "bn_eval_none": lambda: F.batch_norm(x, None, None),
+        "bn_eval_var_none": lambda: F.batch_norm(x, L.zeros(5), None),
+        "hardtanh_bad": lambda: F.hardtanh(x, 2.0, 1.0),
+        "linear_shape": lambda: F.linear(L.randn(4, 3), L.randn(5, 2)),
+        "nll_1d_target": lambda: F.nll_loss(L.randn(5), L.tensor([1, 2])),
+        "nll_weight_size": lambda: F.nll_loss(x, t, weight=L.ones(3)),
+        "layer_norm_weight": lambda: F.layer_norm(x, (5,), L.ones(4)),
+        "layer_norm_bias": lambda: F.layer_norm(x, (5,), None, L.ones(4)),
+        "huber_delta": lambda: F.huber_loss(x, x, delta=-1.0),
+        "mse_weight_size": lambda: F.mse_loss(L.randn(3), L.randn(3), weight=L.randn(2)),
+        "emb_oob": lambda: F.embedding(L.tensor([5]), L.randn(3, 2)),
         "smoothl1_neg": lambda: F.smooth_l1_loss(x, x, beta=-1.0),
         "margin_dim": lambda: F.margin_ranking_loss(L.randn(3), L.randn(3, 1), L.randn(3)),
     }
@@ -438,6 +449,18 @@ def test_embedding_max_norm_and_padding_match_torch():
     for a, b in zip(*res):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
     assert not res[0][2][2].any()
+
+
+@pytest.mark.skipif(torch is None, reason="PyTorch not installed")
+def test_1d_input_with_one_element_target():
+    # (PyTorch's own backward refuses this shape pair, so only values are compared)
+    x = R(5)
+    for fn in ("cross_entropy", "nll_loss"):
+        got = getattr(RF, fn)(rt.tensor(x), rt.tensor([3]), reduction="none")
+        ref = getattr(torch.nn.functional, fn)(torch.tensor(x), torch.tensor([3]),
+                                               reduction="none")
+        assert tuple(got.shape) == tuple(ref.shape)
+        np.testing.assert_allclose(got.numpy(), ref.numpy(), rtol=1e-7)
 
 
 def test_one_hot():

@@ -49,6 +49,8 @@ def threshold_(input, threshold, value):
 
 
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
+    if min_val > max_val:
+        raise ValueError("min_val cannot be greater than max_val")
     # gradient flows only strictly inside (min_val, max_val), as PyTorch's hardtanh_backward
     def fn(x):
         inside = (x > min_val) & (x < max_val)

@@ -91,6 +91,8 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
 
 
 def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
+    if delta <= 0:
+        raise RuntimeError("huber_loss does not support non-positive values for delta.")
     def huber(d):
         a = d.abs()
         return _t.where(a < delta, d * d * 0.5, (a - 0.5 * delta) * delta)
@@ -128,6 +130,11 @@ def _nll(input, target, weight, ignore_index, reduction):
         raise ValueError(f"Expected input batch_size ({input.size(0)}) to match target "
                          f"batch_size ({target.size(0)}).")
     cls = 1 if nd >= 2 else 0
+    if nd == 1 and target.dim() == 1:
+        if target.numel() != 1:
+            raise ValueError("For 1D input, 1D target must have size 1, but got target "
+                               f"size: {target.numel()}")
+        target = target.reshape(())
     if nd == 1 and target.dim() > 0 or nd >= 2 and tuple(target.shape) != (
             tuple(input.shape[:1]) + tuple(input.shape[2:])):
         if nd > 2:
@@ -135,6 +142,10 @@ def _nll(input, target, weight, ignore_index, reduction):
                                f"{list(target.shape)}".replace(",]", "]"))
         raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
     n_cls = input.size(cls)
+    if weight is not None and weight.numel() != n_cls:
+        raise RuntimeError(f"weight tensor should be defined either for all {n_cls} classes "
+                           f"or no classes but got weight tensor of shape: "
+                           f"{list(weight.shape)}")
     valid = target != ignore_index
     safe = _t.where(valid, target, 0)
     if safe.numel() and (int(safe.min()) < 0 or int(safe.max()) >= n_cls):

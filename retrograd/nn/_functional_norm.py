@@ -23,6 +23,11 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
             f"Given normalized_shape={list(normalized_shape)}, expected input with shape "
             f"[*, {', '.join(str(s) for s in normalized_shape)}], but got input of size"
             f"{tuple(input.shape)!r}".replace("(", "[").replace(")", "]").replace(",]", "]"))
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and tuple(t.shape) != normalized_shape:
+            raise RuntimeError(f"Expected {name} to be of same shape as normalized_shape, but "
+                               f"got {name} of shape {list(t.shape)} and normalized_shape = "
+                               f"{list(normalized_shape)}")
     out = _normalized(input, tuple(range(-k, 0)), eps)
     if weight is not None:
         out = out * weight
@@ -62,6 +67,9 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
                     unbiased = var.detach() * (size / (size - 1))
                     running_var.mul_(1 - momentum).add_(unbiased * momentum)
     else:
+        for name, t in (("running_mean", running_mean), ("running_var", running_var)):
+            if t is None:
+                raise RuntimeError(f"{name} must be defined in evaluation mode")
         mean, var = running_mean, running_var
     out = (input - mean.reshape(shape)) * _t.rsqrt(var.reshape(shape) + eps)
     if weight is not None:
