@@ -532,3 +532,21 @@ def test_gradgradcheck(name):
     xs = [rt.tensor(np.asarray(arrays[i]), dtype=rt.float64, requires_grad=True)
           for i in floats]
     assert gradgradcheck(f, tuple(xs))
+
+
+HALF_CASES = [c for c in CASES if not c[0].startswith("multi_margin")]  # PyTorch: no Half
+
+
+@pytest.mark.skipif(torch is None, reason="PyTorch not installed")
+@pytest.mark.parametrize("name,fn,arrays", HALF_CASES, ids=[c[0] for c in HALF_CASES])
+def test_float16_forward_matches_torch(name, fn, arrays):
+    outs = []
+    for L in (rt, torch):
+        ts = [L.tensor(np.asarray(a), dtype=L.float16) if a.dtype.kind == "f"
+              else L.tensor(a) for a in arrays]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            out = fn(L.nn.functional, L, *ts)
+        outs.append((str(out.dtype), out.detach().float().numpy()))
+    assert outs[0][0] == outs[1][0]
+    np.testing.assert_allclose(outs[0][1], outs[1][1], rtol=1e-2, atol=1e-2)

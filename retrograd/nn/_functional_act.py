@@ -116,10 +116,17 @@ def silu(input, inplace=False):
     return _finish(input, lambda x: x * _t.sigmoid(x), inplace)
 
 
+def _log1p_exp(z):
+    """log(1 + e^z) without overflow on either side (each branch sees only its own half)."""
+    pos = z > 0
+    zp = _t.where(pos, z, 0.0)
+    zn = _t.where(pos, 0.0, z)
+    return _t.where(pos, zp + _t.log1p(_t.exp(-zp)), _t.log1p(_t.exp(zn)))
+
+
 def softplus(input, beta=1.0, threshold=20.0):
     linear = input * beta > threshold
-    safe = _t.where(linear, 0.0, input)  # keeps exp finite on the linear side
-    return _t.where(linear, input, _t.log1p(_t.exp(safe * beta)) / beta)
+    return _t.where(linear, input, _log1p_exp(input * beta) / beta)
 
 
 def mish(input, inplace=False):
@@ -146,9 +153,7 @@ def hardswish(input, inplace=False):
 
 
 def logsigmoid(input):
-    big = input < -20.0
-    safe = _t.where(big, 0.0, input)
-    return -_t.where(big, -input, _t.log1p(_t.exp(-safe)))
+    return -_log1p_exp(-input)
 
 
 def tanhshrink(input):
