@@ -463,6 +463,22 @@ def test_1d_input_with_one_element_target():
         np.testing.assert_allclose(got.numpy(), ref.numpy(), rtol=1e-7)
 
 
+@pytest.mark.skipif(torch is None, reason="PyTorch not installed")
+@pytest.mark.parametrize("kwargs", [{}, {"label_smoothing": 0.1},
+                                    {"weight": np.array([1.0, 2, 3, 4, 5])}])
+def test_all_targets_ignored_gives_nan_with_zero_grads(kwargs):
+    x = R(3, 5)
+    res = []
+    for L in (rt, torch):
+        xi = L.tensor(x, requires_grad=True)
+        kw = {k: L.tensor(v) if isinstance(v, np.ndarray) else v for k, v in kwargs.items()}
+        loss = L.nn.functional.cross_entropy(xi, L.tensor([2, 2, 2]), ignore_index=2, **kw)
+        loss.backward()
+        res.append((loss.item(), xi.grad.numpy()))
+    assert np.isnan(res[0][0]) and np.isnan(res[1][0])
+    np.testing.assert_array_equal(res[0][1], res[1][1])
+
+
 def test_one_hot():
     got = RF.one_hot(rt.tensor([[0, 2], [1, 0]]))
     assert got.dtype is rt.int64 and tuple(got.shape) == (2, 2, 3)
@@ -550,3 +566,27 @@ def test_float16_forward_matches_torch(name, fn, arrays):
         outs.append((str(out.dtype), out.detach().float().numpy()))
     assert outs[0][0] == outs[1][0]
     np.testing.assert_allclose(outs[0][1], outs[1][1], rtol=1e-2, atol=1e-2)
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"label_smoothing": 0.1}, {"ignore_index": 2}])
+def test_per_example_grads_under_vmap(kwargs):
+    """vmap(grad(cross_entropy)) runs without the per-example fallback and agrees with a loop
+    (and with torch.func when installed)."""
+    w, x, y = R(5, 4), R(6, 4), RNG.integers(0, 5, 6)
+    y[1] = 2
+
+    def run(L):
+        def loss(w, xi, yi):
+            return L.nn.functional.cross_entropy(
+                L.nn.functional.linear(xi.unsqueeze(0), w), yi.unsqueeze(0), **kwargs)
+        args = (L.tensor(w), L.tensor(x), L.tensor(y))
+        return L.func.vmap(L.func.grad(loss), in_dims=(None, 0, 0))(*args).numpy(), \
+            np.stack([L.func.grad(loss)(args[0], args[1][i], args[2][i]).numpy()
+                      for i in range(6)])
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)  # no per-example fallback
+        batched, looped = run(rt)
+    np.testing.assert_allclose(batched, looped, rtol=1e-6, atol=1e-7)
+    if torch is not None:
+        np.testing.assert_allclose(batched, run(torch)[0], rtol=1e-4, atol=1e-6)

@@ -3,6 +3,8 @@ retrograd ops with PyTorch's reductions, legacy size_average/reduce and error te
 import math
 import warnings
 
+import numpy as np
+
 import retrograd as _t
 
 from ._functional_act import _log_softmax, logsigmoid
@@ -146,12 +148,29 @@ def _nll(input, target, weight, ignore_index, reduction):
         raise RuntimeError(f"weight tensor should be defined either for all {n_cls} classes "
                            f"or no classes but got weight tensor of shape: "
                            f"{list(weight.shape)}")
-    valid = target != ignore_index
-    safe = _t.where(valid, target, 0)
-    if safe.numel() and (int(safe.min()) < 0 or int(safe.max()) >= n_cls):
-        bad = safe[(safe < 0) | (safe >= n_cls)].reshape(-1)[0].item()
-        raise IndexError(f"Target {bad} is out of bounds.")
+    # targets are data, not graph: validate them on their array (no tensor ops needed)
+    try:
+        labels = target.numpy()
+    except RuntimeError:  # under vmap the labels are per example: tensor ops only
+        labels = None
+    if labels is None:
+        all_valid = False
+        valid = target != ignore_index
+        safe = _t.where(valid, target, 0)
+    else:
+        valid_np = labels != ignore_index
+        all_valid = bool(valid_np.all())
+        safe_np = labels if all_valid else np.where(valid_np, labels, 0)
+        out_of_range = (safe_np < 0) | (safe_np >= n_cls)
+        if out_of_range.any():
+            raise IndexError(f"Target {int(safe_np[out_of_range].reshape(-1)[0])} is out of "
+                             "bounds.")
+        safe = target if all_valid else _t.from_numpy(safe_np)
     picked = input.gather(cls, safe.unsqueeze(cls)).squeeze(cls)
+    if weight is None and all_valid:  # the common case: fewer nodes, same values
+        return -picked if reduction == "none" else _reduce(picked, reduction).neg()
+    if labels is not None:
+        valid = _t.from_numpy(valid_np)
     w = valid.to(input.dtype)
     if weight is not None:
         w = weight.index_select(0, safe.reshape(-1)).reshape(safe.shape) * w
@@ -160,7 +179,12 @@ def _nll(input, target, weight, ignore_index, reduction):
         return _t.where(valid, loss, 0.0)
     if reduction == "sum":
         return loss.sum()
-    return loss.sum() / w.sum()
+    # mean over the weights; when every target is ignored PyTorch gives nan with zero
+    # gradients, so divide the (constant) weights first and add the nan as a constant
+    total = w.sum()
+    dead = total == 0
+    return -(picked * (w / _t.where(dead, 1.0, total))).sum() \
+        + _t.where(dead, float("nan"), 0.0).to(picked.dtype)
 
 
 def _size_list(input):
