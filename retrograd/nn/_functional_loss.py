@@ -111,6 +111,15 @@ def _not_differentiable(fn, **args):
                                    "requires_grad True.")
 
 
+def _values(tensor):
+    """The array behind a tensor for argument checks; None under vmap, where the values
+    are per example (the check is skipped rather than forcing a per-example fallback)."""
+    try:
+        return tensor.detach().numpy()
+    except RuntimeError:
+        return None
+
+
 def _dtype_name(dtype):
     return {_t.float32: "Float", _t.float64: "Double", _t.float16: "Half", _t.int64: "Long",
             _t.int32: "Int", _t.int16: "Short", _t.int8: "Char", _t.uint8: "Byte",
@@ -249,7 +258,8 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
                          f"input size ({input.size()}) is deprecated. Please ensure they have "
                          "the same size.")
     _not_differentiable("binary_cross_entropy", weight=weight)
-    if input.numel() and (bool((input < 0).any()) or bool((input > 1).any())):
+    values = _values(input)
+    if values is not None and values.size and ((values < 0).any() or (values > 1).any()):
         raise RuntimeError("all elements of input should be between 0 and 1")
     # PyTorch clamps both logs at -100 so a saturated input gives a finite loss
     loss = (target - 1) * _t.log1p(-input).clamp_min(-100) \
@@ -360,7 +370,8 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
             raise ValueError("var is of incorrect size")
     if reduction not in ("none", "mean", "sum"):
         raise ValueError(reduction + " is not valid")
-    if bool((var < 0).any()):
+    values = _values(var)
+    if values is not None and (values < 0).any():
         raise ValueError("var has negative entry/entries")
     with _t.no_grad():
         clamped = var.clamp(min=eps)
