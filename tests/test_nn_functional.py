@@ -76,6 +76,10 @@ CASES = [
      [R(6, 3), np.array([[1, 5], [1, 2]])]),
     ("embedding_negpad", lambda F, L, w, i: F.embedding(i, w, padding_idx=-1),
      [R(6, 3), I(5, 0, 5)]),
+    ("embedding_freq", lambda F, L, w, i: F.embedding(i, w, scale_grad_by_freq=True),
+     [R(6, 3), np.array([[1, 5, 1], [1, 2, 5]])]),
+    ("embedding_freq_pad", lambda F, L, w, i: F.embedding(
+        i, w, padding_idx=5, scale_grad_by_freq=True), [R(6, 3), I(1, 5, 1, 0)]),
     ("layer_norm", lambda F, L, x, w, b: F.layer_norm(x, (5,), w, b), [X4, R(5), R(5)]),
     ("layer_norm_2d", lambda F, L, x: F.layer_norm(x, [4, 5], eps=1e-3), [X4]),
     ("batch_norm_train", lambda F, L, x, w, b: F.batch_norm(
@@ -234,7 +238,7 @@ def test_matches_torch(name, fn, arrays, precision):
 
 # evaluated at kinks / a float32 round trip / padding rows deliberately without gradient
 GRADCHECK_SKIP = {"l1_kink", "smooth_l1", "smooth_l1_beta", "huber", "softmax_dtype",
-                  "embedding_pad", "embedding_negpad"}
+                  "embedding_pad", "embedding_negpad", "embedding_freq", "embedding_freq_pad"}
 GC_CASES = [c for c in CASES if c[2][0] is not KINKS and c[0] not in GRADCHECK_SKIP]
 
 
@@ -477,6 +481,18 @@ def test_all_targets_ignored_gives_nan_with_zero_grads(kwargs):
         res.append((loss.item(), xi.grad.numpy()))
     assert np.isnan(res[0][0]) and np.isnan(res[1][0])
     np.testing.assert_array_equal(res[0][1], res[1][1])
+
+
+def test_gumbel_softmax():
+    rt.manual_seed(3)
+    logits = rt.tensor(R(4, 6), requires_grad=True)
+    soft = RF.gumbel_softmax(logits, tau=0.5)
+    np.testing.assert_allclose(soft.sum(-1).detach().numpy(), np.ones(4), rtol=1e-6)
+    hard = RF.gumbel_softmax(logits, hard=True, dim=1)
+    h = hard.detach().numpy()
+    assert set(np.unique(h).tolist()) <= {0.0, 1.0} and (h.sum(1) == 1).all()
+    (hard * rt.arange(6.0)).sum().backward()
+    assert logits.grad is not None and logits.grad.abs().sum().item() > 0
 
 
 def test_one_hot():

@@ -12,7 +12,7 @@ from ._functional_norm import *  # noqa: F401,F403
 from ._functional_norm import __all__ as _norm_all
 
 __all__ = ["linear", "bilinear", "dropout", "dropout1d", "dropout2d", "dropout3d",
-           "alpha_dropout", "embedding", "one_hot", *_act_all, *_norm_all, *_loss_all]
+           "alpha_dropout", "embedding", "one_hot", "gumbel_softmax", *_act_all, *_norm_all, *_loss_all]
 
 
 def linear(input, weight, bias=None):
@@ -119,6 +119,12 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
     if max_norm is not None:
         _embedding_renorm_(weight, flat, max_norm, norm_type)
     out = weight.index_select(0, flat).reshape(*input.shape, weight.size(1))
+    if scale_grad_by_freq:  # each row's gradient divided by how often the batch names it
+        counts = _t.zeros(weight.size(0), dtype=out.dtype).index_add(
+            0, flat, _t.ones(flat.numel(), dtype=out.dtype))
+        scale = (1.0 / counts.index_select(0, flat)).reshape(*input.shape, 1)
+        frozen = out.detach()
+        out = frozen + (out - frozen) * scale
     if padding_idx is not None:  # that row's entries get no gradient, as PyTorch
         out = _t.where((input == padding_idx).unsqueeze(-1), out.detach(), out)
     return out
@@ -153,3 +159,16 @@ def one_hot(tensor, num_classes=-1):
     if tensor.numel() and int(tensor.max()) >= num_classes:
         raise RuntimeError("Class values must be smaller than num_classes.")
     return (tensor.unsqueeze(-1) == _t.arange(num_classes)).long()
+
+
+def gumbel_softmax(logits, tau=1.0, hard=False, eps=1e-10, dim=-1):
+    """Softmax of (logits + Gumbel noise) / tau from retrograd's RNG; hard=True returns the
+    one-hot argmax with the soft sample's gradient (straight-through), as PyTorch."""
+    from ._functional_act import softmax
+    gumbels = -_t.log(-_t.log(_t.rand(*logits.shape, dtype=logits.dtype)))
+    y_soft = softmax((logits + gumbels) / tau, dim)
+    if not hard:
+        return y_soft
+    index = y_soft.argmax(dim, keepdim=True)
+    y_hard = _t.zeros_like(y_soft).scatter(dim, index, 1.0)
+    return y_hard - y_soft.detach() + y_soft
