@@ -1,5 +1,5 @@
 """nn.functional: linear layers, dropout, embedding, one_hot; re-exports the activation,
-normalisation/attention and loss families (_functional_act/_norm/_loss)."""
+normalisation/attention and loss families (_functional_act/_norm/_loss/_loss_extra)."""
 import warnings
 
 import retrograd as _t
@@ -8,11 +8,14 @@ from ._functional_act import *  # noqa: F401,F403
 from ._functional_act import __all__ as _act_all
 from ._functional_loss import *  # noqa: F401,F403
 from ._functional_loss import __all__ as _loss_all
+from ._functional_loss_extra import *  # noqa: F401,F403
+from ._functional_loss_extra import __all__ as _loss_extra_all
 from ._functional_norm import *  # noqa: F401,F403
 from ._functional_norm import __all__ as _norm_all
 
 __all__ = ["linear", "bilinear", "dropout", "dropout1d", "dropout2d", "dropout3d",
-           "alpha_dropout", "embedding", "one_hot", "gumbel_softmax", *_act_all, *_norm_all, *_loss_all]
+           "alpha_dropout", "embedding", "one_hot", "gumbel_softmax", *_act_all, *_norm_all, *_loss_all,
+           *_loss_extra_all]
 
 
 def linear(input, weight, bias=None):
