@@ -152,6 +152,10 @@ CASES = [
     ("ce_kdim", lambda F, L, x, t: F.cross_entropy(x, t),
      [R(2, 3, 2, 2), I(0, 1, 2, 2, 1, 0, 0, 1).reshape(2, 2, 2)]),
     ("ce_1d", lambda F, L, x, t: F.cross_entropy(x, t), [R(5), np.array(2)]),
+    ("ce_probs_1d_smooth", lambda F, L, x, p: F.cross_entropy(
+        x, F.softmax(p, 0), label_smoothing=0.1), [R(5), R(5)]),
+    ("ce_empty_sum", lambda F, L, x, t: F.cross_entropy(x, t, reduction="sum"),
+     [R(2, 3, 0), np.zeros((2, 0), dtype=np.int64)]),
     ("ce_probs", lambda F, L, x, p: F.cross_entropy(x, F.softmax(p, 1)), [X, R(3, 5)]),
     ("ce_probs_smooth_weight", lambda F, L, x, p, w: F.cross_entropy(
         x, F.softmax(p, 1), weight=w.detach(), label_smoothing=0.2, reduction="sum"),

@@ -173,7 +173,7 @@ def _nll(input, target, weight, ignore_index, reduction):
         safe = target if all_valid else _t.from_numpy(safe_np)
     picked = input.gather(cls, safe.unsqueeze(cls)).squeeze(cls)
     if weight is None and all_valid:  # the common case: fewer nodes, same values
-        return -picked if reduction == "none" else _reduce(picked, reduction).neg()
+        return _reduce(-picked, reduction)
     if labels is not None:
         valid = _t.from_numpy(valid_np)
     w = valid.to(input.dtype)
