@@ -115,7 +115,7 @@ convolution = primitive(
     jvp=lambda tx, tw, tb, x, w, b, out, s, p, d, tr, op, gr: _sum_tangents(
         None if tx is None else convolution(tx, w, None, s, p, d, tr, op, gr),
         None if tw is None else convolution(x, tw, None, s, p, d, tr, op, gr),
-        None if tb is None else tb.reshape((-1,) + (1,) * (out.dim() - 2))))
+        None if tb is None else tb.reshape((-1,) + (1,) * (out.dim() - 2)).expand(out.shape)))
 
 
 def _sum_tangents(*ts):

@@ -1,6 +1,7 @@
 """nn.functional: convolution, pooling, padding and interpolation (PyTorch's signatures),
 on the primitives of nn/_conv_prims.py."""
 import math
+import warnings
 
 import numpy as np
 
@@ -24,10 +25,16 @@ def _two(t, nd, fill):
 
 
 def _check_conv(x, w, b, groups, nd, transposed):
-    if x.dtype != w.dtype or (b is not None and b.dtype != x.dtype):
-        other = w if x.dtype != w.dtype else b
+    if x.dtype != w.dtype:
+        if nd == 2 and not transposed and x.dtype != w.dtype and str(x.dtype) == "torch.float32":
+            raise RuntimeError(f"Input type (torch.{_cname(x.dtype)}Tensor) and weight type "
+                               f"(torch.{_cname(w.dtype)}Tensor) should be the same or input "
+                               "should be a MKLDNN tensor and weight is a dense tensor")
         raise RuntimeError(f"expected scalar type {_cname(x.dtype)} but found "
-                           f"{_cname(other.dtype)}")
+                           f"{_cname(w.dtype)}")
+    if b is not None and b.dtype != x.dtype:
+        raise RuntimeError(f"Input type ({_short(x.dtype)}) and bias type ({_short(b.dtype)}) "
+                           "should be the same")
     if w.dim() != nd + 2:
         raise RuntimeError(f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to "
                            f"conv{nd}d, but got input of size: {list(x.shape)}")
@@ -40,6 +47,10 @@ def _check_conv(x, w, b, groups, nd, transposed):
         raise RuntimeError(f"Given groups={groups}, weight of size {list(w.shape)}, expected "
                            f"input{list(x.shape)} to have {cin} channels, but got "
                            f"{x.shape[1]} channels instead")
+
+
+def _short(dt):
+    return str(dt).split(".")[-1].replace("float32", "float").replace("float64", "double")
 
 
 def _cname(dt):
@@ -65,6 +76,9 @@ def _conv_nd(x, weight, bias, stride, padding, dilation, groups, nd):
             total = [dilation[i] * (weight.shape[2 + i] - 1) for i in range(nd)]
             padding = tuple(t // 2 for t in total)
             if any(t % 2 for t in total):  # asymmetric: the extra zero goes on the far side
+                warnings.warn("Using padding='same' with even kernel lengths and odd dilation "
+                              "may require a zero-padded copy of the input be created",
+                              UserWarning, stacklevel=3)
                 pre = [(0, t % 2) for t in total]
         else:
             raise ValueError(f"Invalid padding string '{padding}', should be one of "
