@@ -163,17 +163,27 @@ def _max_pool_forward(xp, x, kernel, stride, padding, dilation, ceil_mode):
     pads = [(padding[i], (o - 1) * stride[i] + dilation[i] * (kernel[i] - 1) + 1 -
              n - padding[i]) for i, (n, o) in enumerate(((h, ho), (w, wo)))]
     fill = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
-    win = _windows(_pad_crop(x, pads, fill), kernel[0], kernel[1], stride, dilation, ho, wo)
-    flat = win.reshape(win.shape[:-2] + (-1,))
-    am = flat.argmax(-1)
-    if x.dtype.kind == "f":  # NaN wins, as in PyTorch (argmax already picks the first NaN)
-        nan = np.isnan(flat)
-        if nan.any():
-            am = np.where(nan.any(-1), nan.argmax(-1), am)
-    vals = np.take_along_axis(flat, am[..., None], -1)[..., 0]
-    ih = np.arange(ho)[:, None] * stride[0] - padding[0] + am // kernel[1] * dilation[0]
-    iw = np.arange(wo)[None, :] * stride[1] - padding[1] + am % kernel[1] * dilation[1]
-    return np.ascontiguousarray(vals), (ih * w + iw).astype(np.int64)
+    xp = _pad_crop(x, pads, fill)
+    # one whole-array pass per kernel offset (kh*kw of them): faster than an argmax over a
+    # copied window array. PyTorch's rule: a later value wins when greater or NaN.
+    best = arg = None
+    for ki in range(kernel[0]):
+        for kj in range(kernel[1]):
+            h0, w0 = ki * dilation[0], kj * dilation[1]
+            v = xp[..., h0:h0 + (ho - 1) * stride[0] + 1:stride[0],
+                   w0:w0 + (wo - 1) * stride[1] + 1:stride[1]]
+            off = h0 * w + w0
+            if best is None:
+                best, arg = v.copy(), np.full(v.shape, off, np.int64)
+                continue
+            better = v > best
+            if x.dtype.kind == "f":
+                better |= np.isnan(v)
+            np.copyto(best, v, where=better)
+            np.putmask(arg, better, off)
+    base = (np.arange(ho)[:, None] * stride[0] - padding[0]) * w + \
+        np.arange(wo)[None, :] * stride[1] - padding[1]
+    return best, arg + base
 
 
 def _gather_plane(t, idx):
