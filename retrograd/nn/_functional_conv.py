@@ -229,7 +229,7 @@ def _adaptive_matrix(n, o):
 
 
 def adaptive_avg_pool2d(input, output_size):
-    size = _tuple(output_size, 2)
+    size = tuple(output_size) if isinstance(output_size, (tuple, list)) else (output_size,) * 2
     size = tuple(input.shape[-2 + i] if v is None else v for i, v in enumerate(size))
     return _linear_map(input, _adaptive_matrix(input.shape[-2], size[0]),
                        _adaptive_matrix(input.shape[-1], size[1]), "AdaptiveAvgPool2DBackward0")
