@@ -78,14 +78,14 @@ def _pool_ref(x, k, s, p, d=(1, 1), ceil=False, kind="max", include_pad=True, di
     return out
 
 
-def _adaptive_ref(x, oh, ow):
+def _adaptive_ref(x, oh, ow, reduce=np.mean):
     h, w = x.shape[-2:]
     out = np.zeros(x.shape[:-2] + (oh, ow), x.dtype)
     for i in range(oh):
         for j in range(ow):
             hs, he = i * h // oh, -(-(i + 1) * h // oh)
             ws, we = j * w // ow, -(-(j + 1) * w // ow)
-            out[..., i, j] = x[..., hs:he, ws:we].mean((-2, -1))
+            out[..., i, j] = reduce(x[..., hs:he, ws:we], (-2, -1))
     return out
 
 
@@ -176,6 +176,10 @@ OPS = [
     _e("max_pool1d", lambda m, x: _f(m).max_pool1d(x, 2, 1),
        lambda x: _pool_ref(x[..., None, :], (1, 2), (1, 1), (0, 0))[..., 0, :],
        [S(T(2, 3, 5))], ("max_pool2d_with_indices", "max_pool_scatter"), second_order=False),
+    _e("adaptive_max_pool2d", lambda m, x: _f(m).adaptive_max_pool2d(x, (3, 2)),
+       lambda x: _adaptive_ref(x, 3, 2, np.max),
+       [S(T(2, 2, 7, 5)), S(T(2, 4, 4, nc=True))],
+       ("adaptive_max_pool2d", "max_pool_scatter"), second_order=False),
     _e("avg_pool2d", lambda m, x: _f(m).avg_pool2d(x, 3, 2, 1, True),
        lambda x: _pool_ref(x, (3, 3), (2, 2), (1, 1), ceil=True, kind="avg"),
        [S(T(2, 2, 6, 5)), S(T(2, 4, 4, nc=True))], ("separable",), second_order=False),
@@ -229,6 +233,7 @@ PRIM_SAMPLES = {
                                                            (1, 0)))],
     "max_pool2d_with_indices": [([T(2, 2, 5, 6)], ((3, 3), (2, 2), (1, 1), (1, 1), False)),
                                 ([T(1, 7, 6)], ((3, 2), (3, 2), (1, 1), (1, 2), True))],
+    "adaptive_max_pool2d": [([T(2, 2, 7, 5)], ((3, 2),)), ([T(3, 4, 4)], ((4, 3),))],
     "max_pool_scatter": [([T(2, 2, 2)], (np.array([[[0, 3], [5, 4]], [[1, 2], [5, 7]]]),
                                          (2, 3, 3)))],
     "separable": [([T(2, 4, 3)], (np.arange(8.).reshape(2, 4) / 7, np.ones((2, 3)))),

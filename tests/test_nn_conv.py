@@ -65,6 +65,10 @@ CASES = {
     "adaptive_avg_pool2d_none": (lambda F, x: F.adaptive_avg_pool2d(x, (None, 3)),
                                  [(2, 3, 5, 7)]),
     "adaptive_avg_pool1d": (lambda F, x: F.adaptive_avg_pool1d(x, 4), [(2, 3, 10)]),
+    "adaptive_max_pool2d": (lambda F, x: F.adaptive_max_pool2d(x, (3, 2)), [(2, 3, 7, 5)]),
+    "adaptive_max_pool2d_unbatched": (lambda F, x: F.adaptive_max_pool2d(x, (None, 4)),
+                                      [(3, 4, 6)]),
+    "adaptive_max_pool1d": (lambda F, x: F.adaptive_max_pool1d(x, 4), [(2, 3, 9)]),
     "nearest_scale": (lambda F, x: F.interpolate(x, scale_factor=1.7), [(2, 3, 5, 4)]),
     "nearest_down": (lambda F, x: F.interpolate(x, scale_factor=0.5), [(1, 2, 7, 6)]),
     "nearest_size": (lambda F, x: F.interpolate(x, size=(7, 3)), [(2, 3, 5, 4)]),
@@ -136,6 +140,22 @@ def test_max_pool2d_indices(kw, shape):
     np.testing.assert_array_equal(rv.numpy(), tv.numpy())
     np.testing.assert_array_equal(ri.numpy(), ti.numpy())
     assert str(ri.dtype) == "torch.int64" and not ri.requires_grad
+
+
+@needs_torch
+@pytest.mark.parametrize("shape,size", [((2, 3, 7, 5), (3, 2)), ((3, 10, 9), (4, 4)),
+                                        ((1, 1, 5, 5), (5, 5)), ((2, 2, 4, 6), (None, 4))])
+def test_adaptive_max_pool2d_indices_and_nan(shape, size):
+    a = np.random.default_rng(0).standard_normal(shape)
+    a.reshape(-1)[0] = np.nan
+    outs = []
+    for m in (rt, REAL_TORCH):
+        x = m.tensor(a, requires_grad=True)
+        v, i = m.nn.functional.adaptive_max_pool2d(x, size, return_indices=True)
+        v.backward(m.ones_like(v))
+        outs.append((v.detach().numpy(), i.numpy(), x.grad.numpy()))
+    for p, q in zip(*outs):
+        np.testing.assert_array_equal(p, q)
 
 
 @needs_torch

@@ -7,7 +7,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from ..ops.primitive import primitive, LINEAR
 
 __all__ = ["convolution", "conv_weight_grad", "max_pool2d_with_indices",
-           "max_pool_scatter", "separable", "constant_pad_nd"]
+           "max_pool_scatter", "adaptive_max_pool2d", "separable", "constant_pad_nd"]
 
 
 def _pad_crop(x, pads, value=0):
@@ -196,6 +196,41 @@ max_pool2d_with_indices = primitive(
     vjp=(lambda grads, x, outs, k, s, p, d, c:
          max_pool_scatter(grads[0], outs[1]._data, tuple(x.shape)),),
     jvp=lambda tx, x, outs, k, s, p, d, c: (_gather_plane(tx, outs[1]), None))
+
+
+def _adaptive_bounds(n, o):
+    i = np.arange(o)
+    return (i * n) // o, ((i + 1) * n + o - 1) // o
+
+
+def _adaptive_max_forward(xp, x, size):
+    h, w = x.shape[-2:]
+    (hs, he), (ws, we) = _adaptive_bounds(h, size[0]), _adaptive_bounds(w, size[1])
+    best = arg = None
+    # one pass per offset inside the largest window; shorter windows repeat their last
+    # element, which never wins (PyTorch keeps the first of equal values)
+    for ki in range(int((he - hs).max())):
+        rows = np.minimum(hs + ki, he - 1)
+        for kj in range(int((we - ws).max())):
+            cols = np.minimum(ws + kj, we - 1)
+            v = x[..., rows[:, None], cols[None, :]]
+            pos = rows[:, None] * w + cols[None, :]
+            if best is None:
+                best, arg = np.array(v, order="C"), np.broadcast_to(pos, v.shape).copy()
+                continue
+            better = v > best
+            if x.dtype.kind == "f":
+                better |= np.isnan(v) & (pos != arg)
+            np.copyto(best, v, where=better)
+            np.copyto(arg, pos, where=better)
+    return best, arg
+
+
+adaptive_max_pool2d = primitive(
+    "adaptive_max_pool2d", "AdaptiveMaxPool2DBackward0", _adaptive_max_forward, nout=2,
+    vjp=(lambda grads, x, outs, size:
+         max_pool_scatter(grads[0], outs[1]._data, tuple(x.shape)),),
+    jvp=lambda tx, x, outs, size: (_gather_plane(tx, outs[1]), None))
 
 
 def _scatter_forward(xp, g, idx, shape):

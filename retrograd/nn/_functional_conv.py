@@ -6,11 +6,12 @@ import warnings
 import numpy as np
 
 from ._conv_prims import (convolution, max_pool2d_with_indices, separable, constant_pad_nd,
-                          pool_out_size)
+                          pool_out_size, adaptive_max_pool2d as _amax)
 
 __all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "max_pool1d",
            "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d",
-           "adaptive_avg_pool2d", "interpolate", "pad"]
+           "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d", "interpolate",
+           "pad"]
 
 
 def _tuple(v, n):
@@ -239,6 +240,20 @@ def adaptive_avg_pool1d(input, output_size):
     o = _tuple(output_size, 1)[0]
     return _linear_map(input.unsqueeze(-2), None, _adaptive_matrix(input.shape[-1], o),
                        "AdaptiveAvgPool2DBackward0").squeeze(-2)
+
+
+def adaptive_max_pool2d(input, output_size, return_indices=False):
+    size = tuple(output_size) if isinstance(output_size, (tuple, list)) else (output_size,) * 2
+    size = tuple(input.shape[-2 + i] if v is None else int(v) for i, v in enumerate(size))
+    out, idx = _amax(input, size)
+    return (out, idx) if return_indices else out
+
+
+def adaptive_max_pool1d(input, output_size, return_indices=False):
+    o = _tuple(output_size, 1)[0]
+    out, idx = _amax(input.unsqueeze(-2), (1, o))
+    out, idx = out.squeeze(-2), idx.squeeze(-2)
+    return (out, idx) if return_indices else out
 
 
 # ----- interpolate
