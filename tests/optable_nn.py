@@ -219,6 +219,41 @@ OPS = [
        [S(T(2, 3, 4)), S(T(3, 4, nc=True))], ("constant_pad_nd",), second_order=False),
 ]
 
+def _unfold_ref(x, k, d, p, s):
+    xp = np.pad(x, [(0, 0)] * (x.ndim - 2) + [(p[0], p[0]), (p[1], p[1])])
+    h, w = xp.shape[-2:]
+    ho, wo = (h - d[0] * (k[0] - 1) - 1) // s[0] + 1, (w - d[1] * (k[1] - 1) - 1) // s[1] + 1
+    cols = [xp[..., i * s[0] + a * d[0], j * s[1] + b * d[1]]
+            for i in range(ho) for j in range(wo) for a in range(k[0]) for b in range(k[1])]
+    out = np.stack(cols, -1).reshape(x.shape[:-2] + (ho * wo, k[0] * k[1]))
+    out = np.swapaxes(out, -1, -2)  # ..., C, kk, L
+    return out.reshape(x.shape[:-3] + (-1, ho * wo))
+
+
+def _fold_ref(c, hw, k, d, p, s):
+    n = c.shape[:-2]
+    ch = c.shape[-2] // (k[0] * k[1])
+    out = np.zeros(n + (ch, hw[0] + 2 * p[0], hw[1] + 2 * p[1]), c.dtype)
+    ho = (hw[0] + 2 * p[0] - d[0] * (k[0] - 1) - 1) // s[0] + 1
+    wo = (hw[1] + 2 * p[1] - d[1] * (k[1] - 1) - 1) // s[1] + 1
+    c = c.reshape(n + (ch, k[0], k[1], ho, wo))
+    for a in range(k[0]):
+        for b in range(k[1]):
+            for i in range(ho):
+                for j in range(wo):
+                    out[..., i * s[0] + a * d[0], j * s[1] + b * d[1]] += c[..., a, b, i, j]
+    return out[..., p[0]:p[0] + hw[0], p[1]:p[1] + hw[1]]
+
+
+OPS += [
+    _e("unfold", lambda m, x: _f(m).unfold(x, (2, 3), (1, 2), 1, (2, 1)),
+       lambda x: _unfold_ref(x, (2, 3), (1, 2), (1, 1), (2, 1)),
+       [S(T(2, 3, 5, 6)), S(T(2, 4, 5, nc=True))], ("im2col", "col2im"), second_order=False),
+    _e("fold", lambda m, x: _f(m).fold(x, (4, 5), 2, 1, 1, 2),
+       lambda x: _fold_ref(x, (4, 5), (2, 2), (1, 1), (1, 1), (2, 2)),
+       [S(T(2, 12, 9)), S(T(8, 9, nc=True))], ("im2col", "col2im"), second_order=False),
+]
+
 _P2 = ((1, 1), (0, 0), (1, 1))
 PRIM_SAMPLES = {
     "convolution": [([T(2, 3, 5, 4), T(4, 3, 3, 2), T(4)], ((1, 1), (0, 0), (1, 1), False,
@@ -234,6 +269,8 @@ PRIM_SAMPLES = {
     "max_pool2d_with_indices": [([T(2, 2, 5, 6)], ((3, 3), (2, 2), (1, 1), (1, 1), False)),
                                 ([T(1, 7, 6)], ((3, 2), (3, 2), (1, 1), (1, 2), True))],
     "adaptive_max_pool2d": [([T(2, 2, 7, 5)], ((3, 2),)), ([T(3, 4, 4)], ((4, 3),))],
+    "im2col": [([T(2, 3, 5, 6)], ((2, 3), (1, 2), (1, 1), (2, 1), (5, 6)))],
+    "col2im": [([T(2, 12, 9)], ((2, 2), (1, 1), (1, 1), (2, 2), (4, 5)))],
     "max_pool_scatter": [([T(2, 2, 2)], (np.array([[[0, 3], [5, 4]], [[1, 2], [5, 7]]]),
                                          (2, 3, 3)))],
     "separable": [([T(2, 4, 3)], (np.arange(8.).reshape(2, 4) / 7, np.ones((2, 3)))),

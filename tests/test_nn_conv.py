@@ -69,6 +69,10 @@ CASES = {
     "adaptive_max_pool2d_unbatched": (lambda F, x: F.adaptive_max_pool2d(x, (None, 4)),
                                       [(3, 4, 6)]),
     "adaptive_max_pool1d": (lambda F, x: F.adaptive_max_pool1d(x, 4), [(2, 3, 9)]),
+    "unfold": (lambda F, x: F.unfold(x, (2, 3), padding=1, stride=(2, 1)), [(2, 3, 5, 4)]),
+    "unfold_unbatched": (lambda F, x: F.unfold(x, 2, dilation=2), [(3, 6, 5)]),
+    "fold": (lambda F, x: F.fold(x, (7, 7), 3, stride=2, padding=1, dilation=(1, 2)),
+             [(1, 18, 12)]),
     "nearest_scale": (lambda F, x: F.interpolate(x, scale_factor=1.7), [(2, 3, 5, 4)]),
     "nearest_down": (lambda F, x: F.interpolate(x, scale_factor=0.5), [(1, 2, 7, 6)]),
     "nearest_size": (lambda F, x: F.interpolate(x, size=(7, 3)), [(2, 3, 5, 4)]),
@@ -227,6 +231,8 @@ ERRORS = [
     lambda F, m: F.pad(m.randn(1, 3, 5, 5), (5, 5), mode="reflect"),
     lambda F, m: F.pad(m.randn(1, 3, 5, 5), (1, 2, 3)),
     lambda F, m: F.interpolate(m.randn(1, 3, 5, 5)),
+    lambda F, m: F.fold(m.randn(2, 12, 5), (5, 4), 2),
+    lambda F, m: F.fold(m.randn(2, 13, 12), (5, 4), 2),
     lambda F, m: F.interpolate(m.randn(1, 3, 5, 5), size=3, align_corners=True),
 ]
 

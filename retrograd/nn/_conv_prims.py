@@ -7,7 +7,8 @@ from numpy.lib.stride_tricks import sliding_window_view
 from ..ops.primitive import primitive, LINEAR
 
 __all__ = ["convolution", "conv_weight_grad", "max_pool2d_with_indices",
-           "max_pool_scatter", "adaptive_max_pool2d", "separable", "constant_pad_nd"]
+           "max_pool_scatter", "adaptive_max_pool2d", "separable", "constant_pad_nd", "im2col",
+           "col2im"]
 
 
 def _pad_crop(x, pads, value=0):
@@ -284,3 +285,46 @@ constant_pad_nd = primitive(
     vjp=(lambda g, x, out, pads, value:
          constant_pad_nd(g, [(-lo, -hi) for lo, hi in pads], 0),),
     jvp=lambda t, x, out, pads, value: constant_pad_nd(t, pads, 0))
+
+
+# ----- unfold / fold (im2col / col2im): a linear pair, each the other's adjoint
+
+def _blocks(hw, k, d, p, s):
+    return tuple((hw[i] + 2 * p[i] - d[i] * (k[i] - 1) - 1) // s[i] + 1 for i in (0, 1))
+
+
+def _im2col_forward(xp, x, k, d, p, s, hw):
+    one = x.ndim == 3
+    if one:
+        x = x[None]
+    n, c = x.shape[:2]
+    ho, wo = _blocks(hw, k, d, p, s)
+    cols = _cols(x, k[0], k[1], s, [(p[0], p[0]), (p[1], p[1])], d, 1, ho, wo)
+    cols = cols.reshape(n, c * k[0] * k[1], ho * wo)
+    return cols[0] if one else cols
+
+
+def _col2im_forward(xp, cols, k, d, p, s, hw):
+    one = cols.ndim == 2
+    if one:
+        cols = cols[None]
+    n = cols.shape[0]
+    c = cols.shape[1] // (k[0] * k[1])
+    ho, wo = _blocks(hw, k, d, p, s)
+    c6 = cols.reshape(n, c, k[0], k[1], ho, wo)
+    out = np.zeros((n, c, hw[0] + 2 * p[0], hw[1] + 2 * p[1]), cols.dtype)
+    for ki in range(k[0]):  # a whole-array strided add per kernel offset
+        for kj in range(k[1]):
+            h0, w0 = ki * d[0], kj * d[1]
+            out[:, :, h0:h0 + (ho - 1) * s[0] + 1:s[0], w0:w0 + (wo - 1) * s[1] + 1:s[1]] += \
+                c6[:, :, ki, kj]
+    out = np.ascontiguousarray(out[:, :, p[0]:p[0] + hw[0], p[1]:p[1] + hw[1]])
+    return out[0] if one else out
+
+
+im2col = primitive(
+    "im2col", "Im2ColBackward0", _im2col_forward,
+    vjp=(lambda g, x, out, k, d, p, s, hw: col2im(g, k, d, p, s, hw),), jvp=LINEAR)
+col2im = primitive(
+    "col2im", "Col2ImBackward0", _col2im_forward,
+    vjp=(lambda g, x, out, k, d, p, s, hw: im2col(g, k, d, p, s, hw),), jvp=LINEAR)

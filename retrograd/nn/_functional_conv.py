@@ -6,12 +6,12 @@ import warnings
 import numpy as np
 
 from ._conv_prims import (convolution, max_pool2d_with_indices, separable, constant_pad_nd,
-                          pool_out_size, adaptive_max_pool2d as _amax)
+                          pool_out_size, adaptive_max_pool2d as _amax, im2col, col2im)
 
 __all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "max_pool1d",
            "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d",
            "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d", "interpolate",
-           "pad"]
+           "pad", "unfold", "fold"]
 
 
 def _tuple(v, n):
@@ -360,3 +360,36 @@ def pad(input, pad, mode="constant", value=None):
     node = {"reflect": "ReflectionPad", "replicate": "ReplicationPad",
             "circular": "CircularPad"}[mode] + f"{nd}DBackward0"
     return _linear_map(input, mats[0] if nd == 2 else None, mats[-1], node)
+
+
+# ----- unfold / fold
+
+def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
+    if input.dim() not in (3, 4):
+        raise RuntimeError("Input Error: Only 3D or 4D input Tensors are supported (got "
+                           f"{input.dim()}D)")
+    k, d = _tuple(kernel_size, 2), _tuple(dilation, 2)
+    p, s = _tuple(padding, 2), _tuple(stride, 2)
+    return im2col(input, k, d, p, s, tuple(input.shape[-2:]))
+
+
+def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
+    if input.dim() not in (2, 3):
+        raise RuntimeError("Input Error: Only unbatched (2D) or batched (3D) input Tensors are "
+                           f"supported (got {input.dim()}D)")
+    hw, k = _tuple(output_size, 2), _tuple(kernel_size, 2)
+    d, p, s = _tuple(dilation, 2), _tuple(padding, 2), _tuple(stride, 2)
+    blocks = [(hw[i] + 2 * p[i] - d[i] * (k[i] - 1) - 1) // s[i] + 1 for i in (0, 1)]
+    if input.shape[-2] % (k[0] * k[1]):
+        raise RuntimeError(f"Expected size of input's dimension {input.dim() - 2} to be "
+                           "divisible by the product of kernel_size, but got "
+                           f"input.size({input.dim() - 2})={input.shape[-2]} and "
+                           f"kernel_size=({k[0]}, {k[1]}).")
+    if input.shape[-1] != blocks[0] * blocks[1]:
+        raise RuntimeError(f"Given output_size=({hw[0]}, {hw[1]}), kernel_size=({k[0]}, {k[1]}), "
+                           f"dilation=({d[0]}, {d[1]}), padding=({p[0]}, {p[1]}), "
+                           f"stride=({s[0]}, {s[1]}), expected size of input's dimension "
+                           f"{input.dim() - 1} to match the calculated number of sliding blocks "
+                           f"{blocks[0]} * {blocks[1]} = {blocks[0] * blocks[1]}, but got "
+                           f"input.size({input.dim() - 1})={input.shape[-1]}.")
+    return col2im(input, k, d, p, s, hw)
