@@ -3,7 +3,7 @@ This module is the public namespace, mirroring ``torch``: re-exports only."""
 from . import dtypes as _dtypes
 from .dtypes import (dtype, float16, float32, float64, int8, int16, int32, int64, uint8,
                      get_default_dtype, set_default_dtype, promote_types, result_type)
-from .tensor import Tensor, Size, device, is_tensor, numel, is_floating_point
+from .tensor import Tensor, Size, device, is_tensor, numel, is_floating_point, is_inference
 from . import ops as _ops
 from .ops import *  # noqa: F401,F403  every op family's public functions (ops.FAMILIES)
 from .ops import (where, clone, exp, log, sin, cos, tanh, sigmoid, relu, sqrt, abs, neg,
@@ -20,7 +20,10 @@ from . import linalg
 from . import nn, optim  # noqa: E402,F401
 from .autograd import (no_grad, enable_grad, set_grad_enabled, is_grad_enabled,
                        inference_mode, is_inference_mode_enabled)
+from .autograd.anomaly_mode import is_anomaly_enabled, is_anomaly_check_nan_enabled
 from ._printing import set_printoptions, get_printoptions
+from .ops.inplace import zero_, fill_  # noqa: E402,F401  (torch.zero_(t), torch.fill_(t, v))
+from . import utils
 
 bool = _dtypes.bool_
 half = float16

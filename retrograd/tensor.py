@@ -5,6 +5,7 @@ import weakref
 
 from . import dtypes as _dt
 from .autograd import graph as _graph
+from .autograd import grad_mode as _grad_mode
 
 __all__ = ["Tensor", "Size", "device"]
 
@@ -74,6 +75,50 @@ class device:
 
 CPU = device("cpu")
 
+
+class _InferenceMarker(list):
+    """The version counter of inference tensors: there is none, and saving one for
+    backward is refused (the record path reads item 0 of a saved tensor's counter)."""
+    __slots__ = ()
+
+    def __getitem__(self, i):
+        raise RuntimeError(
+            "Inference tensors cannot be saved for backward. Please do not use Tensors created "
+            "in inference mode in computation tracked by autograd. To work around this, you "
+            "can make a clone to get a normal tensor and use it in autograd, or use "
+            "`torch.no_grad()` instead of `torch.inference_mode()`.")
+
+    def append(self, item):  # never registers views: shared by every inference tensor
+        pass
+
+
+INFERENCE = _InferenceMarker()
+
+
+class _MadeInInference:
+    """The mark a view of a normal tensor made in inference mode leaves in its version
+    counter's list: called, it gives None (it is no view to regenerate)."""
+    __slots__ = ("ref",)
+
+    def __init__(self, view):
+        self.ref = weakref.ref(view)
+
+    def __call__(self):
+        return None
+
+    def alive(self):
+        return self.ref() is not None
+_new_vc = None  # what _make gives new tensors: INFERENCE inside inference mode
+_grad_state = _grad_mode.STATE
+
+
+def _set_inference(on):
+    global _new_vc
+    _new_vc = INFERENCE if on else None
+
+
+_grad_mode._inference_hooks.append(_set_inference)
+
 _NONLEAF_GRAD_WARNING = (
     "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
     "attribute won't be populated during autograd.backward(). If you indeed want the .grad "
@@ -114,7 +159,7 @@ class Tensor:
         t.grad_fn = grad_fn
         t._grad = None
         t._output_nr = 0
-        t._vc = None
+        t._vc = _new_vc  # None; in inference mode the inference marker
         t._base = None
         t._acc = None
         t._retains_grad = False
@@ -136,10 +181,23 @@ class Tensor:
             setattr(self, name, getattr(src, name))
 
     # ----- versions, views, and the leaf's gradient sink
+    # ``_vc`` is the version counter shared by a storage's tensors: a list whose item 0 is
+    # the version and whose other items are weak references to the views made of it in
+    # grad mode (so an in-place op can regenerate their history); None until needed;
+    # INFERENCE for inference tensors, which track no version.
     @property
     def _version(self):
         vc = self._vc
-        return vc[0] if vc is not None else 0
+        if vc is None:
+            return 0
+        if vc is INFERENCE:
+            raise RuntimeError("Inference tensors do not track version counter.")
+        return vc[0]
+
+    def _saved_version(self):
+        """The version a node saving this tensor records (refused for inference tensors)."""
+        vc = self._vc
+        return 0 if vc is None else vc[0]
 
     def _version_counter(self):
         vc = self._vc
@@ -148,11 +206,48 @@ class Tensor:
         return vc
 
     def _bump_version(self):
-        self._version_counter()[0] += 1
+        vc = self._version_counter()
+        if vc is not INFERENCE:
+            vc[0] += 1
 
     def _become_view_of(self, base):
-        self._vc = base._version_counter()
+        vc = base._vc
+        if vc is None:
+            vc = base._vc = [0]
+        self._vc = vc
         self._base = base._base if base._base is not None else base
+        if vc is not INFERENCE:
+            if _grad_state.enabled:
+                # registered, so an in-place op on the storage can regenerate its history;
+                # unregistered views are those made in no_grad mode
+                vc.append(weakref.ref(self))
+                if len(vc) > 32 and len(vc) & (len(vc) - 1) == 0:  # powers of two: amortized
+                    vc[1:] = [r for r in vc[1:] if r() is not None or
+                              type(r) is _MadeInInference and r.alive()]
+            elif _grad_state.inference:  # remembered for its own error message
+                vc.append(_MadeInInference(self))
+
+    def _views(self):
+        """The live views of this storage made in grad mode (see _become_view_of)."""
+        vc = self._vc
+        if vc is None or vc is INFERENCE or len(vc) == 1:
+            return []
+        return [v for v in (r() for r in vc[1:]) if v is not None]
+
+    def _made_in_no_grad(self):
+        """Whether this view was made in no_grad mode (PyTorch's CreationMeta::NO_GRAD_MODE)."""
+        vc = self._vc
+        return vc is not None and vc is not INFERENCE and \
+            not any(r() is self for r in vc[1:])
+
+    def _made_in_inference(self):
+        """Whether this view (of a normal tensor) was made in inference mode."""
+        vc = self._vc
+        return vc is not None and vc is not INFERENCE and \
+            any(type(r) is _MadeInInference and r.ref() is self for r in vc[1:])
+
+    def is_inference(self):
+        return self._vc is INFERENCE
 
     def _is_view(self):
         return self._base is not None
@@ -181,6 +276,8 @@ class Tensor:
         if value and not self.dtype.is_floating_point:
             raise RuntimeError("only Tensors of floating point and complex dtype can require "
                                "gradients")
+        if value:
+            self._check_inference_requires_grad()
         self._requires_grad = value
 
     def requires_grad_(self, requires_grad=True):
@@ -192,8 +289,15 @@ class Tensor:
         if requires_grad and not self.dtype.is_floating_point:
             # PyTorch words this one differently from the attribute setter's.
             raise RuntimeError("only Tensors of floating point dtype can require gradients")
+        if requires_grad:
+            self._check_inference_requires_grad()
         self._requires_grad = requires_grad
         return self
+
+    def _check_inference_requires_grad(self):
+        if self._vc is INFERENCE and not _grad_state.inference:
+            raise RuntimeError("Setting requires_grad=True on inference tensor outside "
+                               "InferenceMode is not allowed.")
 
     @property
     def is_leaf(self):
@@ -342,10 +446,16 @@ class Tensor:
 
     @property
     def data(self):
-        return self.detach()
+        # PyTorch's .data: the same memory, outside the graph, with a version counter of
+        # its own, so in-place changes through it go unnoticed by autograd's checks
+        t = Tensor._make(self._data)
+        t._vc = INFERENCE if self._vc is INFERENCE else None
+        return t
 
     @data.setter
     def data(self, value):
+        if not isinstance(value, Tensor):
+            raise TypeError(f"Variable data has to be a tensor, but got {type(value).__name__}")
         self._data = value._data
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
@@ -395,7 +505,14 @@ class Tensor:
         return False
 
     def stride(self, dim=None):
-        st = tuple(s // self._data.itemsize for s in self._data.strides)
+        if self._data.size == 0:  # NumPy reports 0 for empty arrays; PyTorch contiguous ones
+            st, acc = [], 1
+            for n in reversed(self._data.shape):
+                st.append(acc)
+                acc *= max(n, 1)
+            st = tuple(reversed(st))
+        else:
+            st = tuple(s // self._data.itemsize for s in self._data.strides)
         return st if dim is None else st[_wrap_dim_of_shape(dim, self._data.ndim)]
 
     def is_contiguous(self, memory_format=None):
@@ -499,6 +616,10 @@ _MADE_SLOTS = tuple(n for n in Tensor.__slots__ if n not in ("__weakref__", "_bw
 
 def is_tensor(obj):
     return isinstance(obj, Tensor)
+
+
+def is_inference(input):
+    return input.is_inference()
 
 
 def numel(input):

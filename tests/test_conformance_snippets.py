@@ -1677,9 +1677,7 @@ SNIPPETS = [
             t.requires_grad_()
         except Exception as e:
             print(type(e).__name__, e)
-    """, xfail="retrograd has no inference tensors yet: a tensor made under inference_mode is "
-               "an ordinary one, so autograd saves it and requires_grad_ accepts it where "
-               "PyTorch raises; marking them costs every op's result and is a feature of its own"),
+    """),
     _snippet("autograd-enable-grad-nested-backward", """
         x = torch.tensor([2.], requires_grad=True)
         with torch.no_grad():

@@ -9,10 +9,13 @@ from .engine import run_backward
 from .gradcheck import gradcheck, gradgradcheck, GradcheckError
 from . import function
 from .function import Function
+from . import anomaly_mode
+from .anomaly_mode import (detect_anomaly, set_detect_anomaly, is_anomaly_enabled,
+                           is_anomaly_check_nan_enabled)
 
 __all__ = ["backward", "grad", "no_grad", "enable_grad", "set_grad_enabled",
            "is_grad_enabled", "inference_mode", "gradcheck", "gradgradcheck", "graph",
-           "Function", "function"]
+           "Function", "function", "detect_anomaly", "set_detect_anomaly"]
 
 _CYCLE_WARNING = (
     "Using backward() with create_graph=True will create a reference cycle between the "

@@ -6,6 +6,8 @@ import heapq
 from .grad_mode import STATE
 from .graph import AccumulateGrad, FREED
 from .general_path import _Task, _task_stack, _run_hooked
+from .anomaly_mode import ANOMALY
+from . import anomaly_mode as _anomaly
 
 _UNUSED_MSG = ("The differentiated Tensor at index {} appears to not have been used in the "
                "graph. Set allow_unused=True if this is the desired behavior.")
@@ -136,6 +138,11 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None,
     STATE.enabled = create_graph
     # A node that is the only one ready skips the heap: chains never touch it.
     single = None
+    node = None
+    anomaly = ANOMALY.enabled
+    check_nan = anomaly and ANOMALY.check_nan
+    if anomaly:
+        parent = _anomaly.CURRENT[0]  # (a backward run from inside a formula: restored)
     try:
         while single is not None or ready:
             if single is not None:
@@ -145,13 +152,17 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None,
             grads = buffers.pop(node, None)  # None: no gradient reached this node
             if node._hooks is not None:
                 # hooks, retained grads or a node that is not a primitive's: the general path
+                if anomaly:
+                    _anomaly.CURRENT[0] = node
                 results = _run_hooked(node, grads, task)
                 if results is None:
                     continue
-                for (nxt, nr), g in zip(node.next_functions, results):
+                for i, ((nxt, nr), g) in enumerate(zip(node.next_functions, results)):
                     if nxt is None or (needed is not None and nxt not in needed):
                         continue
                     if g is not None:
+                        if check_nan:
+                            _anomaly.check_nan(node, i, g)
                         buf = buffers.get(nxt)
                         if buf is None:
                             buffers[nxt] = [g] if nr == 0 else [None] * nr + [g]
@@ -182,6 +193,8 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None,
             grad = None if grads is None else grads[0]
             if grads is not None and node._prim.nout != 1:
                 grad = _fill_missing(grads, node._out_meta)
+            if anomaly:
+                _anomaly.CURRENT[0] = node
             if grad is not None:
                 prim = node._prim
                 if node._saved is None:
@@ -197,6 +210,8 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None,
                 if grad is not None:
                     g = vjp(grad, *saved, out, *params)
                     if g is not None:
+                        if check_nan:
+                            _anomaly.check_nan(node, i, g)
                         if meta is not None:
                             g = _conform(g, meta, node, i)
                         buf = buffers.get(nxt)
@@ -216,9 +231,15 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None,
                         push(ready, (-nxt._seq, nxt))
             if not retain_graph and node._saved is not None:
                 node._saved = FREED
+    except BaseException as e:
+        if ANOMALY.enabled:
+            _anomaly.report(node, e)
+        raise
     finally:
         STATE.enabled = prev_mode
         tasks.pop()
+        if anomaly:
+            _anomaly.CURRENT[0] = parent
     if captured is not None and not accumulate:
         for i, ((node, _), grad) in enumerate(zip(inputs, captured)):
             if grad is None and not allow_unused:

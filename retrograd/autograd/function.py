@@ -7,6 +7,7 @@ import itertools
 import warnings
 
 from .grad_mode import STATE
+from .anomaly_mode import ANOMALY, record as _anomaly_record
 from .graph import (Node, NodeHooks, FREED, FREED_MSG, _modified_msg, _next_seq, hooks_active,
                     pack, unpack, _tensor_cls)
 
@@ -272,6 +273,8 @@ def _apply(cls, setup, args, kwargs, ctx_out=None):
     outputs = _wrap_outputs(ctx, args, tensor_args, outputs, executable)
     if executable:
         _save(ctx, outputs)
+        if ANOMALY.enabled:
+            _anomaly_record(ctx)
     return outputs[0] if single else outputs
 
 
@@ -321,6 +324,9 @@ def _wrap_outputs(ctx, args, tensor_args, outputs, executable):
                 out._requires_grad = True
                 if old_fn is not None:  # a dirty input: its hooks start afresh
                     out._grad_fn_changed(old_fn)
+                if id(out) in dirty and out._base is not None:  # a view changed in place:
+                    from ..ops.inplace import rebase_dirty_view  # its base's history too
+                    rebase_dirty_view(out)
             elif id(out) in dirty or marked_nd:
                 out.grad_fn = None
                 out._output_nr = 0

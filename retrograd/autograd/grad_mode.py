@@ -1,6 +1,9 @@
-"""Grad mode, per thread: no_grad, enable_grad, set_grad_enabled, inference_mode."""
+"""Grad mode, per thread: no_grad, enable_grad, set_grad_enabled, inference_mode, each a
+context manager and a decorator (of functions and of generator functions)."""
 import functools
+import inspect
 import threading
+import warnings
 
 __all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
            "inference_mode", "is_inference_mode_enabled"]
@@ -13,6 +16,17 @@ class _State(threading.local):
 
 
 STATE = _State()
+# Called with the new inference flag whenever it changes: tensor.py marks the tensors made
+# inside inference mode (a process-wide switch: one thread in inference mode while another
+# records a graph is not supported).
+_inference_hooks = []
+
+
+def _set_inference(on):
+    if STATE.inference != on:
+        STATE.inference = on
+        for hook in _inference_hooks:
+            hook(on)
 
 
 def is_grad_enabled():
@@ -23,11 +37,37 @@ def is_inference_mode_enabled():
     return STATE.inference
 
 
+def _wrap_generator(mode, gen):
+    """Run each step of a generator inside the mode, and none of the caller's code."""
+    @functools.wraps(gen)
+    def wrapper(*args, **kwargs):
+        g = gen(*args, **kwargs)
+        try:
+            with mode.clone():
+                response = g.send(None)
+            while True:
+                try:
+                    request = yield response
+                except GeneratorExit:
+                    with mode.clone():
+                        g.close()
+                    raise
+                except BaseException as e:
+                    with mode.clone():
+                        response = g.throw(e)
+                else:
+                    with mode.clone():
+                        response = g.send(request)
+        except StopIteration as e:
+            return e.value
+    return wrapper
+
+
 class _Mode:
     """Base of the grad-mode managers: a context manager and, applied to a function,
     a decorator that runs every call of it inside the mode."""
 
-    def __new__(cls, *args):
+    def __new__(cls, *args, **kwargs):
         # `@no_grad` without parentheses decorates directly, as in PyTorch.
         if cls in (no_grad, enable_grad) and len(args) == 1 and callable(args[0]):
             return cls()(args[0])
@@ -37,8 +77,16 @@ class _Mode:
         return super().__new__(cls)
 
     def __call__(self, fn):
-        if isinstance(fn, type) or not callable(fn):
+        if isinstance(fn, type):
+            warnings.warn(
+                "Decorating classes is deprecated and will be disabled in future versions. You "
+                "should only decorate functions or methods. To preserve the current behavior "
+                "of class decoration, you can directly decorate the `__init__` method and "
+                "nothing else.", FutureWarning, stacklevel=2)
+        elif not callable(fn):
             raise TypeError(f"{type(self).__name__} can only decorate functions")
+        if inspect.isgeneratorfunction(fn):
+            return _wrap_generator(self, fn)
 
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
@@ -55,7 +103,8 @@ class _Mode:
         return None
 
     def __exit__(self, *exc):
-        STATE.enabled, STATE.inference = self._prev
+        STATE.enabled = self._prev[0]
+        _set_inference(self._prev[1])
         return False
 
 
@@ -87,8 +136,11 @@ class set_grad_enabled(_Mode):
 
     def __call__(self, fn):
         # As a decorator it must not leave the mode switched: restore what __init__ changed.
-        STATE.enabled, STATE.inference = self._prev
+        STATE.enabled = self._prev[0]
         return super().__call__(fn)
+
+    def __repr__(self):
+        return f"torch.autograd.grad_mode.set_grad_enabled(mode={self.mode})"
 
     def _set(self):
         STATE.enabled = self.mode
@@ -100,7 +152,10 @@ class set_grad_enabled(_Mode):
 
 
 class inference_mode(_Mode):
-    """Like no_grad, for code that will never need gradients (as torch.inference_mode)."""
+    """Like no_grad, for code that will never need gradients (as torch.inference_mode):
+    tensors made inside are inference tensors, which autograd refuses to save and which
+    cannot be changed in place outside inference mode. ``inference_mode(False)`` turns
+    it off again, with grad mode on."""
 
     def __init__(self, mode=True):
         self.mode = bool(mode)
@@ -109,6 +164,26 @@ class inference_mode(_Mode):
         return type(self)(self.mode)
 
     def _set(self):
-        if self.mode:
-            STATE.enabled = False
-            STATE.inference = True
+        STATE.enabled = not self.mode
+        _set_inference(self.mode)
+
+
+for _cls in (no_grad, enable_grad, set_grad_enabled, inference_mode):
+    _cls.__module__ = "torch.autograd.grad_mode"  # repr() names PyTorch's module
+
+
+class _unsafe_preserve_version_counter:
+    """Restores the tensors' version counters on exit: in-place changes inside go unseen
+    by autograd's checks (as torch.autograd.grad_mode._unsafe_preserve_version_counter)."""
+
+    def __init__(self, tensors):
+        self.tensors = (tensors,) if hasattr(tensors, "_data") else tuple(tensors)
+        self.prev_versions = tuple(t._version for t in self.tensors)
+
+    def __enter__(self):
+        pass
+
+    def __exit__(self, *exc):
+        for t, v in zip(self.tensors, self.prev_versions):
+            t._version_counter()[0] = v
+        return False

@@ -88,14 +88,21 @@ class PrimitiveNode(Node):
             return self._prim._nothing_saved, None
         if saved is FREED:
             raise RuntimeError(FREED_MSG)
+        if type(saved) is not tuple:  # to be recomputed first (utils.checkpoint)
+            saved.materialize()
+            saved = self._saved
+            if saved is None or saved is FREED:
+                return self._unpack()
         versions = self._versions
         if versions is not None:
             if versions is PACKED:
                 return _unpack_packed(saved, self)
             for value, version in zip(saved, versions):
                 if version is not None and value._version != version:
-                    raise RuntimeError(_modified_msg(value, value._version, version,
+                    err = RuntimeError(_modified_msg(value, value._version, version,
                                                      value.grad_fn))
+                    err._version_counter = value._vc  # for anomaly mode's report
+                    raise err
         out = saved[-1]
         if out is not None:
             if self._prim.nout != 1:
@@ -106,7 +113,9 @@ class PrimitiveNode(Node):
     def _unpack_output(self, saved_output, nr):
         array, counter, version = saved_output
         if counter[0] != version:
-            raise RuntimeError(_modified_msg_array(array, counter[0], version, self, nr))
+            err = RuntimeError(_modified_msg_array(array, counter[0], version, self, nr))
+            err._version_counter = counter  # for anomaly mode's report
+            raise err
         floating = array.dtype.kind in "fc"
         t = _tensor_cls[0]._make(array, floating, self if floating else None)
         t._output_nr = nr

@@ -1,15 +1,45 @@
 """The in-place mechanism: an in-place op computes out of place, writes the values back
 into the tensor's memory (so views see them), bumps the version counter and takes over the
-result's history. Families build their ``op_`` methods with ``inplace_method``."""
+result's history. On a view, the base's history is rebased through a CopySlices node and
+every view of the storage gets an AsStridedBackward0 history (ops/view_history.py).
+Families build their ``op_`` methods with ``inplace_method``."""
 import numpy as np
 
-from ..tensor import Tensor
+from ..tensor import Tensor, INFERENCE
 from ..autograd.grad_mode import STATE
+from ..autograd.graph import PrimitiveNode, _short_name
+from ..autograd.anomaly_mode import ANOMALY, record_inplace
+from .primitive import primitive, LINEAR
+from .view_history import _copy_slices, _regenerate_view_history, _history_moved, _zeros_like
 
 _batched = [None]  # func/_batching.py, for in-place ops on vmap's batched tensors
+
 _LEAF_INPLACE = "a leaf Variable that requires grad is being used in an in-place operation."
 _VIEW_OF_LEAF_INPLACE = ("a view of a leaf Variable that requires grad is being used in an "
                          "in-place operation.")
+_NO_GRAD_VIEW = (
+    "A view was created in no_grad mode and is being modified inplace with grad mode enabled. "
+    "Given that this use case is ambiguous and error-prone, it is forbidden. You can clarify "
+    "your code by moving both the view and the inplace either both inside the no_grad block "
+    "(if you don't want the inplace to be tracked) or both outside (if you want the inplace "
+    "to be tracked).")
+_INFERENCE_VIEW = (
+    "A view was created in inference mode and is being modified inplace in normal mode. Given "
+    "that this use case is ambiguous and error-prone, it is forbidden. You can clarify your "
+    "code by moving both the view and the inplace either both inside the inference_mode block "
+    "(if you don't want the inplace to be tracked) or both outside (if you want the inplace to "
+    "be tracked).")
+_INFERENCE_INPLACE = (
+    "Inplace update to inference tensor outside InferenceMode is not allowed.You can make a "
+    "clone to get a normal tensor before doing inplace update.See "
+    "https://github.com/pytorch/rfcs/pull/17 for more details.")
+_OVERLAP = ("unsupported operation: more than one element of the written-to tensor refers to "
+            "a single memory location. Please clone() the tensor before performing the "
+            "operation.")
+
+
+def _requires_grad(x):
+    return isinstance(x, Tensor) and x._requires_grad
 
 
 def needs_generic_path(*tensors):
@@ -23,11 +53,26 @@ def needs_generic_path(*tensors):
     return False
 
 
-def _check_inplace(self):
+def _check_inplace(self, args=()):
+    """PyTorch's refusals, all before anything is written."""
+    if self._vc is INFERENCE and not STATE.inference:
+        raise RuntimeError(_INFERENCE_INPLACE)
     if STATE.enabled:
-        if self._requires_grad and self.grad_fn is None:
-            raise RuntimeError(_LEAF_INPLACE)
         base = self._base
+        if base is not None and (base._requires_grad or self._requires_grad or
+                                 any(map(_requires_grad, args))) and self._made_in_no_grad():
+            raise RuntimeError(_INFERENCE_VIEW if self._made_in_inference() else _NO_GRAD_VIEW)
+        if self._requires_grad and self.grad_fn is None:
+            raise RuntimeError(_VIEW_OF_LEAF_INPLACE if base is not None else _LEAF_INPLACE)
+        if base is not None and self.grad_fn is not None:
+            prim = getattr(self.grad_fn, "_prim", None)
+            if getattr(prim, "nout", 1) != 1 and getattr(prim, "view", False):
+                raise RuntimeError(
+                    f"Output {self._output_nr} of {_short_name(self.grad_fn)} is a view and is "
+                    "being modified inplace. This view is the output of a function that returns "
+                    "multiple views. Such functions do not allow the output views to be "
+                    "modified inplace. You should replace the inplace operation by an "
+                    "out-of-place one.")
         if base is not None and base._requires_grad and base.grad_fn is None:
             raise RuntimeError(_VIEW_OF_LEAF_INPLACE)
 
@@ -35,7 +80,7 @@ def _check_inplace(self):
 def apply_inplace(self, result):
     """Make ``self`` hold ``result`` (an out-of-place result of the same op): its values are
     written into self's memory (so views see them), the version counter is bumped, and
-    self's history becomes result's."""
+    self's history becomes result's (through CopySlices when self is a view)."""
     if (type(self) is not Tensor or type(result) is not Tensor) and \
             (hasattr(self, "_lv") or hasattr(result, "_lv")):  # inside vmap (func/_batching)
         return _batched[0].inplace(self, result, apply_inplace)
@@ -47,26 +92,16 @@ def apply_inplace(self, result):
             result.dtype.category > self.dtype.category:
         raise RuntimeError(f"result type {result.dtype._legacy} can't be cast to the desired "
                            f"output type {self.dtype._legacy}")
-    if result._requires_grad and self._base is not None and STATE.enabled:
-        raise RuntimeError(
-            "in-place operation on a view of a tensor that is part of a graph: retrograd does "
-            "not rebase view histories yet (PyTorch's CopySlices); use the out-of-place op")
     if not self._data.flags.writeable:
-        raise RuntimeError(
-            "unsupported operation: more than one element of the written-to tensor refers to "
-            "a single memory location. Please clone() the tensor before performing the "
-            "operation.")
+        raise RuntimeError(_OVERLAP)
     self._data[...] = result._data
     self._bump_version()
+    if ANOMALY.enabled:
+        record_inplace(self)
     if getattr(result, "_fw", None) is not None or getattr(self, "_fw", None) is not None:
         _take_tangents(self, result)
     if result._requires_grad and STATE.enabled:
-        old_fn = self.grad_fn
-        self.grad_fn = result.grad_fn
-        self._output_nr = result._output_nr
-        self._requires_grad = True
-        if old_fn is not None:
-            self._grad_fn_changed(old_fn)
+        _take_over_history(self, result)
     return self
 
 
@@ -74,14 +109,86 @@ def _take_tangents(self, result):
     """Forward-mode AD: self's tangents become result's; a tangent self already has is
     overwritten in place, so the tangents of its views and base see the change."""
     new = dict(getattr(result, "_fw", None) or {})
-    for lvl, t in (getattr(self, "_fw", None) or {}).items():
-        nt = new.get(lvl)
-        if nt is not None and t._data.flags.writeable and t._data.shape == nt._data.shape:
+    old = getattr(self, "_fw", None) or {}
+    for lvl, nt in list(new.items()):
+        t = old.get(lvl)
+        if t is None and self._base is not None:
+            # a view without a tangent: it writes into its base's (zeros until now)
+            t = _view_of_base_tangent(self, self._base, lvl)
+        if t is not None and t._data.flags.writeable and t._data.shape == nt._data.shape:
             t._data[...] = nt._data
             new[lvl] = t
     self._fw = new or None
 
 
+def _view_of_base_tangent(view, base, lvl):
+    """The part of ``base``'s tangent at ``lvl`` that ``view`` covers, as a view of it
+    (the base gets a zero tangent first if it has none); None where the layouts differ."""
+    fw = getattr(base, "_fw", None) or {}
+    bt = fw.get(lvl)
+    b = base._data
+    if bt is None:
+        if not b.flags.c_contiguous:
+            return None
+        bt = Tensor._make(np.zeros(b.shape, dtype=b.dtype))
+        base._fw = {**fw, lvl: bt}
+    arr = bt._data
+    if not arr.flags.c_contiguous or arr.dtype != b.dtype or not b.flags.c_contiguous:
+        return None
+    v = view._data
+    offset = (v.__array_interface__["data"][0] - b.__array_interface__["data"][0]) // b.itemsize
+    return Tensor._make(np.lib.stride_tricks.as_strided(arr.reshape(-1)[offset:], v.shape,
+                                                        v.strides))
+
+
+def _take_over_history(self, result):
+    fn = result.grad_fn
+    _repoint_saved_output(fn, result, self)
+    base = self._base
+    if base is None:
+        old_fn = self.grad_fn
+        self.grad_fn = fn
+        self._output_nr = result._output_nr
+        self._requires_grad = True
+        _history_moved(self, old_fn)
+    else:
+        old_fn = base.grad_fn
+        base.grad_fn = _copy_slices(self, base, result)
+        base._output_nr = 0
+        base._requires_grad = True
+        _history_moved(base, old_fn)
+    for view in self._views():
+        _regenerate_view_history(view)
+
+
+def rebase_dirty_view(view):
+    """A custom Function marked a view dirty (its grad_fn is the Function's node now): the
+    base's history goes through a CopySlices, and the storage's views read from it."""
+    base = view._base
+    if base._requires_grad and base.grad_fn is None:
+        raise RuntimeError(_VIEW_OF_LEAF_INPLACE)
+    old_fn = base.grad_fn
+    base.grad_fn = _copy_slices(view, base, view)
+    base._output_nr = 0
+    base._requires_grad = True
+    _history_moved(base, old_fn)
+    for v in view._views():
+        _regenerate_view_history(v)
+
+
+def _repoint_saved_output(fn, result, self):
+    """A node that saved its output (exp, sigmoid...) must see it as ``self``'s memory and
+    version from now on: a later in-place change of self is then detected in backward."""
+    saved = getattr(fn, "_saved", None)
+    if type(saved) is not tuple or not isinstance(fn, PrimitiveNode):
+        return  # nothing saved, freed, or to be recomputed (utils.checkpoint)
+    out = saved[-1]
+    if out is not None and out[0] is result._data:
+        counter = self._version_counter()
+        fn._saved = saved[:-1] + ((self._data, counter, counter[0]),)
+
+
+# ----- the in-place methods
 def _snapshot(self):
     """A copy of self's values that carries self's history: what an in-place op computes
     from, so the values its node saves are not the ones it then overwrites."""
@@ -89,16 +196,22 @@ def _snapshot(self):
         return _batched[0].wrap(_snapshot(self._phys), self._lv)
     snap = Tensor._make(self._data.copy(), self._requires_grad, self.grad_fn)
     snap._output_nr = self._output_nr
-    snap._fw = getattr(self, "_fw", None)
+    fw = getattr(self, "_fw", None)
+    if fw:  # its tangents too: the in-place op overwrites self's tangents in place
+        snap._fw = {lvl: _snapshot(t) for lvl, t in fw.items()}
     return snap
+
+
+def _records(self, args):
+    return STATE.enabled and (self._requires_grad or any(map(_requires_grad, args)))
 
 
 def inplace_method(fn):
     """The in-place method ``fn_`` of an out-of-place function ``fn(self, *args)``."""
     def method(self, *args, **kwargs):
-        _check_inplace(self)
-        if STATE.enabled and (self._requires_grad or any(
-                getattr(a, "_requires_grad", False) for a in (*args, *kwargs.values()))):
+        operands = (*args, *kwargs.values()) if kwargs else args
+        _check_inplace(self, operands)
+        if _records(self, operands):
             snap = _snapshot(self)
             args = tuple(snap if a is self else a for a in args)
             return apply_inplace(self, fn(snap, *args, **kwargs))
@@ -107,23 +220,53 @@ def inplace_method(fn):
     return method
 
 
+zero_p = primitive("zero_", "ZeroBackward0", forward=lambda xp, a: xp.zeros_like(a),
+                   vjp=(lambda g, a, out: _zeros_like(g),), jvp=LINEAR, register=False)
+fill_scalar_p = primitive("fill_", "FillBackward2",
+                          forward=lambda xp, a, value: xp.full_like(a, value),
+                          vjp=(lambda g, a, out, value: _zeros_like(g),),
+                          jvp=lambda t, a, out, value: _zeros_like(out), register=False)
+fill_tensor_p = primitive("fill_[tensor]", "FillBackward3",
+                          forward=lambda xp, a, value: xp.full_like(a, value),
+                          vjp=(lambda g, a, value, out: _zeros_like(g),
+                               lambda g, a, value, out: g.sum()),
+                          jvp=lambda ta, tv, a, value, out:
+                          _zeros_like(out) if tv is None else tv.expand(out.shape),
+                          register=False)
+def _write(self, array_or_value):
+    if not self._data.flags.writeable:
+        raise RuntimeError(_OVERLAP)
+    self._data[...] = array_or_value
+    self._bump_version()
+    if ANOMALY.enabled:
+        record_inplace(self)
+    return self
+
+
 def zero_(self):
     _check_inplace(self)
-    if type(self) is not Tensor and hasattr(self, "_lv"):
+    if type(self) is not Tensor and hasattr(self, "_lv"):  # vmap's batched tensor
         zero_(self._phys)
         return self
-    self._data[...] = 0
-    self._bump_version()
-    return self
+    if _records(self, ()) or needs_generic_path(self):
+        return apply_inplace(self, zero_p(_snapshot(self)))
+    return _write(self, 0)
 
 
 def fill_(self, value):
-    _check_inplace(self)
-    if type(self) is not Tensor and hasattr(self, "_lv"):
+    if type(self) is not Tensor and hasattr(self, "_lv"):  # vmap's batched tensor
+        _check_inplace(self)
         fill_(self._phys, value)
         return self
-    self._data[...] = value.item() if hasattr(value, "_data") else value
-    self._bump_version()
-    return self
-
-
+    if isinstance(value, Tensor):
+        if value._data.ndim:
+            raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor "
+                               f"with {value._data.ndim} dimensions.")
+        _check_inplace(self, (value,))
+        if _records(self, (value,)) or needs_generic_path(self, value):
+            return apply_inplace(self, fill_tensor_p(_snapshot(self), value))
+        return _write(self, value._data)
+    _check_inplace(self)
+    if _records(self, ()) or needs_generic_path(self):
+        return apply_inplace(self, fill_scalar_p(_snapshot(self), value))
+    return _write(self, value)

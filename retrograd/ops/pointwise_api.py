@@ -266,7 +266,7 @@ def copy_(self, src, non_blocking=False):
     if shape != self._data.shape:
         raise RuntimeError(f"output with shape [{', '.join(map(str, self._data.shape))}] "
                            f"doesn't match the broadcast shape [{', '.join(map(str, shape))}]")
-    _check_inplace(self)
+    _check_inplace(self, (src,))  # (src counts: a no_grad view written from a graph)
     if STATE.enabled and (self._requires_grad or src._requires_grad) or \
             needs_generic_path(self, src):  # (forward-mode tangents, vmap's batched tensors)
         return apply_inplace(self, _b.copy_into(_snapshot(self), src))

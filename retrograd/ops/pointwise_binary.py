@@ -414,7 +414,7 @@ masked_fill_tensor = primitive(
 
 # ----- copy_'s out-of-place half: src broadcast and cast to self's shape and dtype
 copy_into = primitive(
-    "copy_", "torch::autograd::CopyBackwards",
+    "copy_", "CopyBackwards",  # (name() says torch::autograd::CopyBackwards, as PyTorch's)
     forward=lambda xp, a, src: np.array(np.broadcast_to(src, a.shape), dtype=a.dtype),
     vjp=(lambda g, a, src, out: _zeros_like(g), lambda g, a, src, out: g),
     jvp=ELEMENTWISE)

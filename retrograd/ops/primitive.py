@@ -7,6 +7,7 @@ import numpy as np
 
 from ..autograd.grad_mode import STATE
 from ..autograd.graph import node_class, _next_seq, _SAVED_HOOKS, _pack_primitive
+from ..autograd.anomaly_mode import ANOMALY, record as _anomaly_record
 from .. import dtypes as _dt
 
 __all__ = ["primitive", "REGISTRY", "ELEMENTWISE", "LINEAR", "PROMOTE", "FLOAT", "COMPARE"]
@@ -328,6 +329,8 @@ class Primitive:
         node._prim = self
         node._params = params
         node._hooks = None
+        if ANOMALY.enabled:
+            _anomaly_record(node)
         result = _make(out, True, node)
         ta, tb = isinstance(a, Tensor), isinstance(b, Tensor)
         ra, rb = ta and a._requires_grad, tb and b._requires_grad
@@ -358,8 +361,8 @@ class Primitive:
                 so = (out, counter, counter[0])
             node._saved = (a if sa else None, b if sb else None, so)
             if (sa and ta) or (sb and tb):
-                node._versions = (a._version if sa and ta else None,
-                                  b._version if sb and tb else None, None)
+                node._versions = (a._saved_version() if sa and ta else None,
+                                  b._saved_version() if sb and tb else None, None)
             else:
                 node._versions = None
             if _SAVED_HOOKS:  # saved_tensors_hooks active: pack what was saved
@@ -377,6 +380,8 @@ class Primitive:
         node._prim = self
         node._params = params
         node._hooks = None
+        if ANOMALY.enabled:
+            _anomaly_record(node)
         result = _make(out, True, node)
         edges = []
         meta = []  # (shape, dtype) of an input the engine must reduce/cast its grad to
@@ -407,7 +412,7 @@ class Primitive:
                 if isinstance(x, Tensor):
                     if versions is None:
                         versions = [None] * (self.nin + 1)
-                    versions[i] = x._version
+                    versions[i] = x._saved_version()
             if save_out:
                 counter = result._version_counter()
                 saved[-1] = (out, counter, counter[0])
@@ -429,6 +434,8 @@ class Primitive:
         node._prim = self
         node._params = params
         node._hooks = None
+        if ANOMALY.enabled:
+            _anomaly_record(node)
         node._out_meta = tuple((o.shape, o.dtype) for o in outs)
         results = []
         for nr, o in enumerate(outs):
@@ -459,7 +466,7 @@ class Primitive:
             x = saved[i] = inputs[i]
             if isinstance(x, Tensor):
                 versions = versions or [None] * (self.nin + 1)
-                versions[i] = x._version
+                versions[i] = x._saved_version()
         if save_out:
             saved[-1] = tuple((o, c, c[0]) for o, c in
                               ((r._data, r._version_counter()) for r in results))
