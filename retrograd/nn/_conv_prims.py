@@ -50,23 +50,24 @@ def _conv(x, w, s, pads, d, groups):
 
 
 def _conv_adj_input(g, w, s, p, d, groups, hw):
-    """The adjoint of ``_conv`` in its input (the transposed convolution): a stride-1
-    convolution of the zero-inserted gradient with the flipped, transposed kernel."""
+    """The adjoint of ``_conv`` in its input (the transposed convolution): columns
+    W^T @ g by one batched matmul, then col2im, a strided add per kernel offset (kh*kw
+    whole-array adds; no zero-inserted copy for strides)."""
     n, o, ho, wo = g.shape
     _, cg, kh, kw = w.shape
-    if s != (1, 1):
-        z = np.zeros((n, o, (ho - 1) * s[0] + 1, (wo - 1) * s[1] + 1), g.dtype)
-        z[:, :, ::s[0], ::s[1]] = g
-    else:
-        z = g
-    pads = []
-    for i, k in enumerate((kh, kw)):
-        lo = d[i] * (k - 1) - p[i]
-        pads.append((lo, hw[i] + d[i] * (k - 1) - lo - z.shape[2 + i]))
     og = o // groups
-    wt = w.reshape(groups, og, cg, kh, kw).transpose(0, 2, 1, 3, 4)
-    wt = wt.reshape(groups * cg, og, kh, kw)[:, :, ::-1, ::-1]
-    return _conv(z, wt, (1, 1), pads, d, groups)
+    wt = w.reshape(groups, og, cg * kh * kw).transpose(0, 2, 1)  # G, C/G*kh*kw, O/G
+    cols = np.matmul(wt, g.reshape(n, groups, og, ho * wo))
+    c6 = cols.reshape(n, groups * cg, kh, kw, ho, wo)
+    size = [max(hw[i] + 2 * p[i], (m - 1) * s[i] + d[i] * (k - 1) + 1)
+            for i, (m, k) in enumerate(((ho, kh), (wo, kw)))]
+    out = np.zeros((n, groups * cg, size[0], size[1]), cols.dtype)
+    for ki in range(kh):
+        for kj in range(kw):
+            h0, w0 = ki * d[0], kj * d[1]
+            out[:, :, h0:h0 + (ho - 1) * s[0] + 1:s[0], w0:w0 + (wo - 1) * s[1] + 1:s[1]] += \
+                c6[:, :, ki, kj]
+    return np.ascontiguousarray(out[:, :, p[0]:p[0] + hw[0], p[1]:p[1] + hw[1]])
 
 
 def _conv_adj_weight(x, g, s, p, d, groups, khw):
