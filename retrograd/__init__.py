@@ -24,6 +24,7 @@ from .autograd.anomaly_mode import is_anomaly_enabled, is_anomaly_check_nan_enab
 from ._printing import set_printoptions, get_printoptions
 from .ops.inplace import zero_, fill_  # noqa: E402,F401  (torch.zero_(t), torch.fill_(t, v))
 from . import utils
+from .serialization import save, load  # noqa: E402
 
 bool = _dtypes.bool_
 half = float16

@@ -1,2 +1,2 @@
-"""torch.utils's autograd-related parts: checkpoint."""
-from . import checkpoint  # noqa: F401
+"""torch.utils: checkpointing, data loading, hooks."""
+from . import checkpoint, data  # noqa: F401

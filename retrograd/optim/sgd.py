@@ -1,0 +1,74 @@
+"""SGD: stochastic gradient descent with momentum, dampening, Nesterov, weight decay."""
+import retrograd as torch
+
+from .optimizer import Optimizer, _check_lr, _to_scalar, _use_grad
+
+__all__ = ["SGD"]
+
+
+class SGD(Optimizer):
+    """torch.optim.SGD, the single-tensor algorithm in PyTorch's order of operations."""
+
+    def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False,
+                 *, maximize=False, foreach=None, differentiable=False, fused=None):
+        _check_lr(lr)
+        if momentum < 0.0:
+            raise ValueError(f"Invalid momentum value: {momentum}")
+        if weight_decay < 0.0:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        defaults = {
+            "lr": lr, "momentum": momentum, "dampening": dampening,
+            "weight_decay": weight_decay, "nesterov": nesterov, "maximize": maximize,
+            "foreach": foreach, "differentiable": differentiable, "fused": fused,
+        }
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+        super().__init__(params, defaults)
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        for group in self.param_groups:
+            group.setdefault("nesterov", False)
+            group.setdefault("maximize", False)
+            group.setdefault("foreach", None)
+            group.setdefault("differentiable", False)
+            group.setdefault("fused", False)
+
+    @_use_grad
+    def step(self, closure=None):
+        """Perform a single optimization step; returns the closure's loss."""
+        loss = None
+        if closure is not None:
+            with torch.enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            momentum = group["momentum"]
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                buf = self.state[p].get("momentum_buffer") if momentum != 0 else None
+                buf = _sgd_update(p, p.grad, buf, weight_decay=group["weight_decay"], momentum=momentum,
+                                  lr=_to_scalar(group["lr"]), dampening=group["dampening"],
+                                  nesterov=group["nesterov"], maximize=group["maximize"])
+                if momentum != 0:
+                    self.state[p]["momentum_buffer"] = buf
+        return loss
+
+
+def _sgd_update(param, grad, buf, *, weight_decay, momentum, lr, dampening, nesterov, maximize):
+    grad = grad if not maximize else -grad
+    if weight_decay != 0:
+        grad = grad.add(param, alpha=weight_decay)
+    if momentum != 0:
+        if buf is None:
+            buf = grad.detach().clone()
+        else:
+            buf.mul_(momentum).add_(grad, alpha=1 - dampening)
+        if nesterov:
+            grad = grad.add(buf, alpha=momentum)
+        else:
+            grad = buf
+    if isinstance(lr, torch.Tensor):
+        lr = lr.item()
+    param.add_(grad, alpha=-lr)
+    return buf
