@@ -12,10 +12,11 @@ import optable_reduction
 import optable_shape
 import optable_indexing
 import optable_linalg
+import optable_nn
 
 # one table per op family, each with OPS (entries) and PRIM_SAMPLES (JVP/VJP samples)
 FAMILY_TABLES = (optable_pointwise, optable_reduction, optable_shape, optable_indexing,
-                 optable_linalg)
+                 optable_linalg, optable_nn)
 
 CORE_OPS = [
     # ----- arithmetic (Python numbers on either side, broadcasting, 0-d, empty)
