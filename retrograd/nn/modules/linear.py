@@ -11,11 +11,7 @@ __all__ = ["Identity", "Linear", "Bilinear", "NonDynamicallyQuantizableLinear"]
 
 def _linear(input, weight, bias=None):
     from .. import functional as F
-    fn = getattr(F, "linear", None)
-    if fn is not None:
-        return fn(input, weight, bias)
-    out = input @ weight.mT  # nn.functional.linear's own math, until F.linear is there
-    return out if bias is None else out + bias
+    return F.linear(input, weight, bias)
 
 
 class Identity(Module):

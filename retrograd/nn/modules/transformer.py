@@ -22,11 +22,7 @@ def _F():
 
 
 def _softmax(x, dim):
-    fn = getattr(_F(), "softmax", None)
-    if fn is not None:
-        return fn(x, dim)
-    e = (x - x.amax(dim, keepdim=True)).exp()  # F.softmax's math, until F.softmax is there
-    return e / e.sum(dim, keepdim=True)
+    return _F().softmax(x, dim)
 
 
 def _dropout(x, p, training):
