@@ -243,6 +243,8 @@ ACTIVATIONS = [
     ("Softmin", dict(dim=0)), ("Tanh", {}), ("Sigmoid", {}), ("Tanhshrink", {}),
     ("Softshrink", {}), ("Hardshrink", dict(lambd=0.3)), ("Threshold", dict(threshold=0.1,
                                                                            value=20.0)),
+    ("PReLU", {}), ("PReLU", dict(num_parameters=4, init=0.1)), ("GLU", {}),
+    ("GLU", dict(dim=1)),
 ]
 
 
