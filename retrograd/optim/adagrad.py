@@ -1,7 +1,7 @@
 """Adagrad: per-coordinate steps scaled by the root of the summed squared gradients."""
 import retrograd as torch
 
-from .optimizer import Optimizer, _check_lr, _get_scalar_dtype, _get_value, _to_scalar, _use_grad
+from .optimizer import Optimizer, _check_lr, _step_dtype, _as_number, _plain_hparam, _without_grad
 
 __all__ = ["Adagrad"]
 
@@ -30,7 +30,7 @@ class Adagrad(Optimizer):
         for group in self.param_groups:
             for p in group["params"]:
                 state = self.state[p]
-                state["step"] = torch.tensor(0.0, dtype=_get_scalar_dtype())
+                state["step"] = torch.tensor(0.0, dtype=_step_dtype())
                 state["sum"] = torch.full_like(p, initial_accumulator_value)
 
     def __setstate__(self, state):
@@ -41,7 +41,7 @@ class Adagrad(Optimizer):
             group.setdefault("differentiable", False)
             group.setdefault("fused", None)
 
-    @_use_grad
+    @_without_grad
     def step(self, closure=None):
         """Perform a single optimization step; returns the closure's loss."""
         loss = None
@@ -49,14 +49,14 @@ class Adagrad(Optimizer):
             with torch.enable_grad():
                 loss = closure()
         for group in self.param_groups:
-            lr = _get_value(_to_scalar(group["lr"]))
+            lr = _as_number(_plain_hparam(group["lr"]))
             for param in group["params"]:
                 if param.grad is None:
                     continue
                 state = self.state[param]
                 step_t, state_sum = state["step"], state["sum"]
                 step_t += 1
-                step = _get_value(step_t)
+                step = _as_number(step_t)
                 grad = param.grad if not group["maximize"] else -param.grad
                 if group["weight_decay"] != 0:
                     grad = grad.add(param, alpha=group["weight_decay"])

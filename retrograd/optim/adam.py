@@ -1,7 +1,7 @@
 """Adam (and AdamW through decoupled_weight_decay): bias-corrected moment estimates."""
 import retrograd as torch
 
-from .optimizer import Optimizer, _check_lr, _get_scalar_dtype, _get_value, _to_scalar, _use_grad
+from .optimizer import Optimizer, _check_lr, _step_dtype, _as_number, _plain_hparam, _without_grad
 
 __all__ = ["Adam"]
 
@@ -24,7 +24,7 @@ class Adam(Optimizer):
         if not ((isinstance(betas[0], float) and isinstance(betas[1], float))
                 or (isinstance(betas[0], torch.Tensor) and isinstance(betas[1], torch.Tensor))):
             raise ValueError("betas must be either both floats or both Tensors")
-        betas = tuple(map(_to_scalar, betas))
+        betas = tuple(map(_plain_hparam, betas))
         defaults = {
             "lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay, "amsgrad": amsgrad,
             "maximize": maximize, "foreach": foreach, "capturable": capturable,
@@ -47,14 +47,14 @@ class Adam(Optimizer):
     def _init_state(self, p, amsgrad):
         state = self.state[p]
         if len(state) == 0:
-            state["step"] = torch.tensor(0.0, dtype=_get_scalar_dtype())
+            state["step"] = torch.tensor(0.0, dtype=_step_dtype())
             state["exp_avg"] = torch.zeros_like(p)
             state["exp_avg_sq"] = torch.zeros_like(p)
             if amsgrad:
                 state["max_exp_avg_sq"] = torch.zeros_like(p)
         return state
 
-    @_use_grad
+    @_without_grad
     def step(self, closure=None):
         """Perform a single optimization step; returns the closure's loss."""
         loss = None
@@ -62,8 +62,8 @@ class Adam(Optimizer):
             with torch.enable_grad():
                 loss = closure()
         for group in self.param_groups:
-            beta1, beta2 = (_get_value(_to_scalar(b)) for b in group["betas"])
-            lr = _get_value(_to_scalar(group["lr"]))
+            beta1, beta2 = (_as_number(_plain_hparam(b)) for b in group["betas"])
+            lr = _as_number(_plain_hparam(group["lr"]))
             amsgrad = group["amsgrad"]
             weight_decay, eps = group["weight_decay"], group["eps"]
             for param in group["params"]:
@@ -80,7 +80,7 @@ class Adam(Optimizer):
                         grad = grad.add(param, alpha=weight_decay)
                 exp_avg.lerp_(grad, 1 - beta1)
                 exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
-                step = _get_value(step_t)
+                step = _as_number(step_t)
                 bias_correction1 = 1 - beta1**step
                 bias_correction2 = 1 - beta2**step
                 step_size = lr / bias_correction1

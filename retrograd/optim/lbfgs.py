@@ -1,125 +1,139 @@
-"""LBFGS: limited-memory BFGS (two-loop recursion) with an optional strong-Wolfe line search."""
+"""LBFGS: limited-memory quasi-Newton steps with an optional strong-Wolfe line search.
+
+The search direction comes from the two-loop recursion (Nocedal & Wright, Algorithm 7.4);
+the line search is the bracket-then-zoom scheme of their Algorithms 3.5 and 3.6, with the
+trial steps chosen by safeguarded cubic interpolation. The decisions and the order of the
+arithmetic are kept such that iterates, losses and evaluation counts agree with
+torch.optim.LBFGS in float64 and float32.
+"""
 import retrograd as torch
 
-from .optimizer import Optimizer, _check_lr, _to_scalar
+from .optimizer import Optimizer, _check_lr, _plain_hparam
 
 __all__ = ["LBFGS"]
 
-
-def _cubic_interpolate(x1, f1, g1, x2, f2, g2, bounds=None):
-    # Minimiser of the cubic through (x1, f1, g1) and (x2, f2, g2), clipped to the bounds.
-    if bounds is not None:
-        xmin_bound, xmax_bound = bounds
-    else:
-        xmin_bound, xmax_bound = (x1, x2) if x1 <= x2 else (x2, x1)
-    d1 = g1 + g2 - 3 * (f1 - f2) / (x1 - x2)
-    d2_square = d1**2 - g1 * g2
-    if d2_square >= 0:
-        d2 = d2_square.sqrt()
-        if x1 <= x2:
-            min_pos = x2 - (x2 - x1) * ((g2 + d2 - d1) / (g2 - g1 + 2 * d2))
-        else:
-            min_pos = x1 - (x1 - x2) * ((g1 + d2 - d1) / (g1 - g2 + 2 * d2))
-        return min(max(min_pos, xmin_bound), xmax_bound)
-    return (xmin_bound + xmax_bound) / 2.0
+# A point tried by the line search: (step length, loss, flat gradient, slope along the direction).
+STEP, LOSS, GRAD, SLOPE = range(4)
 
 
-def _strong_wolfe(obj_func, x, t, d, f, g, gtd, c1=1e-4, c2=0.9, tolerance_change=1e-9, max_ls=25):
-    # The bracketing and zoom phases of PyTorch's (minFunc's) strong-Wolfe line search.
-    d_norm = d.abs().max()
-    g = g.clone()
-    f_new, g_new = obj_func(x, t, d)
-    ls_func_evals = 1
-    gtd_new = g_new.dot(d)
+def _cubic_min(p, q, lo=None, hi=None):
+    """Step length minimising the cubic fitted to the values and slopes at points p and q.
 
-    t_prev, f_prev, g_prev, gtd_prev = 0, f, g, gtd
-    done = False
-    ls_iter = 0
-    while ls_iter < max_ls:
-        if f_new > (f + c1 * t * gtd) or (ls_iter > 1 and f_new >= f_prev):
-            bracket = [t_prev, t]
-            bracket_f = [f_prev, f_new]
-            bracket_g = [g_prev, g_new.clone()]
-            bracket_gtd = [gtd_prev, gtd_new]
+    The answer is clamped to [lo, hi] (default: the interval between the two points); when the
+    cubic has no real turning point the middle of that interval is used instead.
+    """
+    left, right = (p, q) if p[STEP] <= q[STEP] else (q, p)
+    if lo is None:
+        lo, hi = left[STEP], right[STEP]
+    a, fa, sa = left[STEP], left[LOSS], left[SLOPE]
+    b, fb, sb = right[STEP], right[LOSS], right[SLOPE]
+    m = sa + sb - 3 * (fa - fb) / (a - b)
+    disc = m**2 - sa * sb
+    if not disc >= 0:  # no real turning point (or NaN): bisect
+        return (lo + hi) / 2.0
+    root = disc.sqrt()
+    guess = b - (b - a) * ((sb + root - m) / (sb - sa + 2 * root))
+    return min(max(guess, lo), hi)
+
+
+def _strong_wolfe_search(evaluate, direction, step, start, c1=1e-4, c2=0.9, tolerance_change=1e-9, budget=25):
+    """Find a step length meeting the strong Wolfe conditions along `direction`.
+
+    `evaluate(step)` returns (loss, flat gradient) at the trial point, `start` is the sample at
+    step 0. Returns (loss, flat gradient, step, number of evaluations) of the accepted sample.
+    """
+    f0, slope0 = start[LOSS], start[SLOPE]
+    spread = direction.abs().max()
+
+    def sample(t):
+        loss, grad = evaluate(t)
+        return (t, loss, grad, grad.dot(direction))
+
+    def armijo_fails(pt):
+        return pt[LOSS] > (f0 + c1 * pt[STEP] * slope0)
+
+    def curvature_ok(pt):
+        return abs(pt[SLOPE]) <= -c2 * slope0
+
+    # Phase 1: move forward until an interval is known to contain an acceptable step.
+    before, trial = start, sample(step)
+    n_evals, tries = 1, 0
+    interval = None
+    while tries < budget:
+        if armijo_fails(trial) or (tries > 1 and trial[LOSS] >= before[LOSS]):
+            interval = [before, trial]
             break
-        if abs(gtd_new) <= -c2 * gtd:
-            bracket = [t]
-            bracket_f = [f_new]
-            bracket_g = [g_new]
-            done = True
+        if curvature_ok(trial):
+            return trial[LOSS], trial[GRAD], trial[STEP], n_evals
+        if trial[SLOPE] >= 0:
+            interval = [before, trial]
             break
-        if gtd_new >= 0:
-            bracket = [t_prev, t]
-            bracket_f = [f_prev, f_new]
-            bracket_g = [g_prev, g_new.clone()]
-            bracket_gtd = [gtd_prev, gtd_new]
-            break
-        min_step = t + 0.01 * (t - t_prev)
-        max_step = t * 10
-        tmp = t
-        t = _cubic_interpolate(t_prev, f_prev, gtd_prev, t, f_new, gtd_new, bounds=(min_step, max_step))
-        t_prev = tmp
-        f_prev = f_new
-        g_prev = g_new.clone()
-        gtd_prev = gtd_new
-        f_new, g_new = obj_func(x, t, d)
-        ls_func_evals += 1
-        gtd_new = g_new.dot(d)
-        ls_iter += 1
+        t = trial[STEP]
+        nxt = _cubic_min(before, trial, lo=t + 0.01 * (t - before[STEP]), hi=t * 10)
+        before, trial = trial, sample(nxt)
+        n_evals += 1
+        tries += 1
+    if interval is None:
+        # Out of evaluations while still extrapolating: choose between the start and the last trial.
+        interval = [start, trial]
 
-    if ls_iter == max_ls:
-        bracket = [0, t]
-        bracket_f = [f, f_new]
-        bracket_g = [g, g_new]
+    # Phase 2: shrink the interval; `best` indexes the end with the lower loss.
+    def order():
+        return (0, 1) if interval[0][LOSS] <= interval[1][LOSS] else (1, 0)
 
-    insuf_progress = False
-    low_pos, high_pos = (0, 1) if bracket_f[0] <= bracket_f[-1] else (1, 0)
-    while not done and ls_iter < max_ls:
-        if abs(bracket[1] - bracket[0]) * d_norm < tolerance_change:
+    best, other = order()
+    stalled = False
+    while tries < budget:
+        a, b = interval[0][STEP], interval[1][STEP]
+        if abs(b - a) * spread < tolerance_change:
             break
-        t = _cubic_interpolate(bracket[0], bracket_f[0], bracket_gtd[0],
-                               bracket[1], bracket_f[1], bracket_gtd[1])
-        eps = 0.1 * (max(bracket) - min(bracket))
-        if min(max(bracket) - t, t - min(bracket)) < eps:
-            if insuf_progress or t >= max(bracket) or t <= min(bracket):
-                if abs(t - max(bracket)) < abs(t - min(bracket)):
-                    t = max(bracket) - eps
-                else:
-                    t = min(bracket) + eps
-                insuf_progress = False
+        t = _cubic_min(interval[0], interval[1])
+        left, right = min(a, b), max(a, b)
+        margin = 0.1 * (right - left)
+        # Keep the trial away from the ends unless the last trial was already close to one.
+        if min(right - t, t - left) < margin:
+            if stalled or t >= right or t <= left:
+                t = right - margin if abs(t - right) < abs(t - left) else left + margin
+                stalled = False
             else:
-                insuf_progress = True
+                stalled = True
         else:
-            insuf_progress = False
+            stalled = False
 
-        f_new, g_new = obj_func(x, t, d)
-        ls_func_evals += 1
-        gtd_new = g_new.dot(d)
-        ls_iter += 1
+        trial = sample(t)
+        n_evals += 1
+        tries += 1
 
-        if f_new > (f + c1 * t * gtd) or f_new >= bracket_f[low_pos]:
-            bracket[high_pos] = t
-            bracket_f[high_pos] = f_new
-            bracket_g[high_pos] = g_new.clone()
-            bracket_gtd[high_pos] = gtd_new
-            low_pos, high_pos = (0, 1) if bracket_f[0] <= bracket_f[1] else (1, 0)
-        else:
-            if abs(gtd_new) <= -c2 * gtd:
-                done = True
-            elif gtd_new * (bracket[high_pos] - bracket[low_pos]) >= 0:
-                bracket[high_pos] = bracket[low_pos]
-                bracket_f[high_pos] = bracket_f[low_pos]
-                bracket_g[high_pos] = bracket_g[low_pos]
-                bracket_gtd[high_pos] = bracket_gtd[low_pos]
-            bracket[low_pos] = t
-            bracket_f[low_pos] = f_new
-            bracket_g[low_pos] = g_new.clone()
-            bracket_gtd[low_pos] = gtd_new
+        if armijo_fails(trial) or trial[LOSS] >= interval[best][LOSS]:
+            interval[other] = trial
+            best, other = order()
+            continue
+        accepted = curvature_ok(trial)
+        if not accepted and trial[SLOPE] * (interval[other][STEP] - interval[best][STEP]) >= 0:
+            interval[other] = interval[best]
+        interval[best] = trial
+        if accepted:
+            break
 
-    t = bracket[low_pos]
-    f_new = bracket_f[low_pos]
-    g_new = bracket_g[low_pos]
-    return f_new, g_new, t, ls_func_evals
+    chosen = interval[best]
+    return chosen[LOSS], chosen[GRAD], chosen[STEP], n_evals
+
+
+def _inverse_hessian_times(grad, ys_list, ss_list, inv_rho, gamma, alphas):
+    """Two-loop recursion: -H @ grad for the L-BFGS inverse Hessian built from the stored pairs.
+
+    `ys_list`/`ss_list` hold the gradient and step differences, `inv_rho` their 1 / (y . s),
+    `gamma` scales the initial matrix; `alphas` is scratch space of at least len(ys_list).
+    """
+    q = grad.neg()
+    for k in reversed(range(len(ys_list))):
+        alphas[k] = ss_list[k].dot(q) * inv_rho[k]
+        q.add_(ys_list[k], alpha=-alphas[k])
+    out = torch.mul(q, gamma)
+    for k in range(len(ys_list)):
+        beta = ys_list[k].dot(out) * inv_rho[k]
+        out.add_(ss_list[k], alpha=alphas[k] - beta)
+    return out
 
 
 class LBFGS(Optimizer):
@@ -138,184 +152,122 @@ class LBFGS(Optimizer):
         super().__init__(params, defaults)
         if len(self.param_groups) != 1:
             raise ValueError("LBFGS doesn't support per-parameter options (parameter groups)")
-        self._params = self.param_groups[0]["params"]
-        self._numel_cache = None
 
-    def _numel(self):
-        if self._numel_cache is None:
-            self._numel_cache = sum(p.numel() for p in self._params)
-        return self._numel_cache
+    # The parameters are treated as one flat vector.
+    def _tensors(self):
+        return self.param_groups[0]["params"]
 
-    def _gather_flat_grad(self):
-        views = []
-        for p in self._params:
-            if p.grad is None:
-                view = torch.zeros(p.numel(), dtype=p.dtype)
-            else:
-                view = p.grad.reshape(-1)
-            views.append(view)
-        return torch.cat(views, 0)
+    def _flat_grad(self):
+        pieces = [torch.zeros(p.numel(), dtype=p.dtype) if p.grad is None else p.grad.reshape(-1)
+                  for p in self._tensors()]
+        return torch.cat(pieces, 0)
 
-    def _add_grad(self, step_size, update):
-        offset = 0
-        for p in self._params:
-            numel = p.numel()
-            p.add_(update[offset:offset + numel].view_as(p), alpha=step_size)
-            offset += numel
+    def _move(self, step, direction):
+        start = 0
+        for p in self._tensors():
+            stop = start + p.numel()
+            p.add_(direction[start:stop].view_as(p), alpha=step)
+            start = stop
 
-    def _clone_param(self):
-        return [p.clone() for p in self._params]
-
-    def _set_param(self, params_data):
-        for p, pdata in zip(self._params, params_data):
-            p.copy_(pdata)
-
-    def _directional_evaluate(self, closure, x, t, d):
-        self._add_grad(t, d)
+    def _evaluate_at(self, closure, step, direction):
+        """Loss and flat gradient at params + step * direction; the parameters are left unchanged."""
+        saved = [p.clone() for p in self._tensors()]
+        self._move(step, direction)
         loss = float(closure())
-        flat_grad = self._gather_flat_grad()
-        self._set_param(x)
-        return loss, flat_grad
+        grad = self._flat_grad()
+        for p, keep in zip(self._tensors(), saved):
+            p.copy_(keep)
+        return loss, grad
 
     def step(self, closure):
         """Perform a single optimization step (needs a closure that returns the loss)."""
-        with torch.no_grad():
-            return self._step(closure)
-
-    def _step(self, closure):
         def closure_with_grad():
             with torch.enable_grad():
                 return closure()
 
-        group = self.param_groups[0]
-        lr = _to_scalar(group["lr"])
-        max_iter = group["max_iter"]
-        max_eval = group["max_eval"]
-        tolerance_grad = group["tolerance_grad"]
-        tolerance_change = group["tolerance_change"]
-        line_search_fn = group["line_search_fn"]
-        history_size = group["history_size"]
+        with torch.no_grad():
+            return self._run(closure_with_grad)
 
-        # LBFGS keeps its whole state under the first parameter, as PyTorch does.
-        state = self.state[self._params[0]]
-        state.setdefault("func_evals", 0)
-        state.setdefault("n_iter", 0)
+    def _run(self, closure):
+        cfg = self.param_groups[0]
+        lr = _plain_hparam(cfg["lr"])
+        max_iter, max_eval = cfg["max_iter"], cfg["max_eval"]
+        tol_grad, tol_change = cfg["tolerance_grad"], cfg["tolerance_change"]
+        search, memory = cfg["line_search_fn"], cfg["history_size"]
 
-        orig_loss = closure_with_grad()
-        loss = float(orig_loss)
-        current_evals = 1
-        state["func_evals"] += 1
+        # Everything is kept under the first parameter, with PyTorch's key names (users see them).
+        st = self.state[self._tensors()[0]]
+        st.setdefault("func_evals", 0)
+        st.setdefault("n_iter", 0)
 
-        flat_grad = self._gather_flat_grad()
-        opt_cond = flat_grad.abs().max() <= tolerance_grad
-        if opt_cond:
-            return orig_loss
+        first_loss = closure()
+        loss = float(first_loss)
+        evals_now = 1
+        st["func_evals"] += 1
+        grad = self._flat_grad()
+        if grad.abs().max() <= tol_grad:
+            return first_loss
 
-        d = state.get("d")
-        t = state.get("t")
-        old_dirs = state.get("old_dirs")
-        old_stps = state.get("old_stps")
-        ro = state.get("ro")
-        H_diag = state.get("H_diag")
-        prev_flat_grad = state.get("prev_flat_grad")
-        prev_loss = state.get("prev_loss")
+        direction, t = st.get("d"), st.get("t")
+        ys_list, ss_list, inv_rho = st.get("old_dirs"), st.get("old_stps"), st.get("ro")
+        gamma, last_grad, last_loss = st.get("H_diag"), st.get("prev_flat_grad"), st.get("prev_loss")
 
-        n_iter = 0
-        while n_iter < max_iter:
-            n_iter += 1
-            state["n_iter"] += 1
+        for it in range(1, max_iter + 1):
+            st["n_iter"] += 1
+            fresh = st["n_iter"] == 1
 
-            if state["n_iter"] == 1:
-                d = flat_grad.neg()
-                old_dirs = []
-                old_stps = []
-                ro = []
-                H_diag = 1
+            if fresh:
+                direction = grad.neg()
+                ys_list, ss_list, inv_rho = [], [], []
+                gamma = 1
             else:
-                y = flat_grad.sub(prev_flat_grad)
-                s = d.mul(t)
+                y = grad.sub(last_grad)
+                s = direction.mul(t)
                 ys = y.dot(s)
-                if ys > 1e-10:
-                    if len(old_dirs) == history_size:
-                        old_dirs.pop(0)
-                        old_stps.pop(0)
-                        ro.pop(0)
-                    old_dirs.append(y)
-                    old_stps.append(s)
-                    ro.append(1.0 / ys)
-                    H_diag = ys / y.dot(y)
+                if ys > 1e-10:  # keep the pair only when the curvature condition holds
+                    if len(ys_list) == memory:
+                        del ys_list[0], ss_list[0], inv_rho[0]
+                    ys_list.append(y)
+                    ss_list.append(s)
+                    inv_rho.append(1.0 / ys)
+                    gamma = ys / y.dot(y)
+                if "al" not in st:
+                    st["al"] = [None] * memory
+                direction = _inverse_hessian_times(grad, ys_list, ss_list, inv_rho, gamma, st["al"])
 
-                # Two-loop recursion: d = -H g with the implicit L-BFGS inverse Hessian.
-                num_old = len(old_dirs)
-                if "al" not in state:
-                    state["al"] = [None] * history_size
-                al = state["al"]
-                q = flat_grad.neg()
-                for i in range(num_old - 1, -1, -1):
-                    al[i] = old_stps[i].dot(q) * ro[i]
-                    q.add_(old_dirs[i], alpha=-al[i])
-                d = r = torch.mul(q, H_diag)
-                for i in range(num_old):
-                    be_i = old_dirs[i].dot(r) * ro[i]
-                    r.add_(old_stps[i], alpha=al[i] - be_i)
-
-            if prev_flat_grad is None:
-                prev_flat_grad = flat_grad.clone()
+            if last_grad is None:
+                last_grad = grad.clone()
             else:
-                prev_flat_grad.copy_(flat_grad)
-            prev_loss = loss
+                last_grad.copy_(grad)
+            last_loss = loss
 
-            if state["n_iter"] == 1:
-                t = min(1.0, 1.0 / flat_grad.abs().sum()) * lr
-            else:
-                t = lr
-
-            gtd = flat_grad.dot(d)
-            if gtd > -tolerance_change:
+            t = min(1.0, 1.0 / grad.abs().sum()) * lr if fresh else lr
+            slope = grad.dot(direction)
+            if slope > -tol_change:  # not a descent direction (or a negligible one)
                 break
 
-            ls_func_evals = 0
-            if line_search_fn is not None:
-                if line_search_fn != "strong_wolfe":
+            used = 0
+            if search is None:
+                # Fixed step; the last iteration skips the evaluation nobody would use.
+                self._move(t, direction)
+                if it != max_iter:
+                    loss = float(closure())
+                    grad = self._flat_grad()
+                    used = 1
+            else:
+                if search != "strong_wolfe":
                     raise RuntimeError("only 'strong_wolfe' is supported")
-                x_init = self._clone_param()
+                loss, grad, t, used = _strong_wolfe_search(
+                    lambda step: self._evaluate_at(closure, step, direction), direction, t,
+                    (0, loss, grad.clone(), slope), budget=max_eval - evals_now)
+                self._move(t, direction)
+            evals_now += used
+            st["func_evals"] += used
 
-                def obj_func(x, t, d):
-                    return self._directional_evaluate(closure_with_grad, x, t, d)
-
-                loss, flat_grad, t, ls_func_evals = _strong_wolfe(
-                    obj_func, x_init, t, d, loss, flat_grad, gtd, max_ls=max_eval - current_evals
-                )
-                self._add_grad(t, d)
-                opt_cond = flat_grad.abs().max() <= tolerance_grad
-            else:
-                self._add_grad(t, d)
-                if n_iter != max_iter:
-                    loss = float(closure_with_grad())
-                    flat_grad = self._gather_flat_grad()
-                    opt_cond = flat_grad.abs().max() <= tolerance_grad
-                    ls_func_evals = 1
-
-            current_evals += ls_func_evals
-            state["func_evals"] += ls_func_evals
-
-            if n_iter == max_iter:
-                break
-            if current_evals >= max_eval:
-                break
-            if opt_cond:
-                break
-            if d.mul(t).abs().max() <= tolerance_change:
-                break
-            if abs(loss - prev_loss) < tolerance_change:
+            if (it == max_iter or evals_now >= max_eval or grad.abs().max() <= tol_grad
+                    or direction.mul(t).abs().max() <= tol_change or abs(loss - last_loss) < tol_change):
                 break
 
-        state["d"] = d
-        state["t"] = t
-        state["old_dirs"] = old_dirs
-        state["old_stps"] = old_stps
-        state["ro"] = ro
-        state["H_diag"] = H_diag
-        state["prev_flat_grad"] = prev_flat_grad
-        state["prev_loss"] = prev_loss
-        return orig_loss
+        st.update({"d": direction, "t": t, "old_dirs": ys_list, "old_stps": ss_list, "ro": inv_rho,
+                   "H_diag": gamma, "prev_flat_grad": last_grad, "prev_loss": last_loss})
+        return first_loss

@@ -10,7 +10,7 @@ from weakref import ref
 
 from retrograd import Tensor
 
-from .optimizer import Optimizer, _to_scalar
+from .optimizer import Optimizer, _plain_hparam
 
 __all__ = [
     "LRScheduler", "LambdaLR", "StepLR", "MultiStepLR", "LinearLR", "ExponentialLR",
@@ -48,7 +48,7 @@ def _param_groups_val_list(optimizer, key):
 
 def _update_param_group_val(param_group, key, val):
     if isinstance(param_group[key], Tensor):
-        param_group[key].fill_(_to_scalar(val))
+        param_group[key].fill_(_plain_hparam(val))
     else:
         param_group[key] = val
 

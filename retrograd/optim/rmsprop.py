@@ -1,7 +1,7 @@
 """RMSprop: gradient scaled by a running RMS (optionally centered, with momentum)."""
 import retrograd as torch
 
-from .optimizer import Optimizer, _check_lr, _get_scalar_dtype, _get_value, _to_scalar, _use_grad
+from .optimizer import Optimizer, _check_lr, _step_dtype, _as_number, _plain_hparam, _without_grad
 
 __all__ = ["RMSprop"]
 
@@ -37,7 +37,7 @@ class RMSprop(Optimizer):
             group.setdefault("differentiable", False)
             group.setdefault("capturable", False)
 
-    @_use_grad
+    @_without_grad
     def step(self, closure=None):
         """Perform a single optimization step; returns the closure's loss."""
         loss = None
@@ -45,14 +45,14 @@ class RMSprop(Optimizer):
             with torch.enable_grad():
                 loss = closure()
         for group in self.param_groups:
-            lr = _get_value(_to_scalar(group["lr"]))
+            lr = _as_number(_plain_hparam(group["lr"]))
             alpha, eps, momentum = group["alpha"], group["eps"], group["momentum"]
             for param in group["params"]:
                 if param.grad is None:
                     continue
                 state = self.state[param]
                 if len(state) == 0:
-                    state["step"] = torch.zeros((), dtype=_get_scalar_dtype())
+                    state["step"] = torch.zeros((), dtype=_step_dtype())
                     state["square_avg"] = torch.zeros_like(param)
                     if momentum > 0:
                         state["momentum_buffer"] = torch.zeros_like(param)

@@ -1,7 +1,7 @@
 """SGD: stochastic gradient descent with momentum, dampening, Nesterov, weight decay."""
 import retrograd as torch
 
-from .optimizer import Optimizer, _check_lr, _to_scalar, _use_grad
+from .optimizer import Optimizer, _check_lr, _plain_hparam, _without_grad
 
 __all__ = ["SGD"]
 
@@ -34,7 +34,7 @@ class SGD(Optimizer):
             group.setdefault("differentiable", False)
             group.setdefault("fused", False)
 
-    @_use_grad
+    @_without_grad
     def step(self, closure=None):
         """Perform a single optimization step; returns the closure's loss."""
         loss = None
@@ -48,7 +48,7 @@ class SGD(Optimizer):
                     continue
                 buf = self.state[p].get("momentum_buffer") if momentum != 0 else None
                 buf = _sgd_update(p, p.grad, buf, weight_decay=group["weight_decay"], momentum=momentum,
-                                  lr=_to_scalar(group["lr"]), dampening=group["dampening"],
+                                  lr=_plain_hparam(group["lr"]), dampening=group["dampening"],
                                   nesterov=group["nesterov"], maximize=group["maximize"])
                 if momentum != 0:
                     self.state[p]["momentum_buffer"] = buf
