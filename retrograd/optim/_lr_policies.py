@@ -180,7 +180,7 @@ class SequentialLR(LRScheduler):
             _write_group(group, "lr", group["initial_lr"])
         self.recursive_undo()
         first = schedulers[bisect_right(milestones, 0)]
-        first._initial_step()
+        first._take_first_step()
         self._last_lr = first.get_last_lr()
 
     def recursive_undo(self, sched=None):
@@ -240,10 +240,10 @@ class ReduceLROnPlateau(LRScheduler):
         self.eps = eps
         self.last_epoch = 0
         self._last_lr = _read_groups(optimizer, "lr")
-        self._init_is_better(mode=mode, threshold=threshold, threshold_mode=threshold_mode)
-        self._reset()
+        self._configure_comparison(mode=mode, threshold=threshold, threshold_mode=threshold_mode)
+        self._clear_history()
 
-    def _reset(self):
+    def _clear_history(self):
         self.best = self.mode_worse
         self.cooldown_counter = 0
         self.num_bad_epochs = 0
@@ -258,7 +258,7 @@ class ReduceLROnPlateau(LRScheduler):
             warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=2)
         self.last_epoch = self.last_epoch + 1 if epoch is None else epoch
 
-        if self._is_better(value, self.best):
+        if self._improves_on(value, self.best):
             self.best = value
             self.num_bad_epochs = 0
         else:
@@ -267,12 +267,12 @@ class ReduceLROnPlateau(LRScheduler):
             self.cooldown_counter -= 1
             self.num_bad_epochs = 0
         if self.num_bad_epochs > self.patience:
-            self._reduce_lr(self.last_epoch)
+            self._lower_lrs(self.last_epoch)
             self.cooldown_counter = self.cooldown
             self.num_bad_epochs = 0
         self._last_lr = _read_groups(self.optimizer, "lr")
 
-    def _reduce_lr(self, epoch):
+    def _lower_lrs(self, epoch):
         groups = self.optimizer.param_groups
         if len(self.min_lrs) != len(groups):
             if self.default_min_lr is None:
@@ -289,14 +289,14 @@ class ReduceLROnPlateau(LRScheduler):
             if old - new > self.eps:  # ignore changes too small to matter
                 _write_group(group, "lr", new)
 
-    def _is_better(self, a, best):
+    def _improves_on(self, a, best):
         if self.mode == "min":
             bar = best * (1.0 - self.threshold) if self.threshold_mode == "rel" else best - self.threshold
             return a < bar
         bar = best * (self.threshold + 1.0) if self.threshold_mode == "rel" else best + self.threshold
         return a > bar
 
-    def _init_is_better(self, mode, threshold, threshold_mode):
+    def _configure_comparison(self, mode, threshold, threshold_mode):
         if mode not in ("min", "max"):
             raise ValueError("mode " + mode + " is unknown!")
         if threshold_mode not in ("rel", "abs"):
@@ -308,4 +308,4 @@ class ReduceLROnPlateau(LRScheduler):
 
     def load_state_dict(self, state_dict):
         self.__dict__.update(state_dict)
-        self._init_is_better(mode=self.mode, threshold=self.threshold, threshold_mode=self.threshold_mode)
+        self._configure_comparison(mode=self.mode, threshold=self.threshold, threshold_mode=self.threshold_mode)

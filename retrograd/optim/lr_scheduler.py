@@ -159,9 +159,9 @@ class LRScheduler:
         self.base_lrs = _read_groups(optimizer, "initial_lr")
         self.last_epoch = last_epoch
         _instrument_step(optimizer)
-        self._initial_step()
+        self._take_first_step()
 
-    def _initial_step(self):
+    def _take_first_step(self):
         """Apply the epoch-0 learning rates (the step every scheduler takes when built)."""
         self._step_count = 0
         with _flag_set(self, "_is_initial"):
