@@ -1,12 +1,25 @@
-"""Learning-rate schedulers: PyTorch's recursive (chainable) and closed-form lr updates."""
+"""Learning-rate schedulers (the torch.optim.lr_scheduler API).
+
+Each scheduler owns one optimizer and rewrites the ``lr`` entry of every
+parameter group when ``step()`` is called.  Most schedules are chained: the
+next lr is derived from the lr currently in the group, so several schedulers
+can act on the same optimizer.  Passing an explicit epoch to ``step`` switches
+to the direct (closed-form) formula where a schedule has one.
+
+The float operations of every formula are performed in the order PyTorch uses,
+so that the lr sequences agree bit for bit with torch.
+
+This module holds the base class and the simple schedules; OneCycleLR,
+SequentialLR and ReduceLROnPlateau live in ``_lr_policies`` and are re-exported
+here.
+"""
 import math
 import types
 import warnings
 from bisect import bisect_right
 from collections import Counter
-from functools import wraps
-from math import inf
-from weakref import ref
+from contextlib import contextmanager
+from weakref import WeakMethod
 
 from retrograd import Tensor
 
@@ -17,6 +30,7 @@ __all__ = [
     "SequentialLR", "CosineAnnealingLR", "ReduceLROnPlateau", "OneCycleLR",
 ]
 
+# User-visible texts; these must read exactly as PyTorch's do.
 EPOCH_DEPRECATION_WARNING = (
     "The epoch parameter in `scheduler.step()` was not necessary and is being "
     "deprecated where possible. Please use `scheduler.step()` to step the "
@@ -25,125 +39,137 @@ EPOCH_DEPRECATION_WARNING = (
     "Please open an issue if you are unable to replicate your use case: "
     "https://github.com/pytorch/pytorch/issues/new/choose."
 )
+_SEE_DOCS = "See more details at https://pytorch.org/docs/stable/optim.html#how-to-adjust-learning-rate"
+_MSG_STEP_REPLACED = (
+    "Seems like `optimizer.step()` has been overridden after learning rate scheduler "
+    "initialization. Please, make sure to call `optimizer.step()` before "
+    "`lr_scheduler.step()`. " + _SEE_DOCS
+)
+_MSG_WRONG_ORDER = (
+    "Detected call of `lr_scheduler.step()` before `optimizer.step()`. "
+    "In PyTorch 1.1.0 and later, you should call them in the opposite order: "
+    "`optimizer.step()` before `lr_scheduler.step()`.  Failure to do this "
+    "will result in PyTorch skipping the first value of the learning rate schedule. " + _SEE_DOCS
+)
+_MSG_USE_GET_LAST_LR = "To get the last learning rate computed by the scheduler, please use `get_last_lr()`."
+_MSG_NO_INITIAL_LR = (
+    "param 'initial_lr' is not specified in param_groups[{}] when resuming "
+    "scheduler with last_epoch >= 0.\nThis typically happens when:\n"
+    "1. You're trying to resume training from a checkpoint but haven't properly "
+    "loaded the optimizer state\n2. You're using last_epoch >= 0 for a fresh "
+    "training run (not recommended)"
+)
+
+# Attribute set on the replacement optimizer.step so that a scheduler can tell
+# whether the step it instrumented is still in place.
+_TRACKER_MARK = "_retrograd_lr_step_tracker"
+_STEPPED_FLAG = "_opt_called"
 
 
-def _format_param(name, optimizer, param):
-    def _copy(_param):
-        return _param.clone() if isinstance(_param, Tensor) else _param
+# ---------------------------------------------------------------- small helpers
+def _detached(value):
+    """A value safe to keep: tensors are copied, numbers are returned as they are."""
+    return value.clone() if isinstance(value, Tensor) else value
 
-    if isinstance(param, (list, tuple)):
-        if len(param) != len(optimizer.param_groups):
+
+def _read_groups(optimizer, key):
+    """The ``key`` entry of every parameter group, as an independent list."""
+    return [_detached(group[key]) for group in optimizer.param_groups]
+
+
+def _write_group(group, key, value):
+    """Store ``value`` under ``key``; a tensor entry is updated in place."""
+    current = group[key]
+    if isinstance(current, Tensor):
+        current.fill_(_plain_hparam(value))
+    else:
+        group[key] = value
+
+
+def _per_group(name, optimizer, value):
+    """Broadcast a scalar to one value per group, or check a given sequence's length."""
+    n = len(optimizer.param_groups)
+    if isinstance(value, (list, tuple)):
+        if len(value) != n:
             raise ValueError(
                 f"{name} must have the same length as optimizer.param_groups. "
-                f"{name} has {len(param)} values, param_groups has {len(optimizer.param_groups)}."
+                f"{name} has {len(value)} values, param_groups has {n}."
             )
+        values = list(value)
     else:
-        param = [param] * len(optimizer.param_groups)
-    return list(map(_copy, param))
+        values = [value for _ in range(n)]
+    return [_detached(v) for v in values]
 
 
-def _param_groups_val_list(optimizer, key):
-    return [g[key].clone() if isinstance(g[key], Tensor) else g[key] for g in optimizer.param_groups]
+def _require_optimizer(optimizer):
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
 
 
-def _update_param_group_val(param_group, key, val):
-    if isinstance(param_group[key], Tensor):
-        param_group[key].fill_(_plain_hparam(val))
-    else:
-        param_group[key] = val
+def _instrument_step(optimizer):
+    """Replace ``optimizer.step`` by a version that records it has run (done once)."""
+    if getattr(optimizer.step, _TRACKER_MARK, False):
+        return
+    original = WeakMethod(optimizer.step)
+
+    def step(*args, **kwargs):
+        bound = original()
+        setattr(bound.__self__, _STEPPED_FLAG, True)
+        return bound(*args, **kwargs)
+
+    step.__doc__ = getattr(optimizer.step, "__doc__", None)
+    setattr(step, _TRACKER_MARK, True)
+    optimizer.step = step
 
 
-def _warn_get_lr_called_within_step(lr_scheduler):
-    if not lr_scheduler._get_lr_called_within_step:
-        warnings.warn(
-            "To get the last learning rate computed by the scheduler, please use `get_last_lr()`.",
-            UserWarning,
-            stacklevel=2,
-        )
+@contextmanager
+def _flag_set(obj, name):
+    """Turn the boolean attribute ``name`` on for the duration of the block."""
+    setattr(obj, name, True)
+    try:
+        yield
+    finally:
+        setattr(obj, name, False)
 
 
-class _enable_get_lr_call:
-    def __init__(self, o):
-        self.o = o
-
-    def __enter__(self):
-        self.o._get_lr_called_within_step = True
-        return self
-
-    def __exit__(self, type, value, traceback):
-        self.o._get_lr_called_within_step = False
-
-
-class _initial_mode:
-    def __init__(self, o):
-        self.o = o
-
-    def __enter__(self):
-        self.o._is_initial = True
-
-    def __exit__(self, type, value, traceback):
-        self.o._is_initial = False
-
-
+# ------------------------------------------------------------------- base class
 class LRScheduler:
-    """Base class: sets 'initial_lr' in each group and takes the initial step (epoch 0)."""
+    """Base class of the epoch-driven schedules.
 
+    Subclasses implement ``get_lr`` (the chained rule, called with
+    ``last_epoch`` already advanced) and may implement ``_closed_form`` (the
+    direct rule used when ``step`` is given an epoch).
+    """
+
+    # Both flags are instance state (they appear in state_dict) once set.
     _get_lr_called_within_step = False
     _is_initial = False
 
     def __init__(self, optimizer, last_epoch=-1):
-        if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
+        _require_optimizer(optimizer)
         self.optimizer = optimizer
+        groups = optimizer.param_groups
         if last_epoch == -1:
-            for group in optimizer.param_groups:
-                initial_lr = group["lr"]
-                if isinstance(initial_lr, Tensor):
-                    initial_lr = initial_lr.clone()
-                group.setdefault("initial_lr", initial_lr)
+            for group in groups:
+                group.setdefault("initial_lr", _detached(group["lr"]))
         else:
-            for i, group in enumerate(optimizer.param_groups):
-                if "initial_lr" not in group:
-                    raise KeyError(
-                        f"param 'initial_lr' is not specified in param_groups[{i}] when resuming "
-                        "scheduler with last_epoch >= 0.\nThis typically happens when:\n"
-                        "1. You're trying to resume training from a checkpoint but haven't properly "
-                        "loaded the optimizer state\n2. You're using last_epoch >= 0 for a fresh "
-                        "training run (not recommended)"
-                    )
-        self.base_lrs = _param_groups_val_list(optimizer, "initial_lr")
+            missing = [i for i, group in enumerate(groups) if "initial_lr" not in group]
+            if missing:
+                raise KeyError(_MSG_NO_INITIAL_LR.format(missing[0]))
+        self.base_lrs = _read_groups(optimizer, "initial_lr")
         self.last_epoch = last_epoch
+        _instrument_step(optimizer)
+        self._take_first_step()
 
-        # Wrap optimizer.step so that a scheduler step before any optimizer step is noticed.
-        def patch_track_step_called(opt):
-            if hasattr(opt.step, "_wrapped_by_lr_sched"):
-                return opt.step
-
-            def wrap_step(step_fn):
-                opt_ref = ref(self.optimizer)
-                func = step_fn.__func__
-
-                @wraps(func)
-                def wrapper(*args, **kwargs):
-                    opt = opt_ref()
-                    opt._opt_called = True
-                    return func.__get__(opt, opt.__class__)(*args, **kwargs)
-
-                wrapper._wrapped_by_lr_sched = True
-                return wrapper
-
-            opt.step = wrap_step(opt.step)
-
-        patch_track_step_called(self.optimizer)
-        self._initial_step()
-
-    def _initial_step(self):
+    def _take_first_step(self):
+        """Apply the epoch-0 learning rates (the step every scheduler takes when built)."""
         self._step_count = 0
-        with _initial_mode(self):
+        with _flag_set(self, "_is_initial"):
             self.step()
 
+    # -- state
     def state_dict(self):
-        return {key: value for key, value in self.__dict__.items() if key != "optimizer"}
+        return {k: v for k, v in self.__dict__.items() if k != "optimizer"}
 
     def load_state_dict(self, state_dict):
         self.__dict__.update(state_dict)
@@ -154,85 +180,82 @@ class LRScheduler:
     def get_lr(self):
         raise NotImplementedError
 
+    def _warn_if_called_directly(self):
+        if not self._get_lr_called_within_step:
+            warnings.warn(_MSG_USE_GET_LAST_LR, UserWarning, stacklevel=3)
+
+    def _current_lrs(self):
+        return _read_groups(self.optimizer, "lr")
+
+    # -- stepping
+    def _check_call_order(self):
+        step_fn = self.optimizer.step
+        if not getattr(step_fn, _TRACKER_MARK, False):
+            warnings.warn(_MSG_STEP_REPLACED, UserWarning, stacklevel=3)
+        elif not getattr(self.optimizer, _STEPPED_FLAG, False):
+            warnings.warn(_MSG_WRONG_ORDER, UserWarning, stacklevel=3)
+
     def step(self, epoch=None):
         if self._step_count == 1:
-            if not hasattr(self.optimizer.step, "_wrapped_by_lr_sched"):
-                warnings.warn(
-                    "Seems like `optimizer.step()` has been overridden after learning rate scheduler "
-                    "initialization. Please, make sure to call `optimizer.step()` before "
-                    "`lr_scheduler.step()`. See more details at "
-                    "https://pytorch.org/docs/stable/optim.html#how-to-adjust-learning-rate",
-                    UserWarning,
-                    stacklevel=2,
-                )
-            elif not getattr(self.optimizer, "_opt_called", False):
-                warnings.warn(
-                    "Detected call of `lr_scheduler.step()` before `optimizer.step()`. "
-                    "In PyTorch 1.1.0 and later, you should call them in the opposite order: "
-                    "`optimizer.step()` before `lr_scheduler.step()`.  Failure to do this "
-                    "will result in PyTorch skipping the first value of the learning rate schedule. "
-                    "See more details at "
-                    "https://pytorch.org/docs/stable/optim.html#how-to-adjust-learning-rate",
-                    UserWarning,
-                    stacklevel=2,
-                )
+            self._check_call_order()
         self._step_count += 1
         if epoch is not None:
             warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=2)
-        self._update_lr(epoch)
+        self._apply(epoch)
 
-    def _update_lr(self, epoch=None):
-        with _enable_get_lr_call(self):
+    def _apply(self, epoch):
+        """Move to the next (or the given) epoch and write the new lrs into the optimizer."""
+        with _flag_set(self, "_get_lr_called_within_step"):
             if epoch is None:
                 self.last_epoch += 1
-                values = self.get_lr()
+                new_lrs = self.get_lr()
             else:
                 self.last_epoch = epoch
-                if hasattr(self, "_get_closed_form_lr"):
-                    values = self._get_closed_form_lr()
-                else:
-                    values = self.get_lr()
-        for param_group, lr in zip(self.optimizer.param_groups, values):
-            _update_param_group_val(param_group, "lr", lr)
-        self._last_lr = _param_groups_val_list(self.optimizer, "lr")
+                direct = getattr(self, "_closed_form", None)
+                new_lrs = direct() if direct is not None else self.get_lr()
+        for group, lr in zip(self.optimizer.param_groups, new_lrs):
+            _write_group(group, "lr", lr)
+        self._last_lr = self._current_lrs()
 
 
+# ----------------------------------------------------------- simple schedules
 class LambdaLR(LRScheduler):
-    """lr = initial_lr * lr_lambda(epoch)."""
+    """lr = initial lr * lr_lambda(epoch), with one function per group or one shared."""
 
     def __init__(self, optimizer, lr_lambda, last_epoch=-1):
         self.optimizer = optimizer
-        if not isinstance(lr_lambda, (list, tuple)):
-            self.lr_lambdas = [lr_lambda] * len(optimizer.param_groups)
-        else:
-            if len(lr_lambda) != len(optimizer.param_groups):
-                raise ValueError(f"Expected {len(optimizer.param_groups)} lr_lambdas, but got {len(lr_lambda)}")
+        n = len(optimizer.param_groups)
+        if isinstance(lr_lambda, (list, tuple)):
+            if len(lr_lambda) != n:
+                raise ValueError(f"Expected {n} lr_lambdas, but got {len(lr_lambda)}")
             self.lr_lambdas = list(lr_lambda)
+        else:
+            self.lr_lambdas = [lr_lambda] * n
         super().__init__(optimizer, last_epoch)
 
     def state_dict(self):
-        state_dict = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "lr_lambdas")}
-        state_dict["lr_lambdas"] = [None] * len(self.lr_lambdas)
-        for idx, fn in enumerate(self.lr_lambdas):
-            if not isinstance(fn, types.FunctionType):
-                state_dict["lr_lambdas"][idx] = fn.__dict__.copy()
-        return state_dict
+        # Plain functions cannot be saved; callable objects are saved by their attributes.
+        saved = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "lr_lambdas")}
+        saved["lr_lambdas"] = [
+            None if isinstance(fn, types.FunctionType) else dict(fn.__dict__) for fn in self.lr_lambdas
+        ]
+        return saved
 
     def load_state_dict(self, state_dict):
-        lr_lambdas = state_dict.pop("lr_lambdas")
-        self.__dict__.update(state_dict)
-        state_dict["lr_lambdas"] = lr_lambdas
-        for idx, fn in enumerate(lr_lambdas):
-            if fn is not None:
-                self.lr_lambdas[idx].__dict__.update(fn)
+        fn_states = state_dict["lr_lambdas"]
+        self.__dict__.update({k: v for k, v in state_dict.items() if k != "lr_lambdas"})
+        for fn, fn_state in zip(self.lr_lambdas, fn_states):
+            if fn_state is not None:
+                fn.__dict__.update(fn_state)
 
     def get_lr(self):
-        _warn_get_lr_called_within_step(self)
-        return [base_lr * lmbda(self.last_epoch) for lmbda, base_lr in zip(self.lr_lambdas, self.base_lrs)]
+        self._warn_if_called_directly()
+        epoch = self.last_epoch
+        return [base * fn(epoch) for fn, base in zip(self.lr_lambdas, self.base_lrs)]
 
 
 class StepLR(LRScheduler):
-    """Multiply the lr by gamma every step_size epochs."""
+    """Decay the lr by ``gamma`` once every ``step_size`` epochs."""
 
     def __init__(self, optimizer, step_size, gamma=0.1, last_epoch=-1):
         self.step_size = step_size
@@ -240,17 +263,19 @@ class StepLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
-        _warn_get_lr_called_within_step(self)
-        if self.last_epoch == 0 or self.last_epoch % self.step_size != 0:
-            return _param_groups_val_list(self.optimizer, "lr")
-        return [group["lr"] * self.gamma for group in self.optimizer.param_groups]
+        self._warn_if_called_directly()
+        boundary = self.last_epoch != 0 and self.last_epoch % self.step_size == 0
+        if not boundary:
+            return self._current_lrs()
+        return [g["lr"] * self.gamma for g in self.optimizer.param_groups]
 
-    def _get_closed_form_lr(self):
-        return [base_lr * self.gamma ** (self.last_epoch // self.step_size) for base_lr in self.base_lrs]
+    def _closed_form(self):
+        decays = self.last_epoch // self.step_size
+        return [base * self.gamma ** decays for base in self.base_lrs]
 
 
 class MultiStepLR(LRScheduler):
-    """Multiply the lr by gamma at each milestone."""
+    """Decay the lr by ``gamma`` at each milestone (a repeated milestone decays repeatedly)."""
 
     def __init__(self, optimizer, milestones, gamma=0.1, last_epoch=-1):
         self.milestones = Counter(milestones)
@@ -258,26 +283,26 @@ class MultiStepLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
-        _warn_get_lr_called_within_step(self)
-        if self.last_epoch not in self.milestones:
-            return _param_groups_val_list(self.optimizer, "lr")
-        return [group["lr"] * self.gamma ** self.milestones[self.last_epoch]
-                for group in self.optimizer.param_groups]
+        self._warn_if_called_directly()
+        hits = self.milestones.get(self.last_epoch, 0)
+        if not hits:
+            return self._current_lrs()
+        return [g["lr"] * self.gamma ** hits for g in self.optimizer.param_groups]
 
-    def _get_closed_form_lr(self):
-        milestones = sorted(self.milestones.elements())
-        return [base_lr * self.gamma ** bisect_right(milestones, self.last_epoch) for base_lr in self.base_lrs]
+    def _closed_form(self):
+        passed = bisect_right(sorted(self.milestones.elements()), self.last_epoch)
+        return [base * self.gamma ** passed for base in self.base_lrs]
 
 
 class LinearLR(LRScheduler):
-    """Scale the lr linearly from start_factor to end_factor over total_iters epochs."""
+    """Ramp the lr factor linearly from ``start_factor`` to ``end_factor`` over ``total_iters`` epochs."""
 
     def __init__(self, optimizer, start_factor=1.0 / 3, end_factor=1.0, total_iters=5, last_epoch=-1):
-        if start_factor > 1.0 or start_factor <= 0:
+        if start_factor <= 0 or start_factor > 1.0:
             raise ValueError(
                 "Starting multiplicative factor expected to be greater than 0 and less or equal to 1."
             )
-        if end_factor > 1.0 or end_factor < 0:
+        if end_factor < 0 or end_factor > 1.0:
             raise ValueError("Ending multiplicative factor expected to be between 0 and 1.")
         self.start_factor = start_factor
         self.end_factor = end_factor
@@ -285,116 +310,43 @@ class LinearLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
-        _warn_get_lr_called_within_step(self)
-        if self.last_epoch == 0:
-            return [group["lr"] * self.start_factor for group in self.optimizer.param_groups]
-        if self._is_initial or self.last_epoch > self.total_iters:
-            return _param_groups_val_list(self.optimizer, "lr")
-        return [
-            group["lr"] * (1.0 + (self.end_factor - self.start_factor)
-                           / (self.total_iters * self.start_factor
-                              + (self.last_epoch - 1) * (self.end_factor - self.start_factor)))
-            for group in self.optimizer.param_groups
-        ]
+        self._warn_if_called_directly()
+        epoch = self.last_epoch
+        groups = self.optimizer.param_groups
+        if epoch == 0:
+            return [g["lr"] * self.start_factor for g in groups]
+        if self._is_initial or epoch > self.total_iters:
+            return self._current_lrs()
+        # Ratio between the factor at this epoch and the factor at the previous one.
+        span = self.end_factor - self.start_factor
+        ratio = 1.0 + span / (self.total_iters * self.start_factor + (epoch - 1) * span)
+        return [g["lr"] * ratio for g in groups]
 
-    def _get_closed_form_lr(self):
-        return [
-            base_lr * (self.start_factor + (self.end_factor - self.start_factor)
-                       * min(self.total_iters, self.last_epoch) / self.total_iters)
-            for base_lr in self.base_lrs
-        ]
+    def _closed_form(self):
+        span = self.end_factor - self.start_factor
+        done = min(self.total_iters, self.last_epoch)
+        return [base * (self.start_factor + span * done / self.total_iters) for base in self.base_lrs]
 
 
 class ExponentialLR(LRScheduler):
-    """Multiply the lr by gamma every epoch."""
+    """Decay the lr by ``gamma`` every epoch."""
 
     def __init__(self, optimizer, gamma, last_epoch=-1):
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
-        _warn_get_lr_called_within_step(self)
+        self._warn_if_called_directly()
         if self._is_initial:
-            return _param_groups_val_list(self.optimizer, "lr")
-        return [group["lr"] * self.gamma for group in self.optimizer.param_groups]
+            return self._current_lrs()
+        return [g["lr"] * self.gamma for g in self.optimizer.param_groups]
 
-    def _get_closed_form_lr(self):
-        return [base_lr * self.gamma**self.last_epoch for base_lr in self.base_lrs]
-
-
-class SequentialLR(LRScheduler):
-    """Run schedulers one after another, switching at the milestones."""
-
-    def __init__(self, optimizer, schedulers, milestones, last_epoch=-1):
-        name = self.__class__.__name__
-        if len(schedulers) < 1:
-            raise ValueError(f"{name} expects at least one scheduler, but got no scheduler.")
-        for idx, scheduler in enumerate(schedulers):
-            if not hasattr(scheduler, "optimizer"):
-                raise TypeError(f"{name} at index {idx} should have `optimizer` as its attribute.")
-            if isinstance(scheduler, ReduceLROnPlateau):
-                raise ValueError(
-                    f"{name} does not support `ReduceLROnPlateau` scheduler as it requires additional "
-                    f"kwargs to be specified when calling `step`, but got one at index {idx} in the "
-                    "given schedulers sequence."
-                )
-            if optimizer != scheduler.optimizer:
-                raise ValueError(
-                    f"{name} expects all schedulers to belong to the same optimizer, but got scheduler "
-                    f"{scheduler.__class__.__name__} at index {idx} has {scheduler.optimizer}, which is "
-                    f"different from {optimizer.__class__.__name__}."
-                )
-        if len(milestones) != len(schedulers) - 1:
-            raise ValueError(
-                "Sequential Schedulers expects number of schedulers provided to be one more than the "
-                f"number of milestone points, but got number of schedulers {len(schedulers)} and the "
-                f"number of milestones to be equal to {len(milestones)}"
-            )
-        self._schedulers = schedulers
-        self._milestones = milestones
-        self.last_epoch = last_epoch + 1
-        self.optimizer = optimizer
-        # Undo the initial steps the sub-schedulers took when they were built.
-        for group in self.optimizer.param_groups:
-            _update_param_group_val(group, "lr", group["initial_lr"])
-        self.recursive_undo()
-        idx = bisect_right(self._milestones, 0)
-        self._schedulers[idx]._initial_step()
-        self._last_lr = schedulers[idx].get_last_lr()
-
-    def recursive_undo(self, sched=None):
-        scheds = self if sched is None else sched
-        if hasattr(scheds, "_schedulers"):
-            for s in scheds._schedulers:
-                self.recursive_undo(s)
-        elif hasattr(scheds, "last_epoch"):
-            scheds.last_epoch -= 1
-
-    def step(self):
-        self.last_epoch += 1
-        idx = bisect_right(self._milestones, self.last_epoch)
-        scheduler = self._schedulers[idx]
-        if idx > 0 and self._milestones[idx - 1] == self.last_epoch:
-            scheduler._update_lr(0)
-        else:
-            scheduler.step()
-        self._last_lr = scheduler.get_last_lr()
-
-    def state_dict(self):
-        state_dict = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "_schedulers")}
-        state_dict["_schedulers"] = [s.state_dict() for s in self._schedulers]
-        return state_dict
-
-    def load_state_dict(self, state_dict):
-        _schedulers = state_dict.pop("_schedulers")
-        self.__dict__.update(state_dict)
-        state_dict["_schedulers"] = _schedulers
-        for idx, s in enumerate(_schedulers):
-            self._schedulers[idx].load_state_dict(s)
+    def _closed_form(self):
+        return [base * self.gamma ** self.last_epoch for base in self.base_lrs]
 
 
 class CosineAnnealingLR(LRScheduler):
-    """Cosine annealing from the initial lr to eta_min over T_max epochs (PyTorch's recursion)."""
+    """Anneal the lr from its initial value to ``eta_min`` along a cosine of period ``2 * T_max``."""
 
     def __init__(self, optimizer, T_max, eta_min=0.0, last_epoch=-1):
         self.T_max = T_max
@@ -402,233 +354,24 @@ class CosineAnnealingLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
-        _warn_get_lr_called_within_step(self)
+        self._warn_if_called_directly()
         if self._is_initial:
-            return _param_groups_val_list(self.optimizer, "lr")
-        if self._step_count == 1 and self.last_epoch > 0:
-            return [self.eta_min + (base_lr - self.eta_min)
-                    * (1 + math.cos(self.last_epoch * math.pi / self.T_max)) / 2
-                    for base_lr in self.base_lrs]
-        if (self.last_epoch - 1 - self.T_max) % (2 * self.T_max) == 0:
-            return [group["lr"] + (base_lr - self.eta_min) * (1 - math.cos(math.pi / self.T_max)) / 2
-                    for base_lr, group in zip(self.base_lrs, self.optimizer.param_groups)]
-        return [
-            (1 + math.cos(math.pi * self.last_epoch / self.T_max))
-            / (1 + math.cos(math.pi * (self.last_epoch - 1) / self.T_max))
-            * (group["lr"] - self.eta_min) + self.eta_min
-            for group in self.optimizer.param_groups
-        ]
+            return self._current_lrs()
+        t, period, floor = self.last_epoch, self.T_max, self.eta_min
+        groups = self.optimizer.param_groups
+        if self._step_count == 1 and t > 0:
+            # Resumed mid-schedule: jump straight onto the curve.
+            return [floor + (base - floor) * (1 + math.cos(t * math.pi / period)) / 2 for base in self.base_lrs]
+        if (t - 1 - period) % (2 * period) == 0:
+            # Leaving the bottom of the curve: the ratio form would divide by zero.
+            bump = 1 - math.cos(math.pi / period)
+            return [g["lr"] + (base - floor) * bump / 2 for base, g in zip(self.base_lrs, groups)]
+        ratio = (1 + math.cos(math.pi * t / period)) / (1 + math.cos(math.pi * (t - 1) / period))
+        return [ratio * (g["lr"] - floor) + floor for g in groups]
 
-    def _get_closed_form_lr(self):
-        return [self.eta_min + (base_lr - self.eta_min) * (1 + math.cos(math.pi * self.last_epoch / self.T_max)) / 2
-                for base_lr in self.base_lrs]
+    def _closed_form(self):
+        t, floor = self.last_epoch, self.eta_min
+        return [floor + (base - floor) * (1 + math.cos(math.pi * t / self.T_max)) / 2 for base in self.base_lrs]
 
 
-class ReduceLROnPlateau(LRScheduler):
-    """Reduce the lr by factor when a metric has stopped improving for patience epochs."""
-
-    def __init__(self, optimizer, mode="min", factor=0.1, patience=10, threshold=1e-4,
-                 threshold_mode="rel", cooldown=0, min_lr=0, eps=1e-8):
-        if factor >= 1.0:
-            raise ValueError("Factor should be < 1.0.")
-        self.factor = factor
-        if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
-        self.optimizer = optimizer
-        if isinstance(min_lr, (list, tuple)):
-            if len(min_lr) != len(optimizer.param_groups):
-                raise ValueError(f"expected {len(optimizer.param_groups)} min_lrs, got {len(min_lr)}")
-            self.default_min_lr = None
-            self.min_lrs = list(min_lr)
-        else:
-            self.default_min_lr = min_lr
-            self.min_lrs = [min_lr] * len(optimizer.param_groups)
-        self.patience = patience
-        self.cooldown = cooldown
-        self.eps = eps
-        self.last_epoch = 0
-        self._last_lr = _param_groups_val_list(self.optimizer, "lr")
-        self._init_is_better(mode=mode, threshold=threshold, threshold_mode=threshold_mode)
-        self._reset()
-
-    def _reset(self):
-        self.best = self.mode_worse
-        self.cooldown_counter = 0
-        self.num_bad_epochs = 0
-
-    def step(self, metrics, epoch=None):
-        current = float(metrics)
-        if epoch is None:
-            epoch = self.last_epoch + 1
-        else:
-            warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=2)
-        self.last_epoch = epoch
-        if self._is_better(current, self.best):
-            self.best = current
-            self.num_bad_epochs = 0
-        else:
-            self.num_bad_epochs += 1
-        if self.in_cooldown:
-            self.cooldown_counter -= 1
-            self.num_bad_epochs = 0
-        if self.num_bad_epochs > self.patience:
-            self._reduce_lr(epoch)
-            self.cooldown_counter = self.cooldown
-            self.num_bad_epochs = 0
-        self._last_lr = _param_groups_val_list(self.optimizer, "lr")
-
-    def _reduce_lr(self, epoch):
-        if len(self.optimizer.param_groups) != len(self.min_lrs):
-            if self.default_min_lr is None:
-                raise RuntimeError(
-                    f"The number of param groups in the `optimizer` ({len(self.optimizer.param_groups)}) "
-                    f"differs from when `ReduceLROnPlateau` was initialized ({len(self.min_lrs)}), usually "
-                    "due to a new param group being added to the optimizer. Please modify the `min_lrs` "
-                    "field to match the length of the `optimizer` param groups."
-                )
-            self.min_lrs = [self.default_min_lr] * len(self.optimizer.param_groups)
-        for i, param_group in enumerate(self.optimizer.param_groups):
-            old_lr = float(param_group["lr"])
-            new_lr = max(old_lr * self.factor, self.min_lrs[i])
-            if old_lr - new_lr > self.eps:
-                _update_param_group_val(param_group, "lr", new_lr)
-
-    @property
-    def in_cooldown(self):
-        return self.cooldown_counter > 0
-
-    def _is_better(self, a, best):
-        if self.mode == "min" and self.threshold_mode == "rel":
-            return a < best * (1.0 - self.threshold)
-        if self.mode == "min" and self.threshold_mode == "abs":
-            return a < best - self.threshold
-        if self.mode == "max" and self.threshold_mode == "rel":
-            return a > best * (self.threshold + 1.0)
-        return a > best + self.threshold
-
-    def _init_is_better(self, mode, threshold, threshold_mode):
-        if mode not in {"min", "max"}:
-            raise ValueError("mode " + mode + " is unknown!")
-        if threshold_mode not in {"rel", "abs"}:
-            raise ValueError("threshold mode " + threshold_mode + " is unknown!")
-        self.mode_worse = inf if mode == "min" else -inf
-        self.mode = mode
-        self.threshold = threshold
-        self.threshold_mode = threshold_mode
-
-    def load_state_dict(self, state_dict):
-        self.__dict__.update(state_dict)
-        self._init_is_better(mode=self.mode, threshold=self.threshold, threshold_mode=self.threshold_mode)
-
-
-class OneCycleLR(LRScheduler):
-    """The 1cycle policy: warm up to max_lr, then anneal to min_lr (and cycle the momentum)."""
-
-    def __init__(self, optimizer, max_lr, total_steps=None, epochs=None, steps_per_epoch=None,
-                 pct_start=0.3, anneal_strategy="cos", cycle_momentum=True, base_momentum=0.85,
-                 max_momentum=0.95, div_factor=25.0, final_div_factor=1e4, three_phase=False,
-                 last_epoch=-1):
-        if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
-        self.optimizer = optimizer
-        if total_steps is not None:
-            if total_steps <= 0 or not isinstance(total_steps, int):
-                raise ValueError(f"Expected positive integer total_steps, but got {total_steps}")
-            self.total_steps = total_steps
-        elif epochs is not None and steps_per_epoch is not None:
-            if not isinstance(epochs, int) or epochs <= 0:
-                raise ValueError(f"Expected positive integer epochs, but got {epochs}")
-            if not isinstance(steps_per_epoch, int) or steps_per_epoch <= 0:
-                raise ValueError(f"Expected positive integer steps_per_epoch, but got {steps_per_epoch}")
-            self.total_steps = epochs * steps_per_epoch
-        else:
-            raise ValueError("You must define either total_steps OR (epochs AND steps_per_epoch)")
-
-        if three_phase:
-            self._schedule_phases = [
-                {"end_step": float(pct_start * self.total_steps) - 1, "start_lr": "initial_lr",
-                 "end_lr": "max_lr", "start_momentum": "max_momentum", "end_momentum": "base_momentum"},
-                {"end_step": float(2 * pct_start * self.total_steps) - 2, "start_lr": "max_lr",
-                 "end_lr": "initial_lr", "start_momentum": "base_momentum", "end_momentum": "max_momentum"},
-                {"end_step": self.total_steps - 1, "start_lr": "initial_lr", "end_lr": "min_lr",
-                 "start_momentum": "max_momentum", "end_momentum": "max_momentum"},
-            ]
-        else:
-            self._schedule_phases = [
-                {"end_step": float(pct_start * self.total_steps) - 1, "start_lr": "initial_lr",
-                 "end_lr": "max_lr", "start_momentum": "max_momentum", "end_momentum": "base_momentum"},
-                {"end_step": self.total_steps - 1, "start_lr": "max_lr", "end_lr": "min_lr",
-                 "start_momentum": "base_momentum", "end_momentum": "max_momentum"},
-            ]
-        if pct_start < 0 or pct_start > 1 or not isinstance(pct_start, float):
-            raise ValueError(f"Expected float between 0 and 1 pct_start, but got {pct_start}")
-        if anneal_strategy not in ["cos", "linear"]:
-            raise ValueError(f"anneal_strategy must be one of 'cos' or 'linear', instead got {anneal_strategy}")
-        self._anneal_func_type = anneal_strategy
-
-        max_lrs = _format_param("max_lr", self.optimizer, max_lr)
-        if last_epoch == -1:
-            for idx, group in enumerate(self.optimizer.param_groups):
-                group["initial_lr"] = max_lrs[idx] / div_factor
-                group["max_lr"] = max_lrs[idx]
-                group["min_lr"] = group["initial_lr"] / final_div_factor
-
-        self.cycle_momentum = cycle_momentum
-        if self.cycle_momentum:
-            if "momentum" not in self.optimizer.defaults and "betas" not in self.optimizer.defaults:
-                raise ValueError("optimizer must support momentum or beta1 with `cycle_momentum` option enabled")
-            self.use_beta1 = "betas" in self.optimizer.defaults
-            max_momentums = _format_param("max_momentum", optimizer, max_momentum)
-            base_momentums = _format_param("base_momentum", optimizer, base_momentum)
-            if last_epoch == -1:
-                for m_momentum, b_momentum, group in zip(max_momentums, base_momentums, optimizer.param_groups):
-                    if self.use_beta1:
-                        group["betas"] = (m_momentum, *group["betas"][1:])
-                    else:
-                        group["momentum"] = m_momentum
-                    group["max_momentum"] = m_momentum
-                    group["base_momentum"] = b_momentum
-        super().__init__(optimizer, last_epoch)
-
-    def _anneal_func(self, *args, **kwargs):
-        if self._anneal_func_type == "cos":
-            return self._annealing_cos(*args, **kwargs)
-        return self._annealing_linear(*args, **kwargs)
-
-    @staticmethod
-    def _annealing_cos(start, end, pct):
-        cos_out = math.cos(math.pi * pct) + 1
-        return end + (start - end) / 2.0 * cos_out
-
-    @staticmethod
-    def _annealing_linear(start, end, pct):
-        return (end - start) * pct + start
-
-    def get_lr(self):
-        _warn_get_lr_called_within_step(self)
-        lrs = []
-        step_num = self.last_epoch
-        if step_num > self.total_steps:
-            raise ValueError(
-                f"Tried to step {step_num} times. The specified number of total steps is {self.total_steps}"
-            )
-        for group in self.optimizer.param_groups:
-            start_step = 0.0
-            for i, phase in enumerate(self._schedule_phases):
-                end_step = phase["end_step"]
-                if step_num <= end_step or i == len(self._schedule_phases) - 1:
-                    pct = (step_num - start_step) / (end_step - start_step)
-                    computed_lr = self._anneal_func(group[phase["start_lr"]], group[phase["end_lr"]], pct)
-                    if self.cycle_momentum:
-                        computed_momentum = self._anneal_func(
-                            group[phase["start_momentum"]], group[phase["end_momentum"]], pct
-                        )
-                    break
-                start_step = phase["end_step"]
-            lrs.append(computed_lr)
-            if self.cycle_momentum:
-                if self.use_beta1:
-                    group["betas"] = (computed_momentum, *group["betas"][1:])
-                else:
-                    group["momentum"] = computed_momentum
-        return lrs
+from ._lr_policies import OneCycleLR, ReduceLROnPlateau, SequentialLR  # noqa: E402  (needs LRScheduler)
