@@ -1,13 +1,15 @@
 """Adagrad: per-coordinate steps scaled by the root of the summed squared gradients."""
 import retrograd as torch
 
-from .optimizer import Optimizer, _check_lr, _step_dtype, _as_number, _plain_hparam, _without_grad
+from .optimizer import (Optimizer, _check_lr, _step_dtype, _as_number, _plain_hparam, _without_grad, _closure_loss)
 
 __all__ = ["Adagrad"]
 
 
 class Adagrad(Optimizer):
     """torch.optim.Adagrad, the single-tensor algorithm in PyTorch's order of operations."""
+    _GROUP_DEFAULTS = {"foreach": None, "maximize": False, "differentiable": False, "fused":
+                       None}  # for pickles that lack them
 
     def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10,
                  foreach=None, *, maximize=False, differentiable=False, fused=None):
@@ -33,21 +35,11 @@ class Adagrad(Optimizer):
                 state["step"] = torch.tensor(0.0, dtype=_step_dtype())
                 state["sum"] = torch.full_like(p, initial_accumulator_value)
 
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("foreach", None)
-            group.setdefault("maximize", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("fused", None)
 
     @_without_grad
     def step(self, closure=None):
         """Perform a single optimization step; returns the closure's loss."""
-        loss = None
-        if closure is not None:
-            with torch.enable_grad():
-                loss = closure()
+        loss = _closure_loss(closure)
         for group in self.param_groups:
             lr = _as_number(_plain_hparam(group["lr"]))
             for param in group["params"]:

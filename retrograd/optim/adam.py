@@ -1,13 +1,16 @@
 """Adam (and AdamW through decoupled_weight_decay): bias-corrected moment estimates."""
 import retrograd as torch
 
-from .optimizer import Optimizer, _check_lr, _step_dtype, _as_number, _plain_hparam, _without_grad
+from .optimizer import (Optimizer, _check_lr, _step_dtype, _as_number, _plain_hparam, _without_grad, _closure_loss)
 
 __all__ = ["Adam"]
 
 
 class Adam(Optimizer):
     """torch.optim.Adam, the single-tensor algorithm in PyTorch's order of operations."""
+    _GROUP_DEFAULTS = {"amsgrad": False, "maximize": False, "foreach": None, "capturable":
+                       False, "differentiable": False, "decoupled_weight_decay": False,
+                       "fused": None}  # for pickles that lack them
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False,
                  *, foreach=None, maximize=False, capturable=False, differentiable=False, fused=None,
@@ -33,16 +36,6 @@ class Adam(Optimizer):
         }
         super().__init__(params, defaults)
 
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("amsgrad", False)
-            group.setdefault("maximize", False)
-            group.setdefault("foreach", None)
-            group.setdefault("capturable", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("decoupled_weight_decay", False)
-            group.setdefault("fused", None)
 
     def _init_state(self, p, amsgrad):
         state = self.state[p]
@@ -57,10 +50,7 @@ class Adam(Optimizer):
     @_without_grad
     def step(self, closure=None):
         """Perform a single optimization step; returns the closure's loss."""
-        loss = None
-        if closure is not None:
-            with torch.enable_grad():
-                loss = closure()
+        loss = _closure_loss(closure)
         for group in self.param_groups:
             beta1, beta2 = (_as_number(_plain_hparam(b)) for b in group["betas"])
             lr = _as_number(_plain_hparam(group["lr"]))

@@ -175,8 +175,14 @@ class Optimizer:
     def __getstate__(self):
         return {"defaults": self.defaults, "state": self.state, "param_groups": self.param_groups}
 
+    # per-group options a pickled optimizer from an older version may lack, by subclass
+    _GROUP_DEFAULTS = {}
+
     def __setstate__(self, state):
         self.__dict__.update(state)
+        for group in self.__dict__.get("param_groups", ()):
+            for key, value in self._GROUP_DEFAULTS.items():
+                group.setdefault(key, value)
         if "_hooks" not in self.__dict__:
             self._hooks = {kind: HookDict() for kind in _HOOK_KINDS}
         self._hook_class_step()
@@ -365,3 +371,12 @@ class Optimizer:
         if not taken.isdisjoint(tensors):
             raise ValueError("some parameters appear in more than one parameter group")
         self.param_groups.append(param_group)
+
+
+def _closure_loss(closure):
+    """The loss of a step's closure, computed with grad mode on (the step itself runs
+    without it); None without a closure."""
+    if closure is None:
+        return None
+    with torch.enable_grad():
+        return closure()

@@ -1,13 +1,15 @@
 """RMSprop: gradient scaled by a running RMS (optionally centered, with momentum)."""
 import retrograd as torch
 
-from .optimizer import Optimizer, _check_lr, _step_dtype, _as_number, _plain_hparam, _without_grad
+from .optimizer import (Optimizer, _check_lr, _step_dtype, _as_number, _plain_hparam, _without_grad, _closure_loss)
 
 __all__ = ["RMSprop"]
 
 
 class RMSprop(Optimizer):
     """torch.optim.RMSprop, the single-tensor algorithm in PyTorch's order of operations."""
+    _GROUP_DEFAULTS = {"momentum": 0, "centered": False, "foreach": None, "maximize": False,
+                       "differentiable": False, "capturable": False}  # for pickles that lack them
 
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False,
                  capturable=False, foreach=None, maximize=False, differentiable=False):
@@ -27,23 +29,11 @@ class RMSprop(Optimizer):
         }
         super().__init__(params, defaults)
 
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("momentum", 0)
-            group.setdefault("centered", False)
-            group.setdefault("foreach", None)
-            group.setdefault("maximize", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("capturable", False)
 
     @_without_grad
     def step(self, closure=None):
         """Perform a single optimization step; returns the closure's loss."""
-        loss = None
-        if closure is not None:
-            with torch.enable_grad():
-                loss = closure()
+        loss = _closure_loss(closure)
         for group in self.param_groups:
             lr = _as_number(_plain_hparam(group["lr"]))
             alpha, eps, momentum = group["alpha"], group["eps"], group["momentum"]

@@ -1,13 +1,15 @@
 """SGD: stochastic gradient descent with momentum, dampening, Nesterov, weight decay."""
 import retrograd as torch
 
-from .optimizer import Optimizer, _check_lr, _plain_hparam, _without_grad
+from .optimizer import (Optimizer, _check_lr, _plain_hparam, _without_grad, _closure_loss)
 
 __all__ = ["SGD"]
 
 
 class SGD(Optimizer):
     """torch.optim.SGD, the single-tensor algorithm in PyTorch's order of operations."""
+    _GROUP_DEFAULTS = {"nesterov": False, "maximize": False, "foreach": None, "differentiable":
+                       False, "fused": False}  # for pickles that lack them
 
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False,
                  *, maximize=False, foreach=None, differentiable=False, fused=None):
@@ -25,22 +27,11 @@ class SGD(Optimizer):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         super().__init__(params, defaults)
 
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("nesterov", False)
-            group.setdefault("maximize", False)
-            group.setdefault("foreach", None)
-            group.setdefault("differentiable", False)
-            group.setdefault("fused", False)
 
     @_without_grad
     def step(self, closure=None):
         """Perform a single optimization step; returns the closure's loss."""
-        loss = None
-        if closure is not None:
-            with torch.enable_grad():
-                loss = closure()
+        loss = _closure_loss(closure)
         for group in self.param_groups:
             momentum = group["momentum"]
             for p in group["params"]:
