@@ -38,6 +38,13 @@ CASES = {
     "conv2d_valid": (lambda F, x, w: F.conv2d(x, w, padding="valid"),
                      [(1, 2, 5, 6), (3, 2, 3, 2)]),
     "conv2d_unbatched": (lambda F, x, w: F.conv2d(x, w, padding=1), [(3, 5, 5), (2, 3, 3, 3)]),
+    # stride 1 on rows wide enough for the row-at-a-time im2col (see _flat_ok), with
+    # groups, dilation, and padding beyond the kernel's reach (the input gradient crops)
+    "conv2d_wide_groups": (lambda F, x, w, b: F.conv2d(x, w, b, padding=1, groups=2),
+                           [(2, 4, 5, 12), (6, 2, 3, 3), (6,)]),
+    "conv2d_wide_dilated": (lambda F, x, w: F.conv2d(x, w, padding=(3, 2), dilation=(1, 2)),
+                            [(2, 3, 4, 11), (2, 3, 2, 2)]),
+    "conv1d_wide": (lambda F, x, w: F.conv1d(x, w, padding=2, dilation=3), [(2, 3, 16), (4, 3, 2)]),
     "conv1d": (lambda F, x, w, b: F.conv1d(x, w, b, stride=2, padding=1, dilation=2),
                [(2, 3, 11), (4, 3, 3), (4,)]),
     "conv1d_same": (lambda F, x, w: F.conv1d(x, w, padding="same"), [(2, 3, 8), (4, 3, 4)]),
@@ -46,12 +53,18 @@ CASES = {
                          [(2, 4, 5, 4), (4, 3, 3, 3), (3,)]),
     "conv_transpose2d_groups": (lambda F, x, w: F.conv_transpose2d(
         x, w, stride=(2, 1), padding=(2, 0), groups=2, dilation=2), [(2, 4, 5, 4), (4, 3, 3, 2)]),
+    "conv_transpose2d_stride1": (lambda F, x, w, b: F.conv_transpose2d(
+        x, w, b, padding=(1, 0), output_padding=1, dilation=2), [(2, 4, 5, 9), (4, 3, 3, 2), (3,)]),
+    "conv_transpose2d_stride1_groups": (lambda F, x, w: F.conv_transpose2d(
+        x, w, padding=2, groups=2), [(1, 4, 6, 10), (4, 2, 2, 3)]),
     "conv_transpose1d": (lambda F, x, w: F.conv_transpose1d(x, w, stride=3, padding=1,
                                                             output_padding=2),
                          [(2, 4, 5), (4, 3, 3)]),
     "max_pool2d": (lambda F, x: F.max_pool2d(x, 3, 2, 1), [(2, 3, 8, 7)]),
     "max_pool2d_ceil_dil": (lambda F, x: F.max_pool2d(x, (3, 2), (2, 2), (1, 1), dilation=(1, 2),
                                                       ceil_mode=True), [(2, 3, 8, 7)]),
+    "max_pool2d_disjoint": (lambda F, x: F.max_pool2d(x, (2, 3), (3, 4), 1, dilation=(2, 1),
+                                                      ceil_mode=True), [(2, 3, 8, 11)]),
     "max_pool2d_unbatched": (lambda F, x: F.max_pool2d(x, 2), [(3, 5, 4)]),
     "max_pool1d": (lambda F, x: F.max_pool1d(x, 3, 2, 1, ceil_mode=True), [(2, 3, 10)]),
     "avg_pool2d": (lambda F, x: F.avg_pool2d(x, 3, 2, 1, ceil_mode=True), [(2, 3, 8, 7)]),
@@ -182,6 +195,29 @@ def test_max_pool_ties_and_nan_follow_torch():
 
 
 @needs_torch
+@pytest.mark.parametrize("dtype", ["float32", "int32"])
+@pytest.mark.parametrize("kw", [dict(kernel_size=3, stride=2, padding=1),
+                                dict(kernel_size=2, padding=1, dilation=2)])
+def test_max_pool_all_fill_window_indexes_first_in_bound(dtype, kw):
+    """A window whose in-bound values all equal the padding's fill (-inf, or the integer
+    type's least value): PyTorch's index is the window's first in-bound element."""
+    torch = REAL_TORCH
+    low = -np.inf if dtype == "float32" else np.iinfo(dtype).min
+    a = np.full((1, 2, 5, 6), low, dtype)
+    a[0, 1, 4, 5] = 3
+    rv, ri = rt.nn.functional.max_pool2d(rt.tensor(a), return_indices=True, **kw)
+    tv, ti = torch.nn.functional.max_pool2d(torch.tensor(a), return_indices=True, **kw)
+    np.testing.assert_array_equal(rv.numpy(), tv.numpy())
+    np.testing.assert_array_equal(ri.numpy(), ti.numpy())
+    if dtype == "float32":
+        x = rt.tensor(a, requires_grad=True)
+        rt.nn.functional.max_pool2d(x, **kw).sum().backward()
+        t = torch.tensor(a, requires_grad=True)
+        torch.nn.functional.max_pool2d(t, **kw).sum().backward()
+        np.testing.assert_array_equal(x.grad.numpy(), t.grad.numpy())
+
+
+@needs_torch
 def test_conv_double_backward_matches_torch():
     """Second derivatives through the conv's input and weight gradients (a transposed
     convolution and the weight-gradient convolution)."""
@@ -197,6 +233,27 @@ def test_conv_double_backward_matches_torch():
         res.append([t.grad.numpy() for t in (x, w, b)])
     for p, q in zip(*res):
         np.testing.assert_allclose(p, q, rtol=1e-9, atol=1e-10)
+
+
+@needs_torch
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")  # inf - inf
+@pytest.mark.parametrize("value", [np.inf, -np.inf, np.nan])
+def test_conv_non_finite_input_matches_torch(value):
+    """Non-finite values where the row-at-a-time kernels pair a zero with them (the
+    wrap-around past a row's last window): the results stay those of the exact layout."""
+    torch = REAL_TORCH
+    a = np.random.default_rng(5).standard_normal((2, 2, 4, 12))
+    a[1, 0, 2, 0] = value  # read by the junk outputs at the end of row 1
+    w = np.random.default_rng(6).standard_normal((3, 2, 1, 3))
+    w[1, 0, 0, 2] = value  # the input gradient's junk columns would spread it
+    res = []
+    for m in (rt, torch):
+        x, wt = m.tensor(a, requires_grad=True), m.tensor(w, requires_grad=True)
+        y = m.nn.functional.conv2d(x, wt)
+        y.backward(m.ones_like(y))
+        res.append([t.numpy() for t in (y.detach(), x.grad, wt.grad)])
+    for p, q in zip(*res):
+        np.testing.assert_allclose(p, q, rtol=1e-12, atol=1e-12)
 
 
 @needs_torch

@@ -1,8 +1,10 @@
 """The differentiable primitives behind convolution and pooling: whole-array NumPy kernels
 (strided windows + one batched matmul), VJPs written with these same primitives so that
 double backward works. 1-d arrays run through the 2-d kernels with a unit height."""
+from contextlib import nullcontext
+
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
+from numpy.lib.stride_tricks import as_strided, sliding_window_view
 
 from ..ops.primitive import primitive, LINEAR
 
@@ -38,44 +40,131 @@ def _cols(x, kh, kw, s, pads, d, groups, ho, wo):
     return cols
 
 
+def _flat_ok(s, wp, wo):
+    """Whether to lay the columns out a whole padded row at a time (stride 1 only): each
+    column is then one contiguous run of the padded input, at the price of computing
+    wp - wo throwaway outputs per row; worth it while those stay a small share."""
+    return s == (1, 1) and 4 * (wp - wo) <= wp
+
+
+def _padded(x, pads, slack, flat):
+    """x (N, C, H, W) padded (negative pads crop) into a fresh C-contiguous array that is
+    followed in memory by ``slack`` zeros, which the row-at-a-time columns may read (x
+    itself, cropped, when there is nothing to add and no need for contiguous rows)."""
+    n, c, h, w = x.shape
+    (t, b), (l, r) = pads
+    x = x[:, :, max(-t, 0):h - max(-b, 0), max(-l, 0):w - max(-r, 0)]
+    t, b, l, r = max(t, 0), max(b, 0), max(l, 0), max(r, 0)
+    if not (t or b or l or r or slack) and (x.flags.c_contiguous or not flat):
+        return x  # the strided (not row-at-a-time) columns take any strides
+    hp, wp = x.shape[2] + t + b, x.shape[3] + l + r
+    buf = np.zeros(n * c * hp * wp + slack, x.dtype)
+    xp = buf[:n * c * hp * wp].reshape(n, c, hp, wp)
+    xp[:, :, t:t + x.shape[2], l:l + x.shape[3]] = x
+    return xp
+
+
+def _columns(xp, kh, kw, s, d, ho, wo, flat):
+    """im2col of the padded (N, C, Hp, Wp) ``xp`` as one (C*kh*kw, N*L) matrix, the operand
+    of a single GEMM: row (c, ki, kj), column (n, output position). ``flat`` (stride 1):
+    L = ho*Wp, a whole padded row per output row (outputs past wo are junk; ``xp`` must be
+    followed by (kw-1)*d zeros); else L = ho*wo. One strided copy; the innermost run is
+    contiguous in the flat layout."""
+    n, c, _, wp = xp.shape
+    sn, sc, sh, sw = xp.strides
+    if flat:
+        v = as_strided(xp, (c, kh, kw, n, ho * wp), (sc, d[0] * sh, d[1] * sw, sn, sw))
+    else:
+        v = as_strided(xp, (c, kh, kw, n, ho, wo),
+                       (sc, d[0] * sh, d[1] * sw, sn, s[0] * sh, s[1] * sw))
+    return np.ascontiguousarray(v).reshape(c * kh * kw, -1)
+
+
+def _geometry(shape, khw, s, pads, d):
+    hp, wp = (shape[2 + i] + pads[i][0] + pads[i][1] for i in (0, 1))
+    ho, wo = ((n - d[i] * (khw[i] - 1) - 1) // s[i] + 1 for i, n in enumerate((hp, wp)))
+    return hp, wp, ho, wo
+
+
 def _conv(x, w, s, pads, d, groups):
-    """Direct convolution (cross-correlation), explicit (lo, hi) pads."""
-    n, c, h, wd = x.shape
+    """Direct convolution (cross-correlation), explicit (lo, hi) pads (negative ones crop):
+    im2col then one GEMM (G, O/G, K/G) @ (G, K/G, N*L)."""
+    n = x.shape[0]
     o, cg, kh, kw = w.shape
-    ho = (h + pads[0][0] + pads[0][1] - d[0] * (kh - 1) - 1) // s[0] + 1
-    wo = (wd + pads[1][0] + pads[1][1] - d[1] * (kw - 1) - 1) // s[1] + 1
-    cols = _cols(x, kh, kw, s, pads, d, groups, ho, wo)
-    wm = w.reshape(groups, o // groups, cg * kh * kw)
-    return np.matmul(wm, cols).reshape(n, o, ho, wo)
+    _, wp, ho, wo = _geometry(x.shape, (kh, kw), s, pads, d)
+    flat = _flat_ok(s, wp, wo)
+    xp = _padded(x, pads, (kw - 1) * d[1] if flat else 0, flat)
+    cols = _columns(xp, kh, kw, s, d, ho, wo, flat)
+    out = np.matmul(w.reshape(groups, o // groups, cg * kh * kw),
+                    cols.reshape(groups, cg * kh * kw, -1))
+    out = out.reshape(o, n, ho, -1)[..., :wo]
+    return np.ascontiguousarray(out.transpose(1, 0, 2, 3))
 
 
 def _conv_adj_input(g, w, s, p, d, groups, hw):
-    """The adjoint of ``_conv`` in its input (the transposed convolution): columns
-    W^T @ g by one batched matmul, then col2im, a strided add per kernel offset (kh*kw
-    whole-array adds; no zero-inserted copy for strides)."""
+    """The adjoint of ``_conv`` in its input (the transposed convolution), of size ``hw``:
+    columns W^T @ g by one GEMM, then col2im, an add per kernel offset (kh*kw whole-array
+    adds; no zero-inserted copy for strides). At stride 1 the columns come a whole padded
+    row at a time (g zero-filled past wo), so each add is a shifted contiguous run."""
     n, o, ho, wo = g.shape
     _, cg, kh, kw = w.shape
     og = o // groups
-    wt = w.reshape(groups, og, cg * kh * kw).transpose(0, 2, 1)  # G, C/G*kh*kw, O/G
-    cols = np.matmul(wt, g.reshape(n, groups, og, ho * wo))
-    c6 = cols.reshape(n, groups * cg, kh, kw, ho, wo)
     size = [max(hw[i] + 2 * p[i], (m - 1) * s[i] + d[i] * (k - 1) + 1)
             for i, (m, k) in enumerate(((ho, kh), (wo, kw)))]
-    out = np.zeros((n, groups * cg, size[0], size[1]), cols.dtype)
-    for ki in range(kh):
-        for kj in range(kw):
-            h0, w0 = ki * d[0], kj * d[1]
-            out[:, :, h0:h0 + (ho - 1) * s[0] + 1:s[0], w0:w0 + (wo - 1) * s[1] + 1:s[1]] += \
-                c6[:, :, ki, kj]
-    return np.ascontiguousarray(out[:, :, p[0]:p[0] + hw[0], p[1]:p[1] + hw[1]])
+    # (the junk columns W^T @ 0 land on real positions: a non-finite weight would make NaN)
+    flat = _flat_ok(s, size[1], wo) and np.isfinite(w).all()
+    if flat:
+        gt = np.zeros((o, n, ho, size[1]), g.dtype)
+        gt[..., :wo] = g.transpose(1, 0, 2, 3)
+    else:
+        gt = np.ascontiguousarray(g.transpose(1, 0, 2, 3))
+    wt = w.reshape(groups, og, cg * kh * kw).transpose(0, 2, 1)  # G, C/G*kh*kw, O/G
+    cols = np.matmul(wt, gt.reshape(groups, og, -1)).reshape(groups * cg, kh, kw, n, -1)
+    c = groups * cg
+    plane = size[0] * size[1]
+    if flat:
+        span = ho * size[1]
+        buf = np.zeros((c, n * plane + (kh - 1) * d[0] * size[1] + (kw - 1) * d[1]),
+                       cols.dtype)
+        for ki in range(kh):
+            for kj in range(kw):
+                at = ki * d[0] * size[1] + kj * d[1]
+                buf[:, at:at + n * plane].reshape(c, n, plane)[:, :, :span] += cols[:, ki, kj]
+        out = buf[:, :n * plane].reshape(c, n, size[0], size[1])
+    else:
+        c6 = cols.reshape(c, kh, kw, n, ho, wo)
+        out = np.zeros((c, n, size[0], size[1]), cols.dtype)
+        for ki in range(kh):
+            for kj in range(kw):
+                h0, w0 = ki * d[0], kj * d[1]
+                out[:, :, h0:h0 + (ho - 1) * s[0] + 1:s[0],
+                    w0:w0 + (wo - 1) * s[1] + 1:s[1]] += c6[:, ki, kj]
+    out = out[:, :, p[0]:p[0] + hw[0], p[1]:p[1] + hw[1]]
+    return np.ascontiguousarray(out.transpose(1, 0, 2, 3))
 
 
-def _conv_adj_weight(x, g, s, p, d, groups, khw):
+def _conv_adj_weight(x, g, s, p, d, groups, khw, flat=None):
+    """The adjoint of ``_conv`` in its weight: g (as (G, O/G, N*L)) @ columns^T, one GEMM.
+    In the flat layout g gets zeros at the junk positions; should a non-finite input value
+    sit there (0 * inf), the result is redone in the exact layout."""
     n, c = x.shape[:2]
     o, ho, wo = g.shape[1:]
-    cols = _cols(x, khw[0], khw[1], s, [(p[0], p[0]), (p[1], p[1])], d, groups, ho, wo)
-    gm = g.reshape(n, groups, o // groups, ho * wo)
-    dw = np.matmul(gm, cols.swapaxes(-1, -2)).sum(0)  # G, O/G, C/G*kh*kw
+    pads = [(p[0], p[0]), (p[1], p[1])]
+    wp = x.shape[3] + 2 * p[1]
+    if flat is None:
+        flat = _flat_ok(s, wp, wo)
+    xp = _padded(x, pads, (khw[1] - 1) * d[1] if flat else 0, flat)
+    cols = _columns(xp, khw[0], khw[1], s, d, ho, wo, flat)
+    if flat:
+        gm = np.zeros((o, n, ho, wp), g.dtype)
+        gm[..., :wo] = g.transpose(1, 0, 2, 3)
+    else:
+        gm = np.ascontiguousarray(g.transpose(1, 0, 2, 3))
+    gm = gm.reshape(groups, o // groups, -1)
+    with np.errstate(invalid="ignore") if flat else nullcontext():  # 0 * inf: redone below
+        dw = np.matmul(gm, cols.reshape(groups, -1, cols.shape[1]).swapaxes(-1, -2))
+    if flat and not np.isfinite(dw).all():
+        return _conv_adj_weight(x, g, s, p, d, groups, khw, False)
     return dw.reshape(o, c // groups, khw[0], khw[1])
 
 
@@ -88,7 +177,11 @@ def _conv_forward(xp, x, w, b, stride, padding, dilation, transposed, output_pad
                    dilation[i] * (w.shape[2 + i] - 1) + output_padding[i] + 1 for i in (0, 1))
         out = _conv_adj_input(x, w, stride, padding, dilation, groups, hw)
     else:
-        out = _conv(x, w, stride, [(p, p) for p in padding], dilation, groups)
+        # dropping the far side's last output_padding rows/cols: a no-op for a direct
+        # convolution (they lie past its last window); the input's size for the gradient
+        # of a stride-1 transposed convolution, whose output_padding may reach the dilation
+        out = _conv(x, w, stride, [(p, p - o) for p, o in zip(padding, output_padding)],
+                    dilation, groups)
     if b is not None:
         out += b.reshape(-1, 1, 1)
     return out[:, :, 0] if one else out
@@ -167,33 +260,36 @@ def _max_pool_forward(xp, x, kernel, stride, padding, dilation, ceil_mode):
     fill = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
     xp = _pad_crop(x, pads, fill)
     # whole-array passes per kernel offset (kh*kw of them), arithmetic only (masked
-    # writes are ~20x slower in NumPy): the max, then the first offset that attains it;
-    # PyTorch's rule for NaN is that a later NaN wins.
-    views, offs = [], []
-    for ki in range(kernel[0]):
-        for kj in range(kernel[1]):
-            h0, w0 = ki * dilation[0], kj * dilation[1]
-            views.append(xp[..., h0:h0 + (ho - 1) * stride[0] + 1:stride[0],
-                            w0:w0 + (wo - 1) * stride[1] + 1:stride[1]])
-            offs.append(h0 * w + w0)
-    best = views[0].copy()
-    for v in views[1:]:
+    # writes are ~20x slower in NumPy): a contiguous copy of each offset's window values
+    # (strided passes cost ~5x), their max, then the first offset that attains it, by a
+    # scan from the last offset down; PyTorch's rule for NaN is that a later NaN wins.
+    vals = [np.ascontiguousarray(xp[..., ki * dilation[0]:ki * dilation[0] +
+                                    (ho - 1) * stride[0] + 1:stride[0],
+                                    kj * dilation[1]:kj * dilation[1] +
+                                    (wo - 1) * stride[1] + 1:stride[1]])
+            for ki in range(kernel[0]) for kj in range(kernel[1])]
+    best = vals[0].copy()
+    for v in vals[1:]:
         np.maximum(best, v, out=best)
-    kt = np.int16 if len(views) < 32768 else np.int64
-    arg = np.zeros(best.shape, kt)
-    found = np.zeros(best.shape, bool)
-    for k, v in enumerate(views):
-        hit = np.equal(v, best)
-        hit &= ~found
-        found |= hit
-        arg += hit.astype(kt) * kt(k) if k else 0
+    kt = np.int16 if len(vals) < 32768 else np.int64
+    arg = np.full(best.shape, len(vals) - 1, kt)
+    for k in range(len(vals) - 2, -1, -1):
+        arg -= np.equal(vals[k], best) * (arg - kt(k))
     if x.dtype.kind == "f" and np.isnan(best).any():
-        for k, v in enumerate(views):
+        for k, v in enumerate(vals):
             arg = np.where(np.isnan(v), kt(k), arg)
-    arg = np.asarray(offs, np.int64)[arg]
+    ki = arg // kt(kernel[1])
+    kj = arg - ki * kt(kernel[1])
     base = (np.arange(ho)[:, None] * stride[0] - padding[0]) * w + \
         np.arange(wo)[None, :] * stride[1] - padding[1]
-    return best, arg + base
+    idx = base + ki * np.int64(dilation[0] * w) + kj * np.int64(dilation[1])
+    if (padding[0] or padding[1]) and (best == fill).any():
+        # every value in the window is the fill (-inf, or an integer type's least): the
+        # index is the window's first in-bound element, not a padded one
+        first = [np.arange(o) * s - p + -(-np.maximum(p - np.arange(o) * s, 0) // dd) * dd
+                 for o, s, p, dd in zip((ho, wo), stride, padding, dilation)]
+        idx = np.where(best == fill, first[0][:, None] * w + first[1][None, :], idx)
+    return best, idx
 
 
 def _gather_plane(t, idx):
@@ -201,10 +297,15 @@ def _gather_plane(t, idx):
     return t.flatten(-2).gather(-1, idx.flatten(-2)).reshape(idx.shape)
 
 
+def _disjoint(k, s, d):
+    """Whether pooling windows never overlap, so that no input is the max of two."""
+    return all(s[i] >= d[i] * (k[i] - 1) + 1 for i in (0, 1))
+
+
 max_pool2d_with_indices = primitive(
     "max_pool2d_with_indices", "MaxPool2DWithIndicesBackward0", _max_pool_forward, nout=2,
     vjp=(lambda grads, x, outs, k, s, p, d, c:
-         max_pool_scatter(grads[0], outs[1]._data, tuple(x.shape)),),
+         max_pool_scatter(grads[0], outs[1]._data, tuple(x.shape), _disjoint(k, s, d)),),
     jvp=lambda tx, x, outs, k, s, p, d, c: (_gather_plane(tx, outs[1]), None))
 
 
@@ -239,14 +340,20 @@ def _adaptive_max_forward(xp, x, size):
 adaptive_max_pool2d = primitive(
     "adaptive_max_pool2d", "AdaptiveMaxPool2DBackward0", _adaptive_max_forward, nout=2,
     vjp=(lambda grads, x, outs, size:
-         max_pool_scatter(grads[0], outs[1]._data, tuple(x.shape)),),
+         max_pool_scatter(grads[0], outs[1]._data, tuple(x.shape), False),),
     jvp=lambda tx, x, outs, size: (_gather_plane(tx, outs[1]), None))
 
 
-def _scatter_forward(xp, g, idx, shape):
+def _scatter_forward(xp, g, idx, shape, unique=False):
+    """g summed into a zero array of ``shape`` at the flat per-plane indices ``idx``;
+    ``unique`` (disjoint pooling windows): no index repeats, a plain indexed store."""
     hw = shape[-2] * shape[-1]
     planes = int(np.prod(shape[:-2], dtype=np.int64))
     flat = (idx.reshape(planes, -1) + np.arange(planes)[:, None] * hw).ravel()
+    if unique:
+        out = np.zeros(planes * hw, g.dtype)
+        out[flat] = g.ravel()
+        return out.reshape(shape)
     out = np.bincount(flat, weights=g.ravel(), minlength=planes * hw)
     return out.reshape(shape).astype(g.dtype)
 
@@ -258,7 +365,8 @@ def _as_index(idx):
 
 max_pool_scatter = primitive(
     "max_pool_scatter", "MaxPool2DWithIndicesBackwardBackward0", _scatter_forward,
-    vjp=(lambda gz, g, out, idx, shape: _gather_plane(gz, _as_index(idx)),), jvp=LINEAR)
+    vjp=(lambda gz, g, out, idx, shape, unique=False: _gather_plane(gz, _as_index(idx)),),
+    jvp=LINEAR)
 
 
 # ----- linear resampling along the last one or two dims: Ah @ x @ Aw.T. Average and
