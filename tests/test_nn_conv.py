@@ -44,6 +44,8 @@ CASES = {
                            [(2, 4, 5, 12), (6, 2, 3, 3), (6,)]),
     "conv2d_wide_dilated": (lambda F, x, w: F.conv2d(x, w, padding=(3, 2), dilation=(1, 2)),
                             [(2, 3, 4, 11), (2, 3, 2, 2)]),
+    "conv2d_short_rows": (lambda F, x, w, b: F.conv2d(x, w, b, dilation=(1, 2)),
+                          [(2, 2, 5, 6), (3, 2, 2, 3), (3,)]),
     "conv1d_wide": (lambda F, x, w: F.conv1d(x, w, padding=2, dilation=3), [(2, 3, 16), (4, 3, 2)]),
     "conv1d": (lambda F, x, w, b: F.conv1d(x, w, b, stride=2, padding=1, dilation=2),
                [(2, 3, 11), (4, 3, 3), (4,)]),
@@ -57,6 +59,8 @@ CASES = {
         x, w, b, padding=(1, 0), output_padding=1, dilation=2), [(2, 4, 5, 9), (4, 3, 3, 2), (3,)]),
     "conv_transpose2d_stride1_groups": (lambda F, x, w: F.conv_transpose2d(
         x, w, padding=2, groups=2), [(1, 4, 6, 10), (4, 2, 2, 3)]),
+    "conv_transpose2d_short_rows": (lambda F, x, w: F.conv_transpose2d(x, w, dilation=(1, 3)),
+                                    [(2, 4, 3, 2), (4, 3, 2, 3)]),
     "conv_transpose1d": (lambda F, x, w: F.conv_transpose1d(x, w, stride=3, padding=1,
                                                             output_padding=2),
                          [(2, 4, 5), (4, 3, 3)]),
@@ -237,12 +241,14 @@ def test_conv_double_backward_matches_torch():
 
 @needs_torch
 @pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")  # inf - inf
+@pytest.mark.parametrize("width", [12, 5])  # row-at-a-time kernels; short rows
 @pytest.mark.parametrize("value", [np.inf, -np.inf, np.nan])
-def test_conv_non_finite_input_matches_torch(value):
-    """Non-finite values where the row-at-a-time kernels pair a zero with them (the
-    wrap-around past a row's last window): the results stay those of the exact layout."""
+def test_conv_non_finite_input_matches_torch(value, width):
+    """Non-finite values where the fast kernels would pair a zero with them (the
+    wrap-around past a row's last window, the zero padding of the output gradient in the
+    stride-1 input gradient): the results stay those of the exact layout."""
     torch = REAL_TORCH
-    a = np.random.default_rng(5).standard_normal((2, 2, 4, 12))
+    a = np.random.default_rng(5).standard_normal((2, 2, 4, width))
     a[1, 0, 2, 0] = value  # read by the junk outputs at the end of row 1
     w = np.random.default_rng(6).standard_normal((3, 2, 1, 3))
     w[1, 0, 0, 2] = value  # the input gradient's junk columns would spread it
@@ -254,6 +260,37 @@ def test_conv_non_finite_input_matches_torch(value):
         res.append([t.numpy() for t in (y.detach(), x.grad, wt.grad)])
     for p, q in zip(*res):
         np.testing.assert_allclose(p, q, rtol=1e-12, atol=1e-12)
+
+
+@needs_torch
+@pytest.mark.parametrize("keep", [None, 0])  # kernels' scratch buffers kept / never kept
+def test_conv_results_do_not_share_scratch(keep, monkeypatch):
+    """The kernels work in per-thread buffers reused between calls: every result is its
+    own array, also where a transpose is already contiguous (one sample, one channel)."""
+    from retrograd.nn import _conv_prims
+    if keep is not None:
+        monkeypatch.setattr(_conv_prims, "_SCRATCH_MAX", keep)
+    torch, rng = REAL_TORCH, np.random.default_rng(7)
+    shapes = [((1, 1, 6, 9), (1, 1, 3, 3)), ((1, 2, 6, 9), (1, 2, 3, 3)),
+              ((2, 1, 6, 9), (3, 1, 3, 3))] * 2  # the second round reuses the buffers
+    arrays = [(rng.standard_normal(xs), rng.standard_normal(ws)) for xs, ws in shapes]
+    for m in (rt, torch):
+        F, results = m.nn.functional, []
+        for a, b in arrays:
+            x = m.tensor(a, requires_grad=True)
+            w = m.tensor(b, requires_grad=True)
+            for stride in (1, 2):
+                c = F.conv2d(x, w, padding=1, stride=stride)
+                y = F.max_pool2d(c, 2, 1)
+                x.grad = w.grad = None
+                y.backward(m.ones_like(y))
+                results.append((c, y, x.grad, w.grad))
+        if m is rt:
+            mine = results
+    for ours, theirs in zip(mine, results):
+        for p, q in zip(ours, theirs):
+            np.testing.assert_allclose(p.detach().numpy(), q.detach().numpy(), rtol=1e-12,
+                                       atol=1e-12)
 
 
 @needs_torch
