@@ -116,9 +116,10 @@ def _geometry(shape, khw, s, pads, d):
     return hp, wp, ho, wo
 
 
-def _conv(x, w, s, pads, d, groups):
+def _conv(x, w, s, pads, d, groups, bias=None):
     """Direct convolution (cross-correlation), explicit (lo, hi) pads (negative ones crop):
-    im2col then one GEMM (G, O/G, K/G) @ (G, K/G, N*L)."""
+    im2col then one GEMM (G, O/G, K/G) @ (G, K/G, N*L); the bias is added in the pass
+    that moves the GEMM's result into a fresh (N, O, ho, wo) array."""
     n = x.shape[0]
     o, cg, kh, kw = w.shape
     _, wp, ho, wo = _geometry(x.shape, (kh, kw), s, pads, d)
@@ -129,8 +130,13 @@ def _conv(x, w, s, pads, d, groups):
     out = _scratch("out", (groups, o // groups, cols.shape[-1]),
                    np.result_type(w.dtype, cols.dtype))
     np.matmul(w.reshape(groups, o // groups, cg * kh * kw), cols, out=out)
-    out = out.reshape(o, n, ho, -1)[..., :wo]
-    return out.transpose(1, 0, 2, 3).copy()  # a copy even when already contiguous
+    out = out.reshape(o, n, ho, -1)[..., :wo].transpose(1, 0, 2, 3)
+    res = np.empty(out.shape, out.dtype)  # (out is scratch)
+    if bias is None:
+        np.copyto(res, out)
+    else:
+        np.add(out, bias.reshape(-1, 1, 1), out=res)
+    return res
 
 
 def _conv_adj_input(g, w, s, p, d, groups, hw):
@@ -232,7 +238,8 @@ def _conv_forward(xp, x, w, b, stride, padding, dilation, transposed, output_pad
         # convolution (they lie past its last window); the input's size for the gradient
         # of a stride-1 transposed convolution, whose output_padding may reach the dilation
         out = _conv(x, w, stride, [(p, p - o) for p, o in zip(padding, output_padding)],
-                    dilation, groups)
+                    dilation, groups, b)
+        b = None
     if b is not None:
         out += b.reshape(-1, 1, 1)
     return out[:, :, 0] if one else out
