@@ -417,3 +417,8 @@ def fallback_ops():
     return sorted(n for n, p in REGISTRY.items() if _rule_for(p) is None)
 
 
+
+
+# nn's primitives declare their rules next to them (nn is loaded before func)
+from ..nn._softmax_prims import batching_rules as _nn_softmax_rules  # noqa: E402
+RULES.update(_nn_softmax_rules())
