@@ -420,5 +420,6 @@ def fallback_ops():
 
 
 # nn's primitives declare their rules next to them (nn is loaded before func)
-from ..nn._softmax_prims import batching_rules as _nn_softmax_rules  # noqa: E402
-RULES.update(_nn_softmax_rules())
+from ..nn import _softmax_prims, _loss_prims  # noqa: E402
+RULES.update(_softmax_prims.batching_rules())
+RULES.update(_loss_prims.batching_rules())

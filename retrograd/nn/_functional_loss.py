@@ -5,8 +5,8 @@ import warnings
 
 import retrograd as _t
 
-from ._functional_act import _log_softmax, logsigmoid
-from . import _softmax_prims as _sp
+from ._functional_act import _log_softmax
+from . import _softmax_prims as _sp, _loss_prims as _lp
 from ..ops.pointwise import mul as _mul, div as _div
 
 # x * number and x / number as PyTorch records them inside its C++ (Tensor, Scalar) overloads
@@ -69,7 +69,19 @@ def _pointwise(input, target, reduction, weight, elementwise, mean_by_weight=Tru
                      "'sum'.")
 
 
+def _fused(prim, input, target, reduction, *params):
+    """A loss PyTorch computes in one kernel (one node), inputs broadcast first."""
+    if reduction not in ("none", "mean", "sum"):
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    _size_warning(input, target)
+    if input.shape != target.shape:
+        input, target = _t.broadcast_tensors(input, target)
+    return prim(input, target, reduction, *params)
+
+
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    if weight is None:
+        return _fused(_lp.mse_loss, input, target, _reduction(reduction, size_average, reduce))
     return _pointwise(input, target, _reduction(reduction, size_average, reduce), weight,
                       lambda d: d * d)
 
@@ -89,6 +101,9 @@ def _smooth(d, beta):
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
     if beta < 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
+    if beta > 0:  # (beta 0 is PyTorch's l1_loss composite)
+        return _fused(_lp.smooth_l1_loss, input, target,
+                      _reduction(reduction, size_average, reduce), float(beta))
     return _pointwise(input, target, _reduction(reduction, size_average, reduce), None,
                       lambda d: _smooth(d, beta))
 
@@ -96,6 +111,8 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
 def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     if delta <= 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
+    if weight is None:
+        return _fused(_lp.huber_loss, input, target, reduction, float(delta))
     def huber(d):
         a = d.abs()
         return _t.where(a < delta, d * d * 0.5, (a - 0.5 * delta) * delta)
@@ -241,12 +258,9 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     values = _values(input)
     if values is not None and values.size and ((values < 0).any() or (values > 1).any()):
         raise RuntimeError("all elements of input should be between 0 and 1")
-    # PyTorch clamps both logs at -100 so a saturated input gives a finite loss
-    loss = (target - 1) * _t.log1p(-input).clamp_min(-100) \
-        - target * _t.log(input).clamp_min(-100)
-    if weight is not None:
-        loss = loss * weight
-    return _reduce(loss, reduction)
+    if reduction not in ("none", "mean", "sum"):
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    return _lp.binary_cross_entropy(input, target, reduction, weight)
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None,
@@ -257,14 +271,9 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
                          f"({input.size()})")
     _not_differentiable("binary_cross_entropy_with_logits", weight=weight,
                         pos_weight=pos_weight)
-    if pos_weight is not None:
-        log_weight = (pos_weight - 1) * target + 1
-        loss = (1 - target) * input - log_weight * logsigmoid(input)
-    else:
-        loss = (1 - target) * input - logsigmoid(input)
-    if weight is not None:
-        loss = loss * weight
-    return _reduce(loss, reduction)
+    if reduction not in ("none", "mean", "sum"):
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    return _lp.binary_cross_entropy_with_logits(input, target, reduction, weight, pos_weight)
 
 
 def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
