@@ -148,6 +148,8 @@ softplus, softplus_backward = _unary_with_backward(
 
 
 def _log_sigmoid_kernel(xp, x):
+    if not x.flags.c_contiguous:  # (PyTorch's log_sigmoid writes a fresh contiguous buffer)
+        x = xp.ascontiguousarray(x)
     return xp.minimum(x, 0) - xp.log1p(xp.exp(-xp.abs(x)))
 
 
@@ -191,7 +193,8 @@ mish = primitive("mish", "MishBackward0",
                  forward=_floating(lambda xp, x: x * xp.tanh(xp.logaddexp(0, x))),
                  vjp=(_mish_vjp,), jvp=ELEMENTWISE)
 
+_SIXTH = float(np.float32(1 / 6))  # PyTorch's hardsigmoid gradient: 1/6 as a float, any dtype
 hardsigmoid = primitive(
     "hardsigmoid", "HardsigmoidBackward0",
     forward=_floating(lambda xp, x: xp.minimum(xp.maximum(x + 3, 0), 6) / 6),
-    vjp=(lambda g, x, out: _t.where((x > -3) & (x < 3), g / 6, 0.0),), jvp=ELEMENTWISE)
+    vjp=(lambda g, x, out: _t.where((x > -3) & (x < 3), g * _SIXTH, 0.0),), jvp=ELEMENTWISE)

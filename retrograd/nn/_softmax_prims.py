@@ -13,7 +13,8 @@ __all__ = ["log_softmax_p", "softmax_p", "log_softmax_backward_data",
 
 def _along(fn):
     """Run a kernel over ``dim`` of an array that may be 0-d (a 1-element dim of its own);
-    half precision computes in float32, rounding once, as PyTorch's accumulation does."""
+    half precision computes in float32, rounding once, as PyTorch's accumulation does; the
+    result is contiguous whatever the input's layout, as PyTorch's."""
     def kernel(xp, *args):
         *arrays, dim = args
         dt = arrays[0].dtype
@@ -22,6 +23,7 @@ def _along(fn):
             arrays = [a.reshape(1) for a in arrays]
         if dt == np.float16:
             arrays = [a.astype(np.float32) for a in arrays]
+        arrays = [np.ascontiguousarray(a) for a in arrays]  # PyTorch's are contiguous
         with np.errstate(all="ignore"):
             out = fn(xp, *arrays, dim)
         out = out.astype(dt, copy=False)
@@ -204,6 +206,12 @@ def batching_rules():
     from ..func._batching import expand_to, BatchedTensor, unwrap, sizes, _loop
     from .._creation import tensor as _tensor
 
+    def softmax_fwd(prim, args, lv):
+        a, dim = args
+        if a.dim() == 0:
+            return _loop(prim, args, lv)
+        return prim(expand_to(a, lv), dim + len(lv))
+
     def softmax_bwd(prim, args, lv):
         g, out, dim = args
         if out.dim() == 0:
@@ -278,5 +286,6 @@ def batching_rules():
         out = prim(pg.reshape(ft.shape), fx, _tensor(ft), weight, "none", ignore_index)
         return out.reshape(batch + tuple(x.shape))
 
-    return {"log_softmax_backward_data": softmax_bwd, "softmax_backward_data": softmax_bwd,
+    return {"log_softmax": softmax_fwd, "softmax": softmax_fwd,
+            "log_softmax_backward_data": softmax_bwd, "softmax_backward_data": softmax_bwd,
             "nll_loss": nll, "nll_loss_backward": nll_bwd}
