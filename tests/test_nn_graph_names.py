@@ -115,6 +115,12 @@ for red in ("mean", "sum", "none"):
          lambda F, L, x, t, w, r=red: F.binary_cross_entropy_with_logits(
              x, t, w[:3, None], reduction=r, pos_weight=w), [X, C(TP), C(W5)]),
         (f"kl_div-{red}", lambda F, L, x, t, r=red: F.kl_div(x, t, reduction=r), [X, C(TP)]),
+        (f"mse_loss_weight-{red}",
+         lambda F, L, x, t, w, r=red: F.mse_loss(x, t, reduction=r, weight=w), [X, R(3, 5), C(TP)]),
+        (f"l1_loss_weight-{red}",
+         lambda F, L, x, t, w, r=red: F.l1_loss(x, t, reduction=r, weight=w), [X, R(3, 5), C(TP)]),
+        (f"huber_loss_weight-{red}",
+         lambda F, L, x, t, w, r=red: F.huber_loss(x, t, reduction=r, weight=w), [X, R(3, 5), C(TP)]),
         (f"kl_div_log_target-{red}",
          lambda F, L, x, t, r=red: F.kl_div(x, t, reduction=r, log_target=True), [X, R(3, 5)]),
     ]
@@ -126,6 +132,12 @@ CASES += [
     ("kl_div_batchmean", lambda F, L, x, t: F.kl_div(x, t, reduction="batchmean"), [X, C(TP)]),
     ("mse_loss_broadcast", lambda F, L, x, t: F.mse_loss(x, t), [R(3, 1), R(3, 5)]),
 ]
+CASES += [  # in place: the node takes over the input's history (EluBackward1, ...)
+    (f"{n}_inplace", (lambda n, a: lambda F, L, x: getattr(F, n)(x * 1, *a, inplace=True))(n, a),
+     [ACT_X])
+    for n, a in (("relu", ()), ("relu6", ()), ("leaky_relu", (0.1,)), ("elu", (0.5,)),
+                 ("selu", ()), ("celu", (1.5,)), ("silu", ()), ("mish", ()), ("hardtanh", ()),
+                 ("hardsigmoid", ()), ("hardswish", ()))]
 IDS = [c[0] for c in CASES]
 # Double backward: the gradient's own graph (PyTorch's *BackwardBackward0 nodes)
 SECOND = {"softmax", "log_softmax", "softmin", "cross_entropy-mean", "cross_entropy_4d-sum",
@@ -273,3 +285,14 @@ def test_nll_loss_target_out_of_bounds():
         rt.nn.functional.nll_loss(rt.tensor(X), rt.tensor(I(1, 5, 0)))
     with pytest.raises(IndexError, match="Target -1 is out of bounds."):
         rt.nn.functional.cross_entropy(rt.tensor(X4), rt.tensor(-np.ones((2, 2, 3), np.int64)))
+
+
+def test_new_primitives_have_vmap_rules():
+    """The activation, softmax and loss primitives batch as whole arrays under vmap (none is
+    in the per-example fallback list)."""
+    from retrograd.nn import _act_prims, _loss_prims, _softmax_prims
+    from retrograd.ops.primitive import Primitive
+    ours = {p.name for mod in (_act_prims, _loss_prims, _softmax_prims)
+            for p in vars(mod).values() if isinstance(p, Primitive)}
+    assert {"log_softmax", "nll_loss", "mse_loss", "gelu_backward"} <= ours
+    assert not ours & set(rt.func._fallback_ops)

@@ -66,6 +66,7 @@ leaky_relu, leaky_relu_backward = _unary_with_backward(
     lambda xp, x, slope: xp.where(x > 0, x, x * slope),
     lambda xp, x, slope: xp.where(x > 0, 1, slope).astype(x.dtype),
     lambda gg, g, x, slope: _zeros(gg))
+leaky_relu_inplace = leaky_relu.variant("LeakyReluBackward1")
 
 hardswish, hardswish_backward = _unary_with_backward(
     "hardswish", "HardswishBackward0", "HardswishBackwardBackward0",
@@ -93,6 +94,9 @@ def _elu_d2(gg, g, x, alpha, scale, input_scale):
 elu, elu_backward = _unary_with_backward(
     "elu", "EluBackward0", "EluBackwardBackward0", _elu_kernel, _elu_d, _elu_d2)
 celu = elu.variant("CeluBackward0")
+# the in-place forms' nodes (PyTorch's elu_ / celu_ / leaky_relu_ name them apart)
+elu_inplace = elu.variant("EluBackward1")
+celu_inplace = elu.variant("CeluBackward1")
 
 
 # ----- smooth ones

@@ -6,6 +6,7 @@ import retrograd as _t
 from ..tensor import _wrap_dim
 
 from . import _softmax_prims as _sp, _act_prims as _ap
+from ..ops.inplace import inplace_method as _inplace_method
 
 __all__ = ["relu", "relu_", "relu6", "leaky_relu", "leaky_relu_", "elu", "elu_", "selu",
            "selu_", "celu", "celu_", "gelu", "silu", "mish", "softplus", "softsign",
@@ -23,6 +24,15 @@ def _finish(input, fn, inplace):
     if inplace:
         return input.copy_(fn(input.clone() if input.requires_grad else input))
     return fn(input)
+
+
+def _act(prim, input, inplace, *params, inplace_prim=None):
+    """An activation primitive, out of place or in place (the in-place mechanism computes
+    from a snapshot of the input, and the node takes over ``input``'s history, as
+    PyTorch's ``elu_`` ... do); ``inplace_prim`` is the in-place node's own name."""
+    if inplace:
+        return _inplace_method(inplace_prim or prim)(input, *params)
+    return prim(input, *params)
 
 
 def sigmoid(input):
@@ -54,9 +64,7 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
     # gradient flows only strictly inside (min_val, max_val), as PyTorch's hardtanh_backward
-    def fn(x):
-        return _ap.hardtanh(x, min_val, max_val)
-    return _finish(input, fn, inplace)
+    return _act(_ap.hardtanh, input, inplace, min_val, max_val)
 
 
 def hardtanh_(input, min_val=-1.0, max_val=1.0):
@@ -68,7 +76,8 @@ def relu6(input, inplace=False):
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
-    return _finish(input, lambda x: _ap.leaky_relu(x, negative_slope), inplace)
+    return _act(_ap.leaky_relu, input, inplace, negative_slope,
+                inplace_prim=_ap.leaky_relu_inplace)
 
 
 def leaky_relu_(input, negative_slope=0.01):
@@ -76,7 +85,7 @@ def leaky_relu_(input, negative_slope=0.01):
 
 
 def elu(input, alpha=1.0, inplace=False):
-    return _finish(input, lambda x: _ap.elu(x, alpha, 1.0, 1.0), inplace)
+    return _act(_ap.elu, input, inplace, alpha, 1.0, 1.0, inplace_prim=_ap.elu_inplace)
 
 
 def elu_(input, alpha=1.0):
@@ -84,7 +93,8 @@ def elu_(input, alpha=1.0):
 
 
 def selu(input, inplace=False):
-    return _finish(input, lambda x: _ap.elu(x, _SELU_ALPHA, _SELU_SCALE, 1.0), inplace)
+    return _act(_ap.elu, input, inplace, _SELU_ALPHA, _SELU_SCALE, 1.0,
+                inplace_prim=_ap.elu_inplace)
 
 
 def selu_(input):
@@ -92,7 +102,8 @@ def selu_(input):
 
 
 def celu(input, alpha=1.0, inplace=False):
-    return _finish(input, lambda x: _ap.celu(x, alpha, 1.0, 1.0 / alpha), inplace)
+    return _act(_ap.celu, input, inplace, alpha, 1.0, 1.0 / alpha,
+                inplace_prim=_ap.celu_inplace)
 
 
 def celu_(input, alpha=1.0):
@@ -106,7 +117,7 @@ def gelu(input, approximate="none"):
 
 
 def silu(input, inplace=False):
-    return _finish(input, _ap.silu, inplace)
+    return _act(_ap.silu, input, inplace)
 
 
 def softplus(input, beta=1.0, threshold=20.0):
@@ -114,7 +125,7 @@ def softplus(input, beta=1.0, threshold=20.0):
 
 
 def mish(input, inplace=False):
-    return _finish(input, _ap.mish, inplace)
+    return _act(_ap.mish, input, inplace)
 
 
 def softsign(input):
@@ -122,11 +133,11 @@ def softsign(input):
 
 
 def hardsigmoid(input, inplace=False):
-    return _finish(input, _ap.hardsigmoid, inplace)
+    return _act(_ap.hardsigmoid, input, inplace)
 
 
 def hardswish(input, inplace=False):
-    return _finish(input, _ap.hardswish, inplace)
+    return _act(_ap.hardswish, input, inplace)
 
 
 def logsigmoid(input):

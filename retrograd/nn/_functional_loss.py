@@ -55,7 +55,7 @@ def _size_warning(input, target):
 def _pointwise(input, target, reduction, weight, elementwise, mean_by_weight=True):
     _size_warning(input, target)
     input, target = _t.broadcast_tensors(input, target)
-    loss = elementwise(input - target)
+    loss = elementwise(input, target)
     if weight is None:
         return _reduce(loss, reduction)
     if weight.size() != input.size():
@@ -83,19 +83,12 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
     if weight is None:
         return _fused(_lp.mse_loss, input, target, _reduction(reduction, size_average, reduce))
     return _pointwise(input, target, _reduction(reduction, size_average, reduce), weight,
-                      lambda d: d * d)
+                      lambda x, t: (x - t) ** 2)
 
 
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     return _pointwise(input, target, _reduction(reduction, size_average, reduce), weight,
-                      lambda d: d.abs())
-
-
-def _smooth(d, beta):
-    a = d.abs()
-    if beta == 0.0:
-        return a
-    return _t.where(a < beta, d * d * (0.5 / beta), a - 0.5 * beta)
+                      lambda x, t: (x - t).abs())
 
 
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
@@ -105,7 +98,7 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
         return _fused(_lp.smooth_l1_loss, input, target,
                       _reduction(reduction, size_average, reduce), float(beta))
     return _pointwise(input, target, _reduction(reduction, size_average, reduce), None,
-                      lambda d: _smooth(d, beta))
+                      lambda x, t: (x - t).abs())
 
 
 def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
@@ -113,9 +106,8 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
     if weight is None:
         return _fused(_lp.huber_loss, input, target, reduction, float(delta))
-    def huber(d):
-        a = d.abs()
-        return _t.where(a < delta, d * d * 0.5, (a - 0.5 * delta) * delta)
+    def huber(x, t):  # PyTorch: the unreduced fused loss, then the weights
+        return _lp.huber_loss(x, t, "none", float(delta))
     return _pointwise(input, target, reduction, weight, huber, mean_by_weight=False)
 
 
