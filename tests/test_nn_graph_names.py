@@ -296,3 +296,18 @@ def test_new_primitives_have_vmap_rules():
             for p in vars(mod).values() if isinstance(p, Primitive)}
     assert {"log_softmax", "nll_loss", "mse_loss", "gelu_backward"} <= ours
     assert not ours & set(rt.func._fallback_ops)
+
+
+@pytest.mark.filterwarnings("error")  # (PyTorch is silent about inf and nan here)
+def test_softmax_family_non_finite_rows_match_torch():
+    torch = _torch()
+    inf, nan = float("inf"), float("nan")
+    rows = [[inf, 1.0, 2.0], [-inf, 0.0, 1.0], [nan, 1.0, 2.0], [-inf, -inf, -inf]]
+    got = []
+    for L in (rt, torch):
+        x = L.tensor(rows, requires_grad=True)
+        outs = [L.log_softmax(x, 1), L.softmax(x, 1)]
+        (outs[0].sum() + outs[1][:, 0].sum()).backward()
+        got.append([o.detach().numpy() for o in outs] + [x.grad.numpy()])
+    for a, b in zip(*got):
+        np.testing.assert_allclose(a, b, rtol=1e-6, equal_nan=True)

@@ -11,48 +11,77 @@ __all__ = ["log_softmax_p", "softmax_p", "log_softmax_backward_data",
            "nll_loss2d_backward", "batching_rules"]
 
 
+_FAST = (np.dtype(np.float32), np.dtype(np.float64))
+
+
 def _along(fn):
     """Run a kernel over ``dim`` of an array that may be 0-d (a 1-element dim of its own);
     half precision computes in float32, rounding once, as PyTorch's accumulation does; the
     result is contiguous whatever the input's layout, as PyTorch's."""
     def kernel(xp, *args):
         *arrays, dim = args
-        dt = arrays[0].dtype
-        scalar = arrays[0].ndim == 0
+        a = arrays[0]
+        if a.dtype in _FAST and a.ndim and all(x.flags.c_contiguous for x in arrays):
+            return fn(xp, *arrays, dim)  # the common case: no copies, no conversions
+        dt = a.dtype
+        scalar = a.ndim == 0
         if scalar:
-            arrays = [a.reshape(1) for a in arrays]
+            arrays = [x.reshape(1) for x in arrays]
         if dt == np.float16:
-            arrays = [a.astype(np.float32) for a in arrays]
-        arrays = [np.ascontiguousarray(a) for a in arrays]  # PyTorch's are contiguous
-        with np.errstate(all="ignore"):
-            out = fn(xp, *arrays, dim)
-        out = out.astype(dt, copy=False)
+            arrays = [x.astype(np.float32) for x in arrays]
+        arrays = [np.ascontiguousarray(x) for x in arrays]  # PyTorch's are contiguous
+        out = fn(xp, *arrays, dim).astype(dt, copy=False)
         return out.reshape(()) if scalar else out
     return kernel
 
 
 def _shifted(xp, a, dim):
-    """a minus its max along dim (0 where the max is not finite, as PyTorch's kernels)."""
+    """a minus its max along dim (as PyTorch's kernels: a row with +inf, or all -inf,
+    becomes nan); whether the max was finite (NumPy's float warnings are then impossible)."""
     if a.shape[dim] == 0:
-        return a
+        return a, True
     m = a.max(dim, keepdims=True)
-    return a - xp.where(xp.isfinite(m), m, 0) if not xp.isfinite(m).all() else a - m
+    if xp.isfinite(m).all():
+        return a - m, True
+    with np.errstate(all="ignore"):
+        return a - m, False
+
+
+def _quiet(fn):
+    """NumPy's float warnings off where they can arise: a non-finite gradient (PyTorch
+    returns nan/inf silently)."""
+    def kernel(xp, g, *args):
+        if not xp.isfinite(g.sum() if g.size else 0):
+            with np.errstate(all="ignore"):
+                return fn(xp, g, *args)
+        return fn(xp, g, *args)
+    return kernel
 
 
 def _log_softmax_kernel(xp, a, dim):
-    s = _shifted(xp, a, dim)
-    return s - xp.log(xp.exp(s).sum(dim, keepdims=True))
+    s, finite = _shifted(xp, a, dim)
+    if finite:  # every exp is of a value <= 0, its sum >= 1: nothing to warn about
+        return s - xp.log(xp.exp(s).sum(dim, keepdims=True))
+    with np.errstate(all="ignore"):
+        return s - xp.log(xp.exp(s).sum(dim, keepdims=True))
 
 
 def _softmax_kernel(xp, a, dim):
-    e = xp.exp(_shifted(xp, a, dim))
-    return e / e.sum(dim, keepdims=True)
+    s, finite = _shifted(xp, a, dim)
+    if finite:
+        e = xp.exp(s)
+        return e / e.sum(dim, keepdims=True)
+    with np.errstate(all="ignore"):
+        e = xp.exp(s)
+        return e / e.sum(dim, keepdims=True)
 
 
+@_quiet
 def _lsm_bwd_kernel(xp, g, out, dim):
     return g - xp.exp(out) * g.sum(dim, keepdims=True)
 
 
+@_quiet
 def _sm_bwd_kernel(xp, g, out, dim):
     go = g * out
     return go - out * go.sum(dim, keepdims=True)
@@ -116,13 +145,19 @@ def _picks(x, target, weight, ignore_index):
     """(labels safe to index with, per-element weights with 0 where ignored)."""
     t = target._data
     cls = 1 if x.ndim >= 2 else 0
-    valid = t != ignore_index
-    all_valid = valid.all()
-    safe = t if all_valid else np.where(valid, t, 0)
     n_cls = x.shape[cls]
-    if safe.size and (safe.min() < 0 or safe.max() >= n_cls):
-        bad = safe[(safe < 0) | (safe >= n_cls)].reshape(-1)[0]
-        raise IndexError(f"Target {int(bad)} is out of bounds.")
+    # one pass when every label is a class (negatives wrap to huge as unsigned) and the
+    # ignored label is none of them: nothing to mask
+    in_range = not t.size or int(t.view(np.uint64).max()) < n_cls
+    if in_range and not 0 <= ignore_index < n_cls:
+        all_valid, safe = True, t
+    else:
+        valid = t != ignore_index
+        all_valid = valid.all()
+        safe = t if all_valid else np.where(valid, t, 0)
+        if safe.size and (safe.min() < 0 or safe.max() >= n_cls):
+            bad = safe[(safe < 0) | (safe >= n_cls)].reshape(-1)[0]
+            raise IndexError(f"Target {int(bad)} is out of bounds.")
     if weight is None:
         w = None if all_valid else valid.astype(x.dtype)
     else:
@@ -132,34 +167,45 @@ def _picks(x, target, weight, ignore_index):
     return safe, w, cls
 
 
+def _at_labels(x, safe, cls):
+    """The index picking x's entry at each label along the class dim."""
+    if x.ndim == 2:
+        return np.arange(x.shape[0]), safe
+    if x.ndim == 1:
+        return (safe,)
+    idx = list(np.indices(safe.shape, sparse=True))
+    idx.insert(cls, safe)
+    return tuple(idx)
+
+
 def _total_weight(w, safe, dtype):
     return np.asarray(safe.size if w is None else w.sum(), dtype=dtype)
 
 
 def _nll_kernel(xp, x, target, weight, reduction, ignore_index):
     safe, w, cls = _picks(x, target, weight, ignore_index)
-    picked = xp.take_along_axis(x, xp.expand_dims(safe, cls), cls).squeeze(cls)
+    picked = x[_at_labels(x, safe, cls)]
     loss = -picked if w is None else -(picked * w)
     if reduction == "none":
         return loss
     total = loss.sum(dtype=x.dtype)
     if reduction == "sum":
         return total
+    if w is None and safe.size:
+        return total / x.dtype.type(safe.size)
     with np.errstate(all="ignore"):  # every target ignored: nan, as PyTorch
         return total / _total_weight(w, safe, x.dtype)
 
 
 def _nll_bwd_kernel(xp, g, x, target, weight, reduction, ignore_index):
     dt = g.dtype
-    in_shape = x.shape
     safe, w, cls = _picks(x, target, weight, ignore_index)
     coef = -g if w is None else -(g * w)
     if reduction == "mean":
         total = _total_weight(w, safe, dt)
         coef = coef / total if total else coef * 0
-    out = xp.zeros(in_shape, dt)
-    xp.put_along_axis(out, xp.expand_dims(safe, cls),
-                      xp.expand_dims(xp.broadcast_to(coef, safe.shape), cls), cls)
+    out = xp.zeros(x.shape, dt)
+    out[_at_labels(x, safe, cls)] = coef
     return out
 
 
