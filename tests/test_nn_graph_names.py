@@ -145,8 +145,6 @@ SECOND = {"softmax", "log_softmax", "softmin", "cross_entropy-mean", "cross_entr
           "gelu_tanh", "elu", "celu", "selu", "leaky_relu", "relu6", "hardtanh", "softplus",
           "hardswish", "logsigmoid", "mse_loss-mean", "smooth_l1_loss-sum", "huber_loss-none",
           "binary_cross_entropy-mean"}
-# (these differ from PyTorch's graph on purpose or for now: reason)
-DIFFERS = {}
 
 
 def graph_names(fn):
@@ -185,8 +183,6 @@ def _torch():
 @pytest.mark.parametrize("name,fn,arrays", CASES, ids=IDS)
 def test_graph_names_match_torch(name, fn, arrays):
     torch = _torch()
-    if name in DIFFERS:
-        pytest.xfail(DIFFERS[name])
     _, ro = build(rt, fn, arrays, rt.float64)
     _, to = build(torch, fn, arrays, torch.float64)
     assert graph_names(ro.grad_fn) == graph_names(to.grad_fn)
