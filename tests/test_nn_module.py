@@ -651,3 +651,34 @@ def test_module_list_insert_is_list_insert():
         ml.insert(index, new)
         assert list(ml._modules) == ["0", "1", "2", "3"]
         assert all(a is b for a, b in zip(ml, modules))
+
+
+@needs_torch
+def test_assignment_and_registration_errors_as_pytorch():
+    statements = [f"mod.{name} = {value}" for name in ("w", "c", "b")
+                  for value in ("lib.ones(1)", "3", "'x'", "None", "nn.Identity()")] + [
+        "mod.register_buffer('q', 3)", "mod.register_buffer(3, None)",
+        "mod.register_buffer('training', None)", "mod.register_buffer('', None)",
+        "mod.register_parameter('q', lib.ones(1))", "mod.register_parameter('q', 3)",
+        "mod.register_parameter('a.b', None)", "mod.register_parameter('c', None)",
+        "mod.register_parameter('q', nn.Parameter(lib.ones(1)) * 2)",
+        "mod.add_module(3, None)", "mod.add_module('a.b', None)", "mod.add_module('', None)",
+        "mod.add_module('training', None)", "mod.add_module('x', lib.ones(1, dtype=lib.int64))",
+        "mod.add_module('x', OrderedDict())", "del mod.zz", "mod.zz",
+        "nn.Module(3)", "nn.Module.__new__(nn.Module).register_buffer('x', None)",
+        "nn.Module.__new__(nn.Module).w = nn.Parameter(lib.ones(1))"]
+
+    def run(lib, statement):
+        mod = lib.nn.Module()
+        mod.register_parameter("w", None)
+        mod.c = lib.nn.Linear(1, 1)
+        mod.register_buffer("b", None)
+        try:
+            exec(statement, dict(mod=mod, lib=lib, nn=lib.nn, OrderedDict=OrderedDict))
+        except Exception as e:
+            return type(e).__name__, str(e).replace("collections.", "").replace("retrograd.", "torch.")
+        return ([(k, type(v).__name__) for k, v in mod._parameters.items()],
+                [(k, type(v).__name__) for k, v in mod._buffers.items()],
+                [(k, type(v).__name__) for k, v in mod._modules.items()])
+    for statement in statements:
+        assert run(retrograd, statement) == run(REAL_TORCH, statement), statement
