@@ -665,7 +665,13 @@ def test_assignment_and_registration_errors_as_pytorch():
         "mod.add_module(3, None)", "mod.add_module('a.b', None)", "mod.add_module('', None)",
         "mod.add_module('training', None)", "mod.add_module('x', lib.ones(1, dtype=lib.int64))",
         "mod.add_module('x', OrderedDict())", "del mod.zz", "mod.zz",
-        "nn.Module(3)", "nn.Module.__new__(nn.Module).register_buffer('x', None)",
+        "nn.Module(3)", "nn.Module(3, a=1)", "nn.Linear(1, 1, 1, None, None, 0)",
+        "nn.Module.__new__(nn.Module).register_buffer('x', None)",
+        "mod.get_parameter('w')", "mod.get_parameter('b')", "mod.get_parameter('c.zz')",
+        "mod.get_buffer('w')", "mod.get_buffer('c.weight')", "mod.get_submodule('c.weight')",
+        "mod.get_submodule('x.y')", "mod.get_submodule('training')",
+        "assert mod.get_buffer('b') is None and mod.get_submodule('') is mod",
+        "assert mod.get_parameter('c.bias') is mod.c.bias",
         "nn.Module.__new__(nn.Module).w = nn.Parameter(lib.ones(1))"]
 
     def run(lib, statement):
@@ -676,7 +682,8 @@ def test_assignment_and_registration_errors_as_pytorch():
         try:
             exec(statement, dict(mod=mod, lib=lib, nn=lib.nn, OrderedDict=OrderedDict))
         except Exception as e:
-            return type(e).__name__, str(e).replace("collections.", "").replace("retrograd.", "torch.")
+            text = str(e).replace("collections.", "").replace("retrograd.", "torch.")
+            return type(e).__name__, text
         return ([(k, type(v).__name__) for k, v in mod._parameters.items()],
                 [(k, type(v).__name__) for k, v in mod._buffers.items()],
                 [(k, type(v).__name__) for k, v in mod._modules.items()])

@@ -21,8 +21,9 @@ class FunctionalModule(Module):
     _options = ()
     _shown = None
 
-    def __init__(self, *values):
-        super().__init__()
+    def __init__(self, *values, **unexpected):
+        n = len(self._options)
+        super().__init__(*values[n:], **unexpected)  # PyTorch's TypeError for extra ones
         for name, value in zip(self._options, values, strict=True):
             setattr(self, name, value)
 

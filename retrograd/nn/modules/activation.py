@@ -1,5 +1,7 @@
 """Activation modules: each calls its nn.functional counterpart with PyTorch's constructor
 arguments and repr (FunctionalModule does the calling and printing)."""
+import warnings
+
 import retrograd as _torch
 from ..parameter import Parameter
 from .. import functional as F
@@ -68,10 +70,18 @@ class Hardtanh(FunctionalModule):
 
     def __init__(self, min_val=-1.0, max_val=1.0, inplace=False, min_value=None,
                  max_value=None):
-        super().__init__(min_val if min_value is None else min_value,
-                         max_val if max_value is None else max_value, inplace)
+        if min_value is not None:
+            warnings.warn("keyword argument `min_value` is deprecated and renamed to "
+                          "`min_val`", FutureWarning, stacklevel=2)
+            min_val = min_value
+        if max_value is not None:
+            warnings.warn("keyword argument `max_value` is deprecated and renamed to "
+                          "`max_val`", FutureWarning, stacklevel=2)
+            max_val = max_value
+        super().__init__(min_val, max_val, inplace)
         if self.max_val <= self.min_val:
-            raise AssertionError("max_val must be greater than min_val")
+            raise AssertionError(f"max_val ({self.max_val}) must be greater than min_val "
+                                 f"({self.min_val})")
 
 
 class ReLU6(Hardtanh):

@@ -73,7 +73,10 @@ class Module(ModuleStateMixin):
     forward = _forward_unimplemented
 
     def __init__(self, *args, **kwargs):
-        if args or kwargs:
+        if kwargs:
+            raise TypeError(f"{type(self).__name__}.__init__() got an unexpected keyword "
+                            f"argument '{next(iter(kwargs))}'")
+        if args:
             raise TypeError(f"{type(self).__name__}.__init__() takes 1 positional argument but "
                             f"{len(args) + 1} were given")
         state = self.__dict__
@@ -136,25 +139,35 @@ class Module(ModuleStateMixin):
 
     register_module = add_module
 
+    def _attribute(self, name):
+        if not hasattr(self, name):
+            raise AttributeError(f"{self._get_name()} has no attribute `{name}`")
+        return getattr(self, name)
+
     def get_submodule(self, target):
         module = self
         for part in target.split(".") if target else ():
-            if not hasattr(module, part):
-                raise AttributeError(f"{module._get_name()} has no attribute `{part}`")
-            module = getattr(module, part)
+            module = module._attribute(part)
             if not isinstance(module, Module):
                 raise AttributeError(f"`{part}` is not an nn.Module")
         return module
 
-    def get_parameter(self, target):
+    def _get_member(self, target, belongs, what):
+        """The parameter or buffer at a dotted path, as get_parameter/get_buffer find it."""
         owner_path, _, name = target.rpartition(".")
         owner = self.get_submodule(owner_path)
-        if not hasattr(owner, name):
-            raise AttributeError(f"{owner._get_name()} has no attribute `{name}`")
-        param = getattr(owner, name)
-        if not isinstance(param, Parameter):
-            raise AttributeError(f"`{name}` is not an nn.Parameter")
-        return param
+        value = owner._attribute(name)
+        if not belongs(owner, name, value):
+            raise AttributeError(f"`{name}` is not {what}")
+        return value
+
+    def get_parameter(self, target):
+        return self._get_member(target, lambda owner, name, value: isinstance(value, Parameter),
+                                "an nn.Parameter")
+
+    def get_buffer(self, target):
+        return self._get_member(target, lambda owner, name, value: name in owner._buffers,
+                                "a buffer")
 
     _STORES = ("_parameters", "_buffers", "_modules")
 
