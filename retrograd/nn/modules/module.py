@@ -5,7 +5,7 @@ import warnings
 from ...tensor import Tensor
 from ...autograd.graph import HookDict, RemovableHandle
 from ..parameter import Parameter, Buffer
-from ._module_state import ModuleStateMixin, _IncompatibleKeys  # noqa: F401
+from ._module_state import ModuleStateMixin
 
 __all__ = ["Module"]
 

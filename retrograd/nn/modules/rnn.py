@@ -42,6 +42,14 @@ def _gru_cell(x, h, w_ih, w_hh, b_ih, b_hh):
     return (1 - z) * n + z * h
 
 
+def _uniform_by_hidden_size(module):
+    """PyTorch's default for recurrent layers and cells: every parameter uniform in
+    +-1/sqrt(hidden_size)."""
+    bound = 1.0 / math.sqrt(module.hidden_size) if module.hidden_size > 0 else 0
+    for param in module.parameters():
+        init.uniform_(param, -bound, bound)
+
+
 class RNNBase(Module):
 
     def __init__(self, mode, input_size, hidden_size, num_layers=1, bias=True,
@@ -118,9 +126,7 @@ class RNNBase(Module):
         return [[getattr(self, w) for w in weights] for weights in self._all_weights]
 
     def reset_parameters(self):
-        stdv = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0
-        for weight in self.parameters():
-            init.uniform_(weight, -stdv, stdv)
+        _uniform_by_hidden_size(self)
 
     def extra_repr(self):
         s = "{input_size}, {hidden_size}"
@@ -299,9 +305,7 @@ class RNNCellBase(Module):
         return s.format(**self.__dict__)
 
     def reset_parameters(self):
-        stdv = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0
-        for weight in self.parameters():
-            init.uniform_(weight, -stdv, stdv)
+        _uniform_by_hidden_size(self)
 
     def _call_cell(self, cell, input, hx):
         if input.dim() not in (1, 2):
