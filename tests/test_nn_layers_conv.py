@@ -129,6 +129,13 @@ LAYER_BUILDS = [
     "nn.Upsample((4, 5), mode='bilinear', align_corners=True)",
     "nn.CosineSimilarity(0)", "nn.PairwiseDistance(1.0, keepdim=True)",
     "nn.CrossEntropyLoss(label_smoothing=0.1)", "nn.MSELoss(reduction='sum')",
+    "nn.RNN(3, 4, 2, nonlinearity='relu', bias=False, bidirectional=True)",
+    "nn.LSTM(3, 4, num_layers=2, proj_size=2, batch_first=True)", "nn.GRU(2, 3, dropout=0.5)",
+    "nn.LSTM(3, 2, proj_size=2)", "nn.RNN(3, 4, proj_size=1)", "nn.GRU(3, 0)",
+    "nn.RNNCell(3, 4, False, 'relu')", "nn.LSTMCell(3, 4)", "nn.GRUCell(3, 4, bias=False)",
+    "nn.MultiheadAttention(6, 2)", "nn.MultiheadAttention(6, 3, bias=False, kdim=4, vdim=5)",
+    "nn.MultiheadAttention(6, 4)",
+    "nn.TransformerEncoderLayer(8, 2, 16, 0.0, batch_first=True, norm_first=True)",
     "nn.Sequential(nn.Conv2d(1, 2, 3), nn.BatchNorm2d(2), nn.ReLU(True), nn.MaxPool2d(2),"
     " nn.Flatten(), nn.Dropout(0.25), nn.Linear(8, 2))",
 ]

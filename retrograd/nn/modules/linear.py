@@ -15,12 +15,18 @@ def _linear(input, weight, bias=None):
     return F.linear(input, weight, bias)
 
 
-def _weight_and_bias(module, weight_shape, bias_shape, dtype, weight=True, bias=True):
-    """Register uninitialised ``weight`` and ``bias`` Parameters (or None where not wanted:
-    PyTorch keeps the name, with None, so state dicts and repr know it is off)."""
-    for name, shape, wanted in (("weight", weight_shape, weight), ("bias", bias_shape, bias)):
+def _new_parameters(module, dtype, *specs):
+    """Register uninitialised Parameters from (name, shape, wanted) specs; an unwanted one
+    is registered as None (PyTorch keeps the name, so state dicts and repr know it is
+    off)."""
+    for name, shape, wanted in specs:
         module.register_parameter(
             name, Parameter(_torch.empty(shape, dtype=dtype)) if wanted else None)
+
+
+def _weight_and_bias(module, weight_shape, bias_shape, dtype, weight=True, bias=True):
+    _new_parameters(module, dtype, ("weight", weight_shape, weight),
+                    ("bias", bias_shape, bias))
 
 
 def _fan_in_init(weight, bias):

@@ -6,10 +6,9 @@ import numbers
 import warnings
 
 import retrograd as _torch
-from ..parameter import Parameter
 from .. import init
 from .module import Module
-from .linear import _linear
+from .linear import _linear, _new_parameters
 
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
 
@@ -89,29 +88,20 @@ class RNNBase(Module):
         num_directions = 2 if bidirectional else 1
         self._flat_weights_names = []
         self._all_weights = []
+        emitted = proj_size or hidden_size  # what each direction of a layer outputs
         for layer in range(num_layers):
-            for direction in range(num_directions):
-                real_hidden_size = proj_size if proj_size > 0 else hidden_size
-                layer_input_size = (input_size if layer == 0
-                                    else real_hidden_size * num_directions)
-                w_ih = Parameter(_torch.empty((gate_size, layer_input_size), dtype=dtype))
-                w_hh = Parameter(_torch.empty((gate_size, real_hidden_size), dtype=dtype))
-                b_ih = Parameter(_torch.empty(gate_size, dtype=dtype))
-                b_hh = Parameter(_torch.empty(gate_size, dtype=dtype))
-                layer_params = (w_ih, w_hh, b_ih, b_hh) if bias else (w_ih, w_hh)
-                suffix = "_reverse" if direction == 1 else ""
-                names = ["weight_ih_l{}{}", "weight_hh_l{}{}"]
+            layer_input = input_size if layer == 0 else emitted * num_directions
+            for suffix in ("", "_reverse")[:num_directions]:
+                shapes = {f"weight_ih_l{layer}{suffix}": (gate_size, layer_input),
+                          f"weight_hh_l{layer}{suffix}": (gate_size, emitted)}
                 if bias:
-                    names += ["bias_ih_l{}{}", "bias_hh_l{}{}"]
+                    shapes[f"bias_ih_l{layer}{suffix}"] = gate_size
+                    shapes[f"bias_hh_l{layer}{suffix}"] = gate_size
                 if proj_size > 0:
-                    w_hr = Parameter(_torch.empty((proj_size, hidden_size), dtype=dtype))
-                    layer_params = layer_params + (w_hr,)
-                    names += ["weight_hr_l{}{}"]
-                names = [x.format(layer, suffix) for x in names]
-                for name, param in zip(names, layer_params):
-                    setattr(self, name, param)
-                self._flat_weights_names.extend(names)
-                self._all_weights.append(names)
+                    shapes[f"weight_hr_l{layer}{suffix}"] = (proj_size, hidden_size)
+                _new_parameters(self, dtype, *((n, shape, True) for n, shape in shapes.items()))
+                self._flat_weights_names.extend(shapes)
+                self._all_weights.append(list(shapes))
         self.reset_parameters()
 
     def flatten_parameters(self):
@@ -284,16 +274,10 @@ class RNNCellBase(Module):
         self.input_size = input_size
         self.hidden_size = hidden_size
         self.bias = bias
-        self.weight_ih = Parameter(_torch.empty((num_chunks * hidden_size, input_size),
-                                                dtype=dtype))
-        self.weight_hh = Parameter(_torch.empty((num_chunks * hidden_size, hidden_size),
-                                                dtype=dtype))
-        if bias:
-            self.bias_ih = Parameter(_torch.empty(num_chunks * hidden_size, dtype=dtype))
-            self.bias_hh = Parameter(_torch.empty(num_chunks * hidden_size, dtype=dtype))
-        else:
-            self.register_parameter("bias_ih", None)
-            self.register_parameter("bias_hh", None)
+        gates = num_chunks * hidden_size
+        _new_parameters(self, dtype, ("weight_ih", (gates, input_size), True),
+                        ("weight_hh", (gates, hidden_size), True), ("bias_ih", gates, bias),
+                        ("bias_hh", gates, bias))
         self.reset_parameters()
 
     def extra_repr(self):
