@@ -1,6 +1,7 @@
 """torch.nn convolution, pooling, padding and upsampling layers against PyTorch (weights
 copied across; outputs, gradients, reprs and state-dict keys), and a few training steps of
 a small conv net."""
+import re
 import warnings
 
 import numpy as np
@@ -129,6 +130,10 @@ LAYER_BUILDS = [
     "nn.Upsample((4, 5), mode='bilinear', align_corners=True)",
     "nn.CosineSimilarity(0)", "nn.PairwiseDistance(1.0, keepdim=True)",
     "nn.CrossEntropyLoss(label_smoothing=0.1)", "nn.MSELoss(reduction='sum')",
+    "nn.L1Loss(size_average=False)", "nn.MSELoss(None, False)", "nn.BCELoss(None, 0, 1)",
+    "nn.CrossEntropyLoss(None, True, 2, False)", "nn.NLLLoss()", "nn.BCEWithLogitsLoss()",
+    "nn.KLDivLoss(log_target=True)", "nn.HuberLoss('sum', 0.5)", "nn.SmoothL1Loss(beta=0.5)",
+    "nn.MSELoss(1, 2, 3, 4)", "nn.HuberLoss(delta=1, beta=2)",
     "nn.RNN(3, 4, 2, nonlinearity='relu', bias=False, bidirectional=True)",
     "nn.LSTM(3, 4, num_layers=2, proj_size=2, batch_first=True)", "nn.GRU(2, 3, dropout=0.5)",
     "nn.LSTM(3, 2, proj_size=2)", "nn.RNN(3, 4, proj_size=1)", "nn.GRU(3, 0)",
@@ -148,10 +153,12 @@ def test_layer_repr_state_and_constructor_errors_as_pytorch(build):
             warnings.simplefilter("always")
             try:
                 module = eval(build, {"nn": lib.nn})
-            except Exception as e:
-                return type(e).__name__, str(e).split("\n")[0]
+            except Exception as e:  # a set in a message prints in hash order: sorted here
+                return type(e).__name__, re.sub(r"\{[^{}]*\}", lambda m: str(sorted(
+                    m.group(0)[1:-1].split(", "))), str(e).split("\n")[0])
         return ([(w.category, str(w.message)) for w in warned],
                 repr(module), list(module.state_dict()),
                 [(n, tuple(p.shape)) for n, p in module.named_parameters()],
-                sorted(k for k in vars(module) if not k.startswith("_")))
+                sorted(k for k in vars(module) if not k.startswith("_")),
+                list(module._buffers))
     assert make(retrograd) == make(REAL_TORCH)

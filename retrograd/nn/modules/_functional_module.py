@@ -1,5 +1,5 @@
 """FunctionalModule: the base of the parameterless modules that call one nn.functional
-function with stored options (activations, dropout, pooling)."""
+function with stored options (activations, dropout, pooling, losses)."""
 from .. import functional as F
 from .module import Module
 
@@ -20,19 +20,23 @@ class FunctionalModule(Module):
     _fn = None
     _options = ()
     _shown = None
+    _tensor_options = ()  # options that are tensors (or None): buffers, so to() moves them
 
     def __init__(self, *values, **unexpected):
         n = len(self._options)
         super().__init__(*values[n:], **unexpected)  # PyTorch's TypeError for extra ones
         for name, value in zip(self._options, values, strict=True):
-            setattr(self, name, value)
+            if name in self._tensor_options:
+                self.register_buffer(name, value)
+            else:
+                setattr(self, name, value)
 
     def forward(self, input):
         return self._call(input)
 
-    def _call(self, input, **more):
+    def _call(self, *inputs, **more):
         options = {name: getattr(self, name) for name in self._options}
-        return getattr(F, self._fn)(input, **options, **more)
+        return getattr(F, self._fn)(*inputs, **options, **more)
 
     def extra_repr(self):
         shown = self._shown
