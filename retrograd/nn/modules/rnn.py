@@ -85,13 +85,13 @@ class RNNBase(Module):
         if proj_size >= hidden_size:
             raise ValueError("proj_size has to be smaller than hidden_size")
         gate_size = {"LSTM": 4, "GRU": 3}.get(mode, 1) * hidden_size
-        num_directions = 2 if bidirectional else 1
+        num_directions = len(self._directions)
         self._flat_weights_names = []
         self._all_weights = []
         emitted = proj_size or hidden_size  # what each direction of a layer outputs
         for layer in range(num_layers):
             layer_input = input_size if layer == 0 else emitted * num_directions
-            for suffix in ("", "_reverse")[:num_directions]:
+            for suffix in self._directions:
                 shapes = {f"weight_ih_l{layer}{suffix}": (gate_size, layer_input),
                           f"weight_hh_l{layer}{suffix}": (gate_size, emitted)}
                 if bias:
@@ -103,6 +103,11 @@ class RNNBase(Module):
                 self._flat_weights_names.extend(shapes)
                 self._all_weights.append(list(shapes))
         self.reset_parameters()
+
+    @property
+    def _directions(self):
+        """The parameter-name suffix of each direction: forward, then reverse if any."""
+        return ("", "_reverse") if self.bidirectional else ("",)
 
     def flatten_parameters(self):
         """A no-op, as PyTorch's is without cuDNN: the weights are already separate tensors."""
@@ -144,15 +149,14 @@ class RNNBase(Module):
         from .. import functional as F
         cell = self._cell()
         lstm = self.mode == "LSTM"
-        num_directions = 2 if self.bidirectional else 1
+        num_directions = len(self._directions)
         steps = input.size(0)
         layer_input = input
         h_n, c_n = [], []
         for layer in range(self.num_layers):
             outs = []
-            for direction in range(num_directions):
+            for direction, suffix in enumerate(self._directions):
                 k = layer * num_directions + direction
-                suffix = "_reverse" if direction == 1 else ""
                 w_ih = getattr(self, f"weight_ih_l{layer}{suffix}")
                 w_hh = getattr(self, f"weight_hh_l{layer}{suffix}")
                 b_ih = getattr(self, f"bias_ih_l{layer}{suffix}") if self.bias else None
@@ -182,7 +186,7 @@ class RNNBase(Module):
 
     def forward(self, input, hx=None):
         lstm = self.mode == "LSTM"
-        num_directions = 2 if self.bidirectional else 1
+        num_directions = len(self._directions)
         if input.dim() not in (2, 3):
             raise ValueError(f"{self.mode if not self.mode.startswith('RNN') else 'RNN'}: "
                              f"Expected input to be 2D or 3D, got {input.dim()}D instead")
@@ -281,12 +285,12 @@ class RNNCellBase(Module):
         self.reset_parameters()
 
     def extra_repr(self):
-        s = "{input_size}, {hidden_size}"
-        if "bias" in self.__dict__ and self.bias is not True:
-            s += ", bias={bias}"
-        if "nonlinearity" in self.__dict__ and self.nonlinearity != "tanh":
-            s += ", nonlinearity={nonlinearity}"
-        return s.format(**self.__dict__)
+        parts = [str(self.input_size), str(self.hidden_size)]
+        if self.bias is not True:
+            parts.append(f"bias={self.bias}")
+        if getattr(self, "nonlinearity", "tanh") != "tanh":  # RNNCell's only
+            parts.append(f"nonlinearity={self.nonlinearity}")
+        return ", ".join(parts)
 
     def reset_parameters(self):
         _uniform_by_hidden_size(self)
