@@ -10,7 +10,12 @@ import statistics
 import sys
 import time
 
-import numpy as np
+# One BLAS thread, as torch.set_num_threads(1) below: a like-for-like comparison, and
+# OpenBLAS's spinning worker threads make small matmuls erratic on a busy shared machine.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import numpy as np  # noqa: E402  (after the thread settings, which NumPy reads at import)
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
