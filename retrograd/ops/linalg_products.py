@@ -151,6 +151,10 @@ def _add_product(xp, c, prod, beta, alpha):
         prod = prod * alpha
     if beta == 0:  # PyTorch ignores input then: its nans and infs do not propagate
         out = prod + xp.zeros_like(c)
+    elif beta == 1 and c.dtype == prod.dtype and c.ndim <= prod.ndim and \
+            type(prod) is np.ndarray and prod.flags.owndata:
+        xp.add(prod, c, out=prod)  # (a fresh product: added into, no second array)
+        return prod
     else:
         out = prod + (c * beta if beta != 1 else c)
     return out.astype(prod.dtype, copy=False)
