@@ -1,18 +1,14 @@
 """Benchmark "mlp": one training step of the digits MLP (batch 64, 64-128-128-10, ReLU,
 cross-entropy, SGD with momentum), written with nn.functional and optim only, so it runs
-the same under retrograd and PyTorch; both run in one process and the ratio is printed.
+the same under retrograd and PyTorch; both run in one process, interleaved, and the ratio
+is printed.
 
-    python bench/mlp.py [--repeat 200]
+    python bench/mlp.py [--rounds 30] [--steps 20]
 """
 import argparse
-import os
-import statistics
-import sys
-import time
 
+import _compare  # (first: it pins BLAS threads before NumPy is imported)
 import numpy as np
-
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 SIZES = (64, 128, 128, 10)
 
@@ -44,35 +40,22 @@ def step(torch, params, x, y, opt):
     return loss.item()
 
 
-def measure(torch, repeat):
-    state = setup(torch)
-    for _ in range(5):  # warm up
-        step(torch, *state)
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        step(torch, *state)
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), step(torch, *setup(torch))
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--repeat", type=int, default=200)
+    ap.add_argument("--rounds", type=int, default=30)
+    ap.add_argument("--steps", type=int, default=20, help="training steps per round")
     args = ap.parse_args()
-    import retrograd
-    results = {"retrograd": measure(retrograd, args.repeat)}
-    try:
-        import torch
-        torch.set_num_threads(1)
-        results["torch"] = measure(torch, args.repeat)
-    except ImportError:
-        print("torch is not installed: retrograd's time only (pip install '.[bench]')")
-    for name, (t, loss) in results.items():
-        print(f"{name:>10}: {t * 1e6:8.1f} us per training step, first loss = {loss:.6f}")
-    if "torch" in results:
-        print(f"ratio retrograd / torch: {results['retrograd'][0] / results['torch'][0]:.2f}x "
-              "(target <= 1.0x)")
+    libs = _compare.libraries()
+    first_loss = {name: step(lib, *setup(lib)) for name, lib in libs.items()}
+    states = {name: setup(lib) for name, lib in libs.items()}
+    calls = {name: (lambda lib=lib, st=states[name]: step(lib, *st)) for name, lib in libs.items()}
+    medians = _compare.interleaved(calls, args.rounds, args.steps)
+    for name, t in medians.items():
+        print(f"{name:>10}: {t * 1e6:8.1f} us per training step, first loss = "
+              f"{first_loss[name]:.6f}")
+    line = _compare.ratio_line(medians, target=1.0)
+    if line:
+        print(line)
 
 
 if __name__ == "__main__":

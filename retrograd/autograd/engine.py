@@ -3,10 +3,13 @@ broadcast gradients (sum_to), accumulating into .grad, releasing saved tensors.
 Every walk over the graph is a loop with an explicit stack or heap: no recursion."""
 import heapq
 
+import numpy as _np
+
 from .grad_mode import STATE
 from .graph import AccumulateGrad, FREED
 from .general_path import _Task, _task_stack, _run_hooked
 from .anomaly_mode import ANOMALY
+from .. import tensor as _tensor  # (Tensor itself: tensor.py imports this package)
 from . import anomaly_mode as _anomaly
 
 _UNUSED_MSG = ("The differentiated Tensor at index {} appears to not have been used in the "
@@ -53,21 +56,22 @@ def _needed_nodes(roots, deps, targets):
 def sum_to(grad, shape, node=None, index=0):
     """Reduce a gradient computed for a broadcast result back to the input's shape.
     Written in Tensor ops so that it is itself differentiable."""
-    gshape = grad.shape
+    gshape = grad._data.shape
     lead = len(gshape) - len(shape)
+    if lead == 1 and gshape[1:] == shape:  # a bias's gradient: the batch dim summed away
+        return grad.sum((0,))
     if lead < 0 or any(s != 1 and s != g for s, g in zip(shape, gshape[lead:])):
         name = node.name() if node is not None else "backward"
         raise RuntimeError(
             f"Function {name} returned an invalid gradient at index {index} - got "
             f"[{', '.join(map(str, gshape))}] but expected shape compatible with "
             f"[{', '.join(map(str, shape))}]")
-    dims = tuple(range(lead)) + tuple(
-        lead + i for i, s in enumerate(shape) if s == 1 and gshape[lead + i] != 1)
-    if dims:
-        grad = grad.sum(dims, keepdim=True)
-    if lead or grad.shape != tuple(shape):
-        grad = grad.reshape(shape)
-    return grad
+    ones = tuple(i for i, s in enumerate(shape) if s == 1 and gshape[lead + i] != 1)
+    if ones:
+        grad = grad.sum(tuple(range(lead)) + tuple(lead + i for i in ones), keepdim=True)
+        return grad.reshape(shape) if lead else grad
+    # only leading dims to drop (a bias's gradient): one sum, no reshape
+    return grad.sum(tuple(range(lead))) if lead else grad
 
 
 def _accumulate(node, grad, create_graph):
@@ -77,7 +81,17 @@ def _accumulate(node, grad, create_graph):
     old = var._grad
     if old is None:
         # With create_graph the copy stays in the graph, as PyTorch's CopyBackwards does.
-        var._grad = _copy_in_graph(grad) if create_graph else grad.detach().clone()
+        # Otherwise a plain copy with the variable's memory layout (PyTorch's gradient
+        # layout contract); a vmap-batched gradient keeps its own type's clone.
+        if create_graph:
+            var._grad = _copy_in_graph(grad)
+        elif type(grad) is _tensor.Tensor:
+            data = _np.empty_like(var._data) if var._data.shape == grad._data.shape \
+                else _np.empty_like(grad._data)
+            _np.copyto(data, grad._data)
+            var._grad = _tensor.Tensor._make(data)
+        else:
+            var._grad = grad.detach().clone()
     elif create_graph:
         var._grad = old + grad
     else:  # in place even when .grad has a graph of its own (it keeps its grad_fn)

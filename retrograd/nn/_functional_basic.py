@@ -1,5 +1,6 @@
 """nn.functional: linear layers, dropout, embedding, one_hot; re-exports the activation,
 normalisation/attention and loss families (_functional_act/_norm/_loss/_loss_extra)."""
+import math
 import warnings
 
 import retrograd as _t
@@ -19,7 +20,20 @@ __all__ = ["linear", "bilinear", "dropout", "dropout1d", "dropout2d", "dropout3d
 
 
 def linear(input, weight, bias=None):
-    out = _t.matmul(input, weight.t()) if weight.dim() == 2 else _t.matmul(input, weight)
+    """x @ W.T + b. With a bias, a 2-D (or contiguous, flattened to 2-D) input takes one
+    fused addmm node, as PyTorch's graph shows (AddmmBackward0 over TBackward0)."""
+    if input.dim() == 0 or weight.dim() == 0:
+        raise RuntimeError(f"both arguments to linear need to be at least 1D, but they are "
+                           f"{input.dim()}D and {weight.dim()}D")
+    wt = weight.t()
+    if bias is not None:
+        if input.dim() == 2:
+            return _t.addmm(bias, input, wt)
+        if bias.dim() == 1 and wt.dim() == 2 and input._data.flags.c_contiguous:
+            rows = math.prod(input.shape[:-1])
+            flat = _t.addmm(bias, input.view(rows, input.shape[-1]), wt)
+            return flat.view(*input.shape[:-1], wt.shape[1])
+    out = _t.matmul(input, wt)
     return out if bias is None else out + bias
 
 

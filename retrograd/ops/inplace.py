@@ -206,8 +206,12 @@ def _records(self, args):
     return STATE.enabled and (self._requires_grad or any(map(_requires_grad, args)))
 
 
-def inplace_method(fn):
-    """The in-place method ``fn_`` of an out-of-place function ``fn(self, *args)``."""
+def inplace_method(fn, direct=None):
+    """The in-place method ``fn_`` of an out-of-place function ``fn(self, *args)``.
+    ``direct(array, args, kwargs)``, where given, writes the result straight into self's
+    array (a NumPy ``out=``) when nothing is recorded and no tangent or vmap batch is
+    involved, and returns False for the cases it leaves to the general path (which then
+    also words the errors): optimizers' updates are such writes, many per step."""
     def method(self, *args, **kwargs):
         operands = (*args, *kwargs.values()) if kwargs else args
         _check_inplace(self, operands)
@@ -215,9 +219,69 @@ def inplace_method(fn):
             snap = _snapshot(self)
             args = tuple(snap if a is self else a for a in args)
             return apply_inplace(self, fn(snap, *args, **kwargs))
+        if direct is not None and type(self) is Tensor and getattr(self, "_fw", None) is None \
+                and _plain_operands(operands) and direct(self._data, args, kwargs):
+            self._bump_version()
+            if ANOMALY.enabled:
+                record_inplace(self)
+            return self
         return apply_inplace(self, fn(self, *args, **kwargs))
     method.__name__ = fn.__name__ + "_"
     return method
+
+
+def _plain_operands(operands):
+    for x in operands:
+        if isinstance(x, Tensor) and (type(x) is not Tensor or getattr(x, "_fw", None) is not None):
+            return False
+    return True
+
+
+def _float_operand(d, x):
+    """x as an operand of an in-place write into the float32/float64 array d, or None
+    when the general path must decide (other dtypes, promotion, bools, non-numbers)."""
+    if d.dtype.kind != "f" or d.dtype.itemsize < 4 or not d.flags.writeable:
+        return None
+    tx = type(x)
+    if tx is Tensor:
+        a = x._data
+        return a if a.dtype is d.dtype else None
+    return x if tx is float or tx is int else None
+
+
+def _direct_binary(ufunc, scaled, quiet=False):
+    """``direct`` for add_/sub_ (``scaled``: other times alpha first, as their kernels
+    compute it), mul_ and div_, in their kernels' order of operations."""
+    def direct(d, args, kwargs):
+        if len(args) != 1:
+            return False
+        alpha = 1
+        if kwargs:
+            if not scaled or len(kwargs) != 1 or "alpha" not in kwargs:
+                return False
+            alpha = kwargs["alpha"]
+            if type(alpha) is not float and type(alpha) is not int:
+                return False
+        o = _float_operand(d, args[0])
+        if o is None:
+            return False
+        if alpha != 1:
+            o = o * alpha
+        try:
+            if quiet:
+                with np.errstate(all="ignore"):
+                    ufunc(d, o, out=d)
+            else:
+                ufunc(d, o, out=d)
+        except ValueError:  # not broadcastable into self: the general path's error
+            return False
+        return True
+    return direct
+
+
+DIRECT = {"add": _direct_binary(np.add, True), "sub": _direct_binary(np.subtract, True),
+          "mul": _direct_binary(np.multiply, False),
+          "div": _direct_binary(np.true_divide, False, quiet=True)}
 
 
 zero_p = primitive("zero_", "ZeroBackward0", forward=lambda xp, a: xp.zeros_like(a),

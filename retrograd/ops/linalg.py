@@ -35,7 +35,10 @@ mv_p = primitive("mv", "MvBackward0", forward=lambda xp, m, v: xp.matmul(m, v),
                  jvp=lambda tm, tv, m, v, out: _add_tangents(
                      None if tm is None else mv(tm, v), None if tv is None else mv(m, tv)))
 mm_p = primitive("mm", "MmBackward0", forward=lambda xp, a, b: xp.matmul(a, b),
-                 vjp=(lambda g, a, b, out: mm(g, b.t()), lambda g, a, b, out: mm(a.t(), g)),
+                 # (the primitives themselves: the shapes are known good, the checks of mm
+                 # and t are for user calls; every training step runs these)
+                 vjp=(lambda g, a, b, out: mm_p(g, _shape.t_p(b)),
+                      lambda g, a, b, out: mm_p(_shape.t_p(a), g)),
                  jvp=lambda ta, tb, a, b, out: _add_tangents(
                      None if ta is None else mm(ta, b), None if tb is None else mm(a, tb)))
 bmm_p = primitive("bmm", "BmmBackward0", forward=lambda xp, a, b: xp.matmul(a, b),

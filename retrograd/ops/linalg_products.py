@@ -4,7 +4,7 @@ cross, with PyTorch's graphs, dtype checks and error texts."""
 import numpy as np
 
 from .primitive import primitive, broadcast_shapes, PROMOTE
-from .linalg import mm, mv, bmm, dot_p, _fmt, _add_tangents
+from .linalg import mm, mm_p, mv, bmm, dot_p, _fmt, _add_tangents
 from . import shape as _shape
 from .. import dtypes as _dt
 
@@ -151,6 +151,10 @@ def _add_product(xp, c, prod, beta, alpha):
         prod = prod * alpha
     if beta == 0:  # PyTorch ignores input then: its nans and infs do not propagate
         out = prod + xp.zeros_like(c)
+    elif beta == 1 and c.dtype == prod.dtype and c.ndim <= prod.ndim and \
+            type(prod) is np.ndarray and prod.flags.owndata:
+        xp.add(prod, c, out=prod)  # (a fresh product: added into, no second array)
+        return prod
     else:
         out = prod + (c * beta if beta != 1 else c)
     return out.astype(prod.dtype, copy=False)
@@ -180,8 +184,8 @@ def _add_jvp(product):
 addmm_p = primitive(
     "addmm", "AddmmBackward0", forward=_addmm_kernel,
     vjp=(lambda g, c, a, b, out, beta, alpha: _scaled(g, beta),
-         lambda g, c, a, b, out, beta, alpha: _scaled(mm(g, b.t()), alpha),
-         lambda g, c, a, b, out, beta, alpha: _scaled(mm(a.t(), g), alpha)),
+         lambda g, c, a, b, out, beta, alpha: _scaled(mm_p(g, _shape.t_p(b)), alpha),
+         lambda g, c, a, b, out, beta, alpha: _scaled(mm_p(_shape.t_p(a), g), alpha)),
     jvp=_add_jvp(lambda a, b: mm(a, b)))
 addmv_p = primitive(
     "addmv", "AddmvBackward0", forward=_addmm_kernel,
@@ -241,8 +245,11 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
     if mat2.ndim != 2:
         raise RuntimeError(f"mat2 must be a matrix, got {mat2.ndim}-D tensor")
     _check_dtypes(input, mat1, mat2, "addmm_impl_cpu_")
-    _check_input(input, (mat1.shape[0], mat2.shape[1]))
-    if mat1.shape[1] != mat2.shape[0]:
+    m1, m2 = mat1._data.shape, mat2._data.shape
+    c = input._data.shape
+    if not (len(c) == 1 and c[0] in (1, m2[1])):  # (a bias row: nothing to check)
+        _check_input(input, (m1[0], m2[1]))
+    if m1[1] != m2[0]:
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({_fmt(mat1.shape)} and "
                            f"{_fmt(mat2.shape)})")
     return addmm_p(input, mat1, mat2, *_scalars(mat1.dtype, beta, alpha))

@@ -194,11 +194,26 @@ sigmoid_backward = primitive(
          lambda gg, g, y, out: gg * g * (-2 * y + 1)),
     jvp=ELEMENTWISE, dtypes=PROMOTE)
 
+_SAME_SIZE_UINT = {2: np.uint16, 4: np.uint32, 8: np.uint64}
+
+
+def _zero_where(mask, a):
+    """``where(mask, 0, a)`` for a float array: +0.0 where mask holds, a's exact bits (NaN,
+    -0.0) elsewhere. A bitwise AND with a mask of all-ones/all-zeros words is about 3x
+    faster than np.where, whose per-element branch mispredicts on random signs."""
+    if type(a) is not np.ndarray or a.dtype.kind != "f" or type(mask) is not np.ndarray:
+        return np.where(mask, 0, a).astype(a.dtype, copy=False)  # (0-d: NumPy scalars)
+    word = _SAME_SIZE_UINT[a.dtype.itemsize]
+    keep = mask.astype(word)
+    keep -= 1  # True -> 0, False -> all ones (unsigned wrap-around)
+    return np.bitwise_and(a.view(word), keep).view(a.dtype)
+
+
 def _relu_kernel(xp, a):
     if a.dtype.kind == "b":
         raise RuntimeError("Boolean inputs not supported for relu")
     # (a < 0, not maximum: PyTorch keeps -0.0 and NaN as they are)
-    return xp.where(a < 0, 0, a).astype(a.dtype, copy=False)
+    return _zero_where(a < 0, a)
 
 
 def _sign_kernel(xp, a):
@@ -219,7 +234,7 @@ relu = primitive("relu", "ReluBackward0", forward=_relu_kernel,
                  vjp=(lambda g, a, out: threshold_backward(g, out, 0),), jvp=ELEMENTWISE)
 threshold_backward = primitive(  # the gradient where x > threshold, else 0
     "threshold_backward", "ThresholdBackwardBackward0",
-    forward=lambda xp, g, x, threshold: xp.where(x <= threshold, 0, g).astype(g.dtype),
+    forward=lambda xp, g, x, threshold: _zero_where(x <= threshold, g),
     vjp=(lambda gg, g, x, out, threshold: threshold_backward(gg, x, threshold),
          lambda gg, g, x, out, threshold: _zeros_like(gg)),
     jvp=ELEMENTWISE, dtypes=PROMOTE)
@@ -448,7 +463,7 @@ from .pointwise_api import (floor_divide, rfloordiv, remainder, rmod, fmod, atan
                             uniform_, normal_, isclose, allclose, equal)
 from .pointwise_extra import (float_power, float_power_, sinc, ldexp, nextafter,  # noqa: E402
                               heaviside, gcd, lcm)
-from .inplace import inplace_method as _inplace  # noqa: E402
+from .inplace import inplace_method as _inplace, DIRECT as _INPLACE_DIRECT  # noqa: E402
 
 
 # ----- what this family adds to the namespace (``retrograd.X``) and to Tensor's methods;
@@ -526,8 +541,11 @@ METHODS.update({
     "fmax": fmax, "fmin": fmin, "logaddexp": logaddexp, "logaddexp2": logaddexp2,
     "__invert__": bitwise_not_p, "isclose": isclose, "allclose": allclose, "equal": equal,
 })
+_DIRECT_NAMES = {"add": "add", "sub": "sub", "subtract": "sub", "mul": "mul",
+                 "multiply": "mul", "div": "div", "divide": "div", "true_divide": "div"}
 for _name in _INPLACE:
-    METHODS[_name + "_"] = _inplace(_ALL_FNS.get(_name) or METHODS[_name])
+    METHODS[_name + "_"] = _inplace(_ALL_FNS.get(_name) or METHODS[_name],
+                                    _INPLACE_DIRECT.get(_DIRECT_NAMES.get(_name)))
 METHODS["float_power_"] = float_power_
 
 
