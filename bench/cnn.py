@@ -3,20 +3,15 @@ images (MNIST-sized; --size 8 gives the digits demo's 8x8): conv(1->8, 3x3, pad 
 max_pool2d(2), conv(8->16, 3x3, pad 1), ReLU, max_pool2d(2), flatten, linear(-> 10),
 cross-entropy, SGD with momentum. Written with nn.functional and optim only, so it runs the
 same under retrograd and PyTorch; both run in one process, start from the same weights
-(the first losses printed must agree) and the ratio is printed. PyTorch runs on one thread,
-as in the other benches; NumPy's BLAS keeps its default thread count.
+(the first losses printed must agree) and the ratio is printed. Both libraries run on one
+BLAS thread, timed in interleaved rounds (bench/_compare.py).
 
-    python bench/cnn.py [--repeat 50] [--size 28]
+    python bench/cnn.py [--rounds 20] [--steps 5] [--size 28]
 """
 import argparse
-import os
-import statistics
-import sys
-import time
 
+import _compare  # (first: it pins BLAS threads before NumPy is imported)
 import numpy as np
-
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 BATCH, CLASSES = 64, 10
 CONVS = ((1, 8), (8, 16))  # (in, out) channels of the 3x3 convolutions
@@ -53,35 +48,23 @@ def step(torch, params, x, y, opt):
     return loss.item()
 
 
-def measure(torch, repeat, size):
-    state = setup(torch, size)
-    for _ in range(3):  # warm up
-        step(torch, *state)
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        step(torch, *state)
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), step(torch, *setup(torch, size))
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--repeat", type=int, default=50)
+    ap.add_argument("--rounds", type=int, default=20)
+    ap.add_argument("--steps", type=int, default=5, help="training steps per round")
     ap.add_argument("--size", type=int, default=28, help="image height and width (28 or 8)")
     args = ap.parse_args()
-    import retrograd
-    results = {"retrograd": measure(retrograd, args.repeat, args.size)}
-    try:
-        import torch
-        torch.set_num_threads(1)
-        results["torch"] = measure(torch, args.repeat, args.size)
-    except ImportError:
-        print("torch is not installed: retrograd's time only (pip install '.[bench]')")
-    for name, (t, loss) in results.items():
-        print(f"{name:>10}: {t * 1e3:8.2f} ms per training step, first loss = {loss:.6f}")
-    if "torch" in results:
-        print(f"ratio retrograd / torch: {results['retrograd'][0] / results['torch'][0]:.2f}x")
+    libs = _compare.libraries()
+    first_loss = {name: step(lib, *setup(lib, args.size)) for name, lib in libs.items()}
+    states = {name: setup(lib, args.size) for name, lib in libs.items()}
+    calls = {name: (lambda lib=lib, st=states[name]: step(lib, *st)) for name, lib in libs.items()}
+    medians = _compare.interleaved(calls, args.rounds, args.steps)
+    for name, t in medians.items():
+        print(f"{name:>10}: {t * 1e3:8.2f} ms per training step, first loss = "
+              f"{first_loss[name]:.6f}")
+    line = _compare.ratio_line(medians)
+    if line:
+        print(line)
 
 
 if __name__ == "__main__":

@@ -1,18 +1,14 @@
 """Benchmark "conv": conv2d forward + backward on a (64, 8, 28, 28) float32 batch with 16
 3x3 filters and a bias (padding 1), then max_pool2d(2) forward + backward. retrograd and
-PyTorch run the same workload in one process; prints the medians and the ratio.
+PyTorch run the same workload in one process, on one BLAS thread each, timed in
+interleaved rounds (bench/_compare.py); prints the medians and the ratio.
 
-    python bench/conv.py [--repeat 10]
+    python bench/conv.py [--rounds 15] [--calls 4]
 """
 import argparse
-import os
-import statistics
-import sys
-import time
 
+import _compare  # (first: it pins BLAS threads before NumPy is imported)
 import numpy as np
-
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 
 def setup(torch):
@@ -33,32 +29,21 @@ def pool_step(torch, x, w, b):
     torch.nn.functional.max_pool2d(x, 2).sum().backward()
 
 
-def measure(torch, step, repeat):
-    args = setup(torch)
-    step(torch, *args)  # warm up
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        step(torch, *args)
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--repeat", type=int, default=10)
+    ap.add_argument("--rounds", type=int, default=15)
+    ap.add_argument("--calls", type=int, default=4, help="calls per round")
     args = ap.parse_args()
-    import retrograd
-    try:
-        import torch
-    except ImportError:
-        torch = None
+    libs = _compare.libraries()
     for name, step in (("conv2d fwd+bwd", conv_step), ("max_pool2d fwd+bwd", pool_step)):
-        r = measure(retrograd, step, args.repeat)
-        line = f"{name:20s} retrograd {r * 1e3:8.2f} ms"
-        if torch is not None:
-            t = measure(torch, step, args.repeat)
-            line += f"   torch {t * 1e3:8.2f} ms   ratio {r / t:5.2f}x"
+        states = {lib_name: setup(lib) for lib_name, lib in libs.items()}
+        calls = {lib_name: (lambda lib=lib, st=states[lib_name]: step(lib, *st))
+                 for lib_name, lib in libs.items()}
+        medians = _compare.interleaved(calls, args.rounds, args.calls, warmup=2)
+        line = f"{name:20s} retrograd {medians['retrograd'] * 1e3:8.2f} ms"
+        if "torch" in medians:
+            line += (f"   torch {medians['torch'] * 1e3:8.2f} ms   ratio "
+                     f"{medians['retrograd'] / medians['torch']:5.2f}x")
         print(line)
 
 

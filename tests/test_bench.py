@@ -12,6 +12,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BENCHES = {  # script: the smallest arguments
     "chain.py": ["--ops", "50", "--repeat", "1"],
     "mlp.py": ["--rounds", "1", "--steps", "1"],
+    "cnn.py": ["--rounds", "1", "--steps", "1", "--size", "8"],
 }
 
 

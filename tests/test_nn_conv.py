@@ -263,37 +263,6 @@ def test_conv_non_finite_input_matches_torch(value, width):
 
 
 @needs_torch
-@pytest.mark.parametrize("keep", [None, 0])  # kernels' scratch buffers kept / never kept
-def test_conv_results_do_not_share_scratch(keep, monkeypatch):
-    """The kernels work in per-thread buffers reused between calls: every result is its
-    own array, also where a transpose is already contiguous (one sample, one channel)."""
-    from retrograd.nn import _conv_prims
-    if keep is not None:
-        monkeypatch.setattr(_conv_prims, "_SCRATCH_MAX", keep)
-    torch, rng = REAL_TORCH, np.random.default_rng(7)
-    shapes = [((1, 1, 6, 9), (1, 1, 3, 3)), ((1, 2, 6, 9), (1, 2, 3, 3)),
-              ((2, 1, 6, 9), (3, 1, 3, 3))] * 2  # the second round reuses the buffers
-    arrays = [(rng.standard_normal(xs), rng.standard_normal(ws)) for xs, ws in shapes]
-    for m in (rt, torch):
-        F, results = m.nn.functional, []
-        for a, b in arrays:
-            x = m.tensor(a, requires_grad=True)
-            w = m.tensor(b, requires_grad=True)
-            for stride in (1, 2):
-                c = F.conv2d(x, w, padding=1, stride=stride)
-                y = F.max_pool2d(c, 2, 1)
-                x.grad = w.grad = None
-                y.backward(m.ones_like(y))
-                results.append((c, y, x.grad, w.grad))
-        if m is rt:
-            mine = results
-    for ours, theirs in zip(mine, results):
-        for p, q in zip(ours, theirs):
-            np.testing.assert_allclose(p.detach().numpy(), q.detach().numpy(), rtol=1e-12,
-                                       atol=1e-12)
-
-
-@needs_torch
 def test_forward_ad_conv_matches_torch():
     torch = REAL_TORCH
     rng = np.random.default_rng(4)

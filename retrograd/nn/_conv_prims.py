@@ -1,7 +1,6 @@
 """The differentiable primitives behind convolution and pooling: whole-array NumPy kernels
 (strided windows + one batched matmul), VJPs written with these same primitives so that
 double backward works. 1-d arrays run through the 2-d kernels with a unit height."""
-import threading
 from contextlib import nullcontext
 
 import numpy as np
@@ -41,32 +40,6 @@ def _cols(x, kh, kw, s, pads, d, groups, ho, wo):
     return cols
 
 
-_SCRATCH = threading.local()
-_SCRATCH_MAX = 1 << 26  # bytes kept per slot and thread
-
-
-def _scratch(slot, shape, dtype, zero=False):
-    """A work array that never leaves the kernel asking for it, carved from a per-thread
-    buffer kept between calls (one per ``slot``, for arrays alive at the same time). A
-    fresh large NumPy array is new memory, one page fault per 4 KiB on first touch: in a
-    CNN training step those cost more than the arithmetic. Buffers over _SCRATCH_MAX
-    bytes are not kept."""
-    dtype = np.dtype(dtype)
-    nbytes = int(np.prod(shape)) * dtype.itemsize
-    if nbytes > _SCRATCH_MAX:
-        return (np.zeros if zero else np.empty)(shape, dtype)
-    bufs = getattr(_SCRATCH, "bufs", None)
-    if bufs is None:
-        bufs = _SCRATCH.bufs = {}
-    buf = bufs.get(slot)
-    if buf is None or buf.nbytes < nbytes:
-        buf = bufs[slot] = np.empty(nbytes, np.uint8)
-    arr = buf[:nbytes].view(dtype).reshape(shape)
-    if zero:
-        arr.fill(0)
-    return arr
-
-
 def _flat_ok(s, wp, wo):
     """Whether to lay the columns out a whole padded row at a time (stride 1 only): each
     column is then one contiguous run of the padded input, at the price of computing
@@ -76,8 +49,8 @@ def _flat_ok(s, wp, wo):
 
 
 def _padded(x, pads, slack, flat):
-    """x (N, C, H, W) padded (negative pads crop) into a C-contiguous scratch array that
-    is followed in memory by ``slack`` zeros, which the row-at-a-time columns may read (x
+    """x (N, C, H, W) padded (negative pads crop) into a fresh C-contiguous array that is
+    followed in memory by ``slack`` zeros, which the row-at-a-time columns may read (x
     itself, cropped, when there is nothing to add and no need for contiguous rows)."""
     n, c, h, w = x.shape
     (t, b), (l, r) = pads
@@ -86,7 +59,7 @@ def _padded(x, pads, slack, flat):
     if not (t or b or l or r or slack) and (x.flags.c_contiguous or not flat):
         return x  # the strided (not row-at-a-time) columns take any strides
     hp, wp = x.shape[2] + t + b, x.shape[3] + l + r
-    buf = _scratch("pad", n * c * hp * wp + slack, x.dtype, zero=True)
+    buf = np.zeros(n * c * hp * wp + slack, x.dtype)
     xp = buf[:n * c * hp * wp].reshape(n, c, hp, wp)
     xp[:, :, t:t + x.shape[2], l:l + x.shape[3]] = x
     return xp
@@ -97,7 +70,7 @@ def _columns(xp, kh, kw, s, d, ho, wo, flat):
     of a single GEMM: row (c, ki, kj), column (n, output position). ``flat`` (stride 1):
     L = ho*Wp, a whole padded row per output row (outputs past wo are junk; ``xp`` must be
     followed by (kw-1)*d zeros); else L = ho*wo. One strided copy; the innermost run is
-    contiguous in the flat layout. A scratch array."""
+    contiguous in the flat layout."""
     n, c, _, wp = xp.shape
     sn, sc, sh, sw = xp.strides
     if flat:
@@ -105,9 +78,7 @@ def _columns(xp, kh, kw, s, d, ho, wo, flat):
     else:
         v = as_strided(xp, (c, kh, kw, n, ho, wo),
                        (sc, d[0] * sh, d[1] * sw, sn, s[0] * sh, s[1] * sw))
-    cols = _scratch("cols", v.shape, xp.dtype)
-    np.copyto(cols, v)
-    return cols.reshape(c * kh * kw, -1)
+    return np.ascontiguousarray(v).reshape(c * kh * kw, -1)
 
 
 def _geometry(shape, khw, s, pads, d):
@@ -127,16 +98,11 @@ def _conv(x, w, s, pads, d, groups, bias=None):
     xp = _padded(x, pads, (kw - 1) * d[1] if flat else 0, flat)
     cols = _columns(xp, kh, kw, s, d, ho, wo, flat)
     cols = cols.reshape(groups, cg * kh * kw, -1)
-    out = _scratch("out", (groups, o // groups, cols.shape[-1]),
-                   np.result_type(w.dtype, cols.dtype))
-    np.matmul(w.reshape(groups, o // groups, cg * kh * kw), cols, out=out)
+    out = np.matmul(w.reshape(groups, o // groups, cg * kh * kw), cols)
     out = out.reshape(o, n, ho, -1)[..., :wo].transpose(1, 0, 2, 3)
-    res = np.empty(out.shape, out.dtype)  # (out is scratch)
     if bias is None:
-        np.copyto(res, out)
-    else:
-        np.add(out, bias.reshape(-1, 1, 1), out=res)
-    return res
+        return np.ascontiguousarray(out)
+    return np.add(out, bias.reshape(-1, 1, 1), out=np.empty(out.shape, out.dtype))
 
 
 def _conv_adj_input(g, w, s, p, d, groups, hw):
@@ -165,16 +131,13 @@ def _conv_adj_input(g, w, s, p, d, groups, hw):
     gt = _g_matrix(g, size[1] if flat else None)
     wt = w.reshape(groups, og, cg * kh * kw).transpose(0, 2, 1)  # G, C/G*kh*kw, O/G
     gt = gt.reshape(groups, og, -1)
-    cols = _scratch("cols", (groups, cg * kh * kw, gt.shape[-1]),
-                    np.result_type(w.dtype, g.dtype))
-    np.matmul(wt, gt, out=cols)
-    cols = cols.reshape(groups * cg, kh, kw, n, -1)
+    cols = np.matmul(wt, gt).reshape(groups * cg, kh, kw, n, -1)
     c = groups * cg
     plane = size[0] * size[1]
     if flat:
         span = ho * size[1]
-        buf = _scratch("out", (c, n * plane + (kh - 1) * d[0] * size[1] + (kw - 1) * d[1]),
-                       cols.dtype, zero=True)
+        buf = np.zeros((c, n * plane + (kh - 1) * d[0] * size[1] + (kw - 1) * d[1]),
+                       cols.dtype)
         for ki in range(kh):
             for kj in range(kw):
                 at = ki * d[0] * size[1] + kj * d[1]
@@ -182,25 +145,24 @@ def _conv_adj_input(g, w, s, p, d, groups, hw):
         out = buf[:, :n * plane].reshape(c, n, size[0], size[1])
     else:
         c6 = cols.reshape(c, kh, kw, n, ho, wo)
-        out = _scratch("out", (c, n, size[0], size[1]), cols.dtype, zero=True)
+        out = np.zeros((c, n, size[0], size[1]), cols.dtype)
         for ki in range(kh):
             for kj in range(kw):
                 h0, w0 = ki * d[0], kj * d[1]
                 out[:, :, h0:h0 + (ho - 1) * s[0] + 1:s[0],
                     w0:w0 + (wo - 1) * s[1] + 1:s[1]] += c6[:, ki, kj]
     out = out[:, :, p[0]:p[0] + hw[0], p[1]:p[1] + hw[1]]
-    return out.transpose(1, 0, 2, 3).copy()  # (out is scratch)
+    return np.ascontiguousarray(out.transpose(1, 0, 2, 3))
 
 
 def _g_matrix(g, wp):
-    """The output gradient (N, O, ho, wo) as a scratch (O, N, ho, wp or wo) array: the
-    operand of a single GEMM; ``wp`` (the row-at-a-time layout) zero-fills past wo."""
+    """The output gradient (N, O, ho, wo) as an (O, N, ho, wp or wo) array: the operand
+    of a single GEMM; ``wp`` (the row-at-a-time layout) zero-fills past wo."""
     n, o, ho, wo = g.shape
     if wp is None:
-        gt = _scratch("g", (o, n, ho, wo), g.dtype)
-        np.copyto(gt, g.transpose(1, 0, 2, 3))
+        gt = np.ascontiguousarray(g.transpose(1, 0, 2, 3))
     else:
-        gt = _scratch("g", (o, n, ho, wp), g.dtype, zero=True)
+        gt = np.zeros((o, n, ho, wp), g.dtype)
         gt[..., :wo] = g.transpose(1, 0, 2, 3)
     return gt
 
@@ -321,7 +283,7 @@ def _max_pool_forward(xp, x, kernel, stride, padding, dilation, ceil_mode):
     # writes are ~20x slower in NumPy): a contiguous copy of each offset's window values
     # (strided passes cost ~5x), their max, then the first offset that attains it, by a
     # scan from the last offset down; PyTorch's rule for NaN is that a later NaN wins.
-    vals = _scratch("pool", (kernel[0] * kernel[1],) + xp.shape[:-2] + (ho, wo), xp.dtype)
+    vals = np.empty((kernel[0] * kernel[1],) + xp.shape[:-2] + (ho, wo), xp.dtype)
     for ki in range(kernel[0]):
         for kj in range(kernel[1]):
             h0, w0 = ki * dilation[0], kj * dilation[1]
