@@ -78,7 +78,7 @@ def _columns(xp, kh, kw, s, d, ho, wo, flat):
     else:
         v = as_strided(xp, (c, kh, kw, n, ho, wo),
                        (sc, d[0] * sh, d[1] * sw, sn, s[0] * sh, s[1] * sw))
-    return np.ascontiguousarray(v).reshape(c * kh * kw, -1)
+    return np.ascontiguousarray(v).reshape(c * kh * kw, n * ho * (wp if flat else wo))
 
 
 def _geometry(shape, khw, s, pads, d):
@@ -97,9 +97,9 @@ def _conv(x, w, s, pads, d, groups, bias=None):
     flat = _flat_ok(s, wp, wo)
     xp = _padded(x, pads, (kw - 1) * d[1] if flat else 0, flat)
     cols = _columns(xp, kh, kw, s, d, ho, wo, flat)
-    cols = cols.reshape(groups, cg * kh * kw, -1)
+    cols = cols.reshape(groups, cg * kh * kw, cols.shape[1])
     out = np.matmul(w.reshape(groups, o // groups, cg * kh * kw), cols)
-    out = out.reshape(o, n, ho, -1)[..., :wo].transpose(1, 0, 2, 3)
+    out = out.reshape(o, n, ho, wp if flat else wo)[..., :wo].transpose(1, 0, 2, 3)
     if bias is None:
         return np.ascontiguousarray(out)
     return np.add(out, bias.reshape(-1, 1, 1), out=np.empty(out.shape, out.dtype))
@@ -130,12 +130,12 @@ def _conv_adj_input(g, w, s, p, d, groups, hw):
         return _conv(g, wf, s, pads, d, groups)
     gt = _g_matrix(g, size[1] if flat else None)
     wt = w.reshape(groups, og, cg * kh * kw).transpose(0, 2, 1)  # G, C/G*kh*kw, O/G
-    gt = gt.reshape(groups, og, -1)
-    cols = np.matmul(wt, gt).reshape(groups * cg, kh, kw, n, -1)
+    span = ho * (size[1] if flat else wo)
+    gt = gt.reshape(groups, og, n * span)
+    cols = np.matmul(wt, gt).reshape(groups * cg, kh, kw, n, span)
     c = groups * cg
     plane = size[0] * size[1]
     if flat:
-        span = ho * size[1]
         buf = np.zeros((c, n * plane + (kh - 1) * d[0] * size[1] + (kw - 1) * d[1]),
                        cols.dtype)
         for ki in range(kh):
@@ -179,9 +179,10 @@ def _conv_adj_weight(x, g, s, p, d, groups, khw, flat=None):
         flat = _flat_ok(s, wp, wo)
     xp = _padded(x, pads, (khw[1] - 1) * d[1] if flat else 0, flat)
     cols = _columns(xp, khw[0], khw[1], s, d, ho, wo, flat)
-    gm = _g_matrix(g, wp if flat else None).reshape(groups, o // groups, -1)
+    gm = _g_matrix(g, wp if flat else None).reshape(groups, o // groups, cols.shape[1])
     with np.errstate(invalid="ignore") if flat else nullcontext():  # 0 * inf: redone below
-        dw = np.matmul(gm, cols.reshape(groups, -1, cols.shape[1]).swapaxes(-1, -2))
+        dw = np.matmul(gm, cols.reshape(groups, cols.shape[0] // groups, cols.shape[1])
+                       .swapaxes(-1, -2))
     if flat and not np.isfinite(dw).all():
         return _conv_adj_weight(x, g, s, p, d, groups, khw, False)
     return dw.reshape(o, c // groups, khw[0], khw[1])
@@ -371,7 +372,8 @@ def _scatter_forward(xp, g, idx, shape, unique=False):
     ``unique`` (disjoint pooling windows): no index repeats, a plain indexed store."""
     hw = shape[-2] * shape[-1]
     planes = int(np.prod(shape[:-2], dtype=np.int64))
-    flat = (idx.reshape(planes, -1) + np.arange(planes)[:, None] * hw).ravel()
+    flat = (idx.reshape(planes, idx.shape[-2] * idx.shape[-1]) +
+            np.arange(planes)[:, None] * hw).ravel()
     if unique:
         out = np.zeros(planes * hw, g.dtype)
         out[flat] = g.ravel()
