@@ -304,6 +304,17 @@ ERRORS = [
     lambda F, m: F.fold(m.randn(2, 12, 5), (5, 4), 2),
     lambda F, m: F.fold(m.randn(2, 13, 12), (5, 4), 2),
     lambda F, m: F.interpolate(m.randn(1, 3, 5, 5), size=3, align_corners=True),
+    # pools and transposed convolutions that leave no output
+    lambda F, m: F.conv_transpose2d(m.randn(1, 2, 2, 9), m.randn(2, 1, 2, 1), padding=(2, 0)),
+    lambda F, m: F.conv_transpose2d(m.randn(2, 2, 9), m.randn(2, 1, 2, 1), padding=2, stride=2),
+    lambda F, m: F.conv_transpose1d(m.randn(1, 2, 3), m.randn(2, 1, 2), padding=3),
+    lambda F, m: F.conv_transpose2d(m.randn(0, 1, 7, 1), m.randn(1, 1, 2, 1), stride=2,
+                                    padding=(0, 2), dilation=2),
+    lambda F, m: F.max_pool2d(m.randn(1, 2, 8, 2), 2, (1, 2), 0, (1, 2)),
+    lambda F, m: F.max_pool2d(m.randn(2, 8, 2), 2, (1, 2), 0, (1, 2)),
+    lambda F, m: F.max_pool1d(m.randn(1, 2, 2), 2, 1, 0, 2),
+    lambda F, m: F.avg_pool2d(m.randn(3, 1, 1, 1), 2),
+    lambda F, m: F.avg_pool1d(m.randn(2, 1), 2),
 ]
 
 

@@ -125,6 +125,19 @@ def _conv_transpose_nd(x, weight, bias, stride, padding, output_padding, groups,
 
     def run(x):
         _check_conv(x, weight, bias, groups, nd, True)
+        size = [x.shape[2 + i] for i in range(nd)]
+        out = [(size[i] - 1) * stride[i] - 2 * padding[i] + dilation[i] * (weight.shape[2 + i] - 1)
+               + output_padding[i] + 1 for i in range(nd)]
+        if min(out) < 0 and not x.shape[0]:  # (PyTorch lets an empty batch through...)
+            shape = [0, weight.shape[1] * groups] + out
+            i = next(i for i, v in enumerate(shape) if v < 0)
+            raise RuntimeError(f"invalid shape dimension {shape[i]} at index {i} of shape "
+                               f"{shape}")
+        if min(out) <= 0 and x.shape[0]:
+            size, out = _two(tuple(size), nd, 1), _two(tuple(out), nd, 1)
+            raise RuntimeError(f"Given input size per channel: ({size[0]} x {size[1]}). "
+                               f"Calculated output size per channel: ({out[0]} x {out[1]}). "
+                               "Output size is too small")
         return convolution(x, weight, bias, _two(stride, nd, 1), _two(padding, nd, 0),
                            _two(dilation, nd, 1), True, _two(output_padding, nd, 0), groups)
     return _batched(x, nd, run)
@@ -156,9 +169,24 @@ def _pool_args(kernel_size, stride, padding, dilation, nd):
     return k, s, p, d
 
 
+def _check_pool_size(shape, k, s, p, d, ceil, nd):
+    """PyTorch's error for a pooling window that leaves no output (2-d pools report the
+    channel, height and width; 1-d ones with a unit height)."""
+    hw = tuple(shape[-nd:])
+    out = tuple(pool_out_size(hw[i], k[i], s[i], p[i], d[i], ceil) for i in range(nd))
+    if min(out) > 0:
+        return
+    if nd == 1:
+        hw, out = (1,) + hw, (1,) + out
+    c = shape[-nd - 1] if len(shape) > nd else 1
+    raise RuntimeError(f"Given input size: ({c}x{hw[0]}x{hw[1]}). Calculated output size: "
+                       f"({c}x{out[0]}x{out[1]}). Output size is too small")
+
+
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                return_indices=False):
     k, s, p, d = _pool_args(kernel_size, stride, padding, dilation, 2)
+    _check_pool_size(input.shape, k, s, p, d, ceil_mode, 2)
     out, idx = max_pool2d_with_indices(input, k, s, p, d, bool(ceil_mode))
     return (out, idx) if return_indices else out
 
@@ -166,6 +194,9 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
 def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                return_indices=False):
     k, s, p, d = _pool_args(kernel_size, stride, padding, dilation, 1)
+    o = pool_out_size(input.shape[-1], k[0], s[0], p[0], d[0], ceil_mode)
+    if o <= 0:
+        raise RuntimeError(f"max_pool1d() Invalid computed output size: {o}")
     out, idx = max_pool2d_with_indices(input.unsqueeze(-2), (1,) + k, (1,) + s, (0,) + p,
                                        (1,) + d, bool(ceil_mode))
     out, idx = out.squeeze(-2), idx.squeeze(-2)
@@ -200,6 +231,9 @@ def _avg_matrix(n, k, s, p, ceil, count_include_pad, override):
 def _avg_pool(x, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override,
               nd, node):
     k, s, p, _ = _pool_args(kernel_size, stride, padding, 1, nd)
+    # (a 1-d pool's input arrives here with a unit height inserted)
+    _check_pool_size(x.shape if nd == 2 else x.shape[:-2] + x.shape[-1:], k, s, p, (1,) * nd,
+                     ceil_mode, nd)
     mats = [_avg_matrix(x.shape[-nd + i], k[i], s[i], p[i], ceil_mode, count_include_pad,
                         divisor_override) for i in range(nd)]
     if divisor_override:
