@@ -18,6 +18,8 @@ from .random import (Generator, manual_seed, seed, initial_seed, rand, randn, ra
 from . import autograd
 from . import linalg
 from . import nn, optim  # noqa: E402,F401
+from .nn._functional_act import (_torch_softmax as softmax,  # noqa: E402,F401
+                                 _torch_log_softmax as log_softmax)
 from .autograd import (no_grad, enable_grad, set_grad_enabled, is_grad_enabled,
                        inference_mode, is_inference_mode_enabled)
 from .autograd.anomaly_mode import is_anomaly_enabled, is_anomaly_check_nan_enabled

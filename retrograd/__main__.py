@@ -1,9 +1,12 @@
-"""``python -m retrograd``: the built-in demo (the seed notebook's autograd tour, narrated);
-``python -m retrograd run SCRIPT [ARGS]`` runs a PyTorch script with torch -> retrograd."""
+"""``python -m retrograd``: the built-in demo (the seed notebook's autograd tour, narrated, then
+a network trained on handwritten digits); ``python -m retrograd run SCRIPT [ARGS]`` runs a
+PyTorch script with torch -> retrograd."""
+import argparse
 import runpy
 import sys
 
-USAGE = """usage: python -m retrograd            run the built-in autograd tour
+USAGE = """usage: python -m retrograd [--epochs N] [--seed S]
+                                     run the autograd tour, then train on the digits
        python -m retrograd run SCRIPT [ARGS...]
                                      run a PyTorch script with `torch` resolving to retrograd"""
 
@@ -56,15 +59,37 @@ def tour():
     print("\nRun your own PyTorch autograd code unchanged: python -m retrograd run SCRIPT")
 
 
+def demo_parser():
+    from ._demo import DEFAULT_EPOCHS
+    parser = argparse.ArgumentParser(prog="python -m retrograd", usage=USAGE[len("usage: "):],
+                                     description="The autograd tour, then a training demo.")
+    parser.add_argument("--epochs", type=int, default=DEFAULT_EPOCHS,
+                        help=f"training epochs of the digits demo (default {DEFAULT_EPOCHS}; "
+                             "1 is a quick check)")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="seed of the weights, the data split and the batch order")
+    return parser
+
+
+def demo(argv):
+    args = demo_parser().parse_args(argv)
+    tour()
+    from . import _demo
+    missing = _demo.missing_requirements()
+    if missing:
+        print(f"\nThe training demo did not run: it needs {' and '.join(missing)}, which "
+              f"{'is' if len(missing) == 1 else 'are'} not installed. Install with\n    "
+              f"{_demo.INSTALL_HINT}\nand run python -m retrograd again.")
+        return 0
+    _demo.run(epochs=args.epochs, seed=args.seed)
+    return 0
+
+
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
-    if not argv:
-        tour()
-        return 0
-    if argv[0] in ("-h", "--help"):
-        print(USAGE)
-        return 0
-    if argv[0] != "run" or len(argv) < 2:
+    if argv[:1] != ["run"]:
+        return demo(argv)
+    if len(argv) < 2:
         print(USAGE, file=sys.stderr)
         return 2
     from ._torch_alias import install

@@ -277,3 +277,223 @@ PRIM_SAMPLES = {
                   ([T(2, 5)], (None, np.arange(15.).reshape(3, 5)))],
     "constant_pad_nd": [([T(3, 4)], ([(1, 0), (2, -1)], 2.0))],
 }
+
+
+# ----- activations, softmax family and losses: primitives with PyTorch's nodes
+import math  # noqa: E402
+
+from opinfo_base import Domain, REAL, NONZERO  # noqa: E402
+
+_ERF = np.vectorize(math.erf, otypes=[np.float64])
+_ACT = [S(T(3, 4)), S(T()), S(T(4, 3, nc=True)), S(T(0, 3))]
+WIDE = Domain(-4.0, 4.0)
+PROB = Domain(0.1, 0.9)
+UNIT = Domain(0.0, 1.0)
+
+
+def _sig(x):
+    return 1 / (1 + np.exp(-x))
+
+
+def _act(name, op, ref, prims, domain=REAL, second_order=True, samples=_ACT):
+    return _e(name, op, ref, samples, prims, domain=domain, second_order=second_order)
+
+
+def _softmax_ref(x, d):
+    if x.ndim == 0:
+        return np.ones_like(x)
+    e = np.exp(x - x.max(d, keepdims=True))
+    return e / e.sum(d, keepdims=True)
+
+
+def _log_softmax_ref(x, d):
+    if x.ndim == 0:
+        return np.zeros_like(x)
+    s = x - x.max(d, keepdims=True)
+    return s - np.log(np.exp(s).sum(d, keepdims=True))
+
+
+def _labels(shape, n_cls):
+    """Deterministic class labels for a target of ``shape`` (every class, some repeats)."""
+    return ((np.arange(int(np.prod(shape))) * 7 + 3) % n_cls).reshape(shape).astype(np.int64)
+
+
+def _target_shape(x):
+    return () if x.ndim == 1 else (x.shape[0],) + tuple(x.shape[2:])
+
+
+def _cls(x):
+    return x.shape[1 if x.ndim >= 2 else 0]
+
+
+_W = np.array([0.5, 1.5, 1.0, 2.0, 0.25])
+
+
+def _nll_ref(logp, reduction="mean", weight=None, ignore=-100):
+    cls = 1 if logp.ndim >= 2 else 0
+    y = _labels(_target_shape(logp), _cls(logp))
+    valid = y != ignore
+    safe = np.where(valid, y, 0)
+    picked = np.take_along_axis(logp, np.expand_dims(safe, cls), cls).squeeze(cls)
+    w = (np.ones(_cls(logp)) if weight is None else weight[:_cls(logp)])[safe] * valid
+    loss = (-picked * w).astype(logp.dtype)
+    if reduction == "none":
+        return loss
+    return loss.sum() if reduction == "sum" else loss.sum() / w.sum()
+
+
+def _nll_op(m, x, reduction="mean", weight=False, ignore=-100, ce=False):
+    y = m.tensor(_labels(_target_shape(x), _cls(x)))
+    w = m.tensor(_W[:_cls(x)], dtype=x.dtype) if weight else None
+    fn = _f(m).cross_entropy if ce else _f(m).nll_loss
+    return fn(x, y, w, ignore_index=ignore, reduction=reduction)
+
+
+def _reduce_ref(loss, r):
+    return loss if r == "none" else loss.sum() if r == "sum" else loss.mean()
+
+
+def _bce_ref(x, t, r, w=None):
+    loss = (t - 1) * np.maximum(np.log1p(-x), -100) - t * np.maximum(np.log(x), -100)
+    return _reduce_ref(loss if w is None else loss * w, r)
+
+
+def _bcel_ref(x, t, r, w=None, pw=None):
+    lw = 1 if pw is None else (pw - 1) * t + 1
+    loss = (1 - t) * x + lw * np.logaddexp(0, -x)
+    return _reduce_ref(loss if w is None else loss * w, r)
+
+
+_NLL = [S(T(3, 5)), S(T(5)), S(T(4, 3, nc=True)), S(T(2, 3, 2, 2))]
+_RED = [S(T(3, 4), T(3, 4), "mean"), S(T(3, 4), T(3, 4), "sum"), S(T(3, 4), T(3, 4), "none"),
+        S(T(4, 3, nc=True), T(4, 3), "mean"), S(T(), T(), "sum")]
+_SMOOTH = lambda d, b: np.where(np.abs(d) < b, 0.5 * d * d / b, np.abs(d) - 0.5 * b)  # noqa: E731
+_HUBER = lambda d, k: np.where(np.abs(d) < k, 0.5 * d * d, k * (np.abs(d) - 0.5 * k))  # noqa: E731
+
+OPS += [
+    _act("hardtanh", lambda m, x: _f(m).hardtanh(x, -1.5, 1.2),
+         lambda x: np.clip(x, -1.5, 1.2), ("hardtanh", "hardtanh_backward"), NONZERO, False),
+    _act("leaky_relu", lambda m, x: _f(m).leaky_relu(x, 0.2),
+         lambda x: np.where(x > 0, x, 0.2 * x), ("leaky_relu", "leaky_relu_backward"), NONZERO,
+         False),
+    _act("elu", lambda m, x: _f(m).elu(x, 0.7), lambda x: np.where(x > 0, x, 0.7 * np.expm1(x)),
+         ("elu", "elu_backward"), NONZERO),
+    _act("selu", lambda m, x: _f(m).selu(x),
+         lambda x: 1.0507009873554805 * np.where(x > 0, x, 1.6732632423543772 * np.expm1(x)),
+         ("elu", "elu_backward"), NONZERO),
+    _act("celu", lambda m, x: _f(m).celu(x, 1.5),
+         lambda x: np.where(x > 0, x, 1.5 * np.expm1(x / 1.5)), ("elu", "elu_backward"), NONZERO),
+    _act("gelu", lambda m, x: _f(m).gelu(x), lambda x: x * 0.5 * (1 + _ERF(x / np.sqrt(2))),
+         ("gelu", "gelu_backward"), WIDE),
+    _act("gelu_tanh", lambda m, x: _f(m).gelu(x, approximate="tanh"),
+         lambda x: 0.5 * x * (1 + np.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x ** 3))),
+         ("gelu", "gelu_backward"), WIDE),
+    _act("silu", lambda m, x: _f(m).silu(x), lambda x: x * _sig(x), ("silu",), WIDE),
+    _act("mish", lambda m, x: _f(m).mish(x), lambda x: x * np.tanh(np.logaddexp(0, x)),
+         ("mish",), WIDE),
+    _act("softplus", lambda m, x: _f(m).softplus(x, 2.0, 3.0),
+         lambda x: np.where(2 * x > 3, x, np.logaddexp(0, 2 * x) / 2),
+         ("softplus", "softplus_backward"), NONZERO),
+    _act("hardsigmoid", lambda m, x: _f(m).hardsigmoid(x), lambda x: np.clip(x / 6 + 0.5, 0, 1),
+         ("hardsigmoid",), Domain(0.5, 4.0, signed=True), False),
+    _act("hardswish", lambda m, x: _f(m).hardswish(x),
+         lambda x: x * np.clip(x + 3, 0, 6) / 6, ("hardswish", "hardswish_backward"),
+         Domain(0.5, 4.0, signed=True)),
+    _act("logsigmoid", lambda m, x: _f(m).logsigmoid(x), lambda x: -np.logaddexp(0, -x),
+         ("log_sigmoid", "log_sigmoid_backward"), WIDE),
+    *[_act(f"{name}_dim{d}", (lambda name, d: lambda m, x: getattr(_f(m), name)(x, d))(name, d),
+           (lambda ref, d: lambda x: ref(x, d))(ref, d), (prim, prim + "_backward_data"),
+           samples=[S(T(3, 4)), S(T(4, 3, nc=True)), S(T(2, 3, 4))] + ([S(T())] if d else []))
+      for name, ref, prim in (("softmax", _softmax_ref, "softmax"),
+                              ("log_softmax", _log_softmax_ref, "log_softmax"))
+      for d in (0, -1)],
+    _e("nll_loss", lambda m, x: _nll_op(m, x), _nll_ref, _NLL,
+       ("nll_loss", "nll_loss_backward"), second_order=False),
+    _e("nll_loss_weight_ignore_sum", lambda m, x: _nll_op(m, x, "sum", True, 1),
+       lambda x: _nll_ref(x, "sum", _W, 1), _NLL, ("nll_loss", "nll_loss_backward"),
+       second_order=False),
+    _e("nll_loss_weight_none", lambda m, x: _nll_op(m, x, "none", True),
+       lambda x: _nll_ref(x, "none", _W), _NLL, ("nll_loss", "nll_loss_backward"),
+       second_order=False),
+    _e("cross_entropy", lambda m, x: _nll_op(m, x, ce=True),
+       lambda x: _nll_ref(_log_softmax_ref(x, 1 if x.ndim >= 2 else 0)), _NLL,
+       ("log_softmax", "nll_loss", "nll_loss_backward", "log_softmax_backward_data")),
+    _e("mse_loss", lambda m, x, t, r: _f(m).mse_loss(x, t, reduction=r),
+       lambda x, t, r: _reduce_ref((x - t) ** 2, r), _RED, ("mse_loss", "mse_loss_backward")),
+    _e("smooth_l1_loss", lambda m, x, t, r: _f(m).smooth_l1_loss(x, t, reduction=r, beta=0.7),
+       lambda x, t, r: _reduce_ref(_SMOOTH(x - t, 0.7), r), _RED,
+       ("smooth_l1_loss", "smooth_l1_loss_backward")),
+    _e("huber_loss", lambda m, x, t, r: _f(m).huber_loss(x, t, reduction=r, delta=0.6),
+       lambda x, t, r: _reduce_ref(_HUBER(x - t, 0.6), r), _RED,
+       ("huber_loss", "huber_loss_backward")),
+    _e("binary_cross_entropy", lambda m, x, t, r: _f(m).binary_cross_entropy(x, t, reduction=r),
+       _bce_ref, _RED, ("binary_cross_entropy", "binary_cross_entropy_backward"),
+       domain=(PROB, UNIT)),
+    _e("binary_cross_entropy_weight",
+       lambda m, x, t, r: _f(m).binary_cross_entropy(x, t, m.tensor(_W[:4], dtype=x.dtype),
+                                                     reduction=r),
+       lambda x, t, r: _bce_ref(x, t, r, _W[:4]), _RED[:3],
+       ("binary_cross_entropy", "binary_cross_entropy_backward"), domain=(PROB, UNIT)),
+    _e("bce_with_logits",
+       lambda m, x, t, r: _f(m).binary_cross_entropy_with_logits(x, t, reduction=r),
+       _bcel_ref, _RED, ("binary_cross_entropy_with_logits",), domain=(WIDE, UNIT)),
+    _e("bce_with_logits_weights",
+       lambda m, x, t, r: _f(m).binary_cross_entropy_with_logits(
+           x, t, m.tensor(_W[:3, None], dtype=x.dtype), reduction=r,
+           pos_weight=m.tensor(_W[:4], dtype=x.dtype)),
+       lambda x, t, r: _bcel_ref(x, t, r, _W[:3, None], _W[:4]), _RED[:3],
+       ("binary_cross_entropy_with_logits",), domain=(WIDE, UNIT)),
+]
+
+
+def _nll_params(reduction, weight=False, ignore=-100, shape=(3,), n_cls=5):
+    def params(m, rng):
+        w = m.tensor(_W[:n_cls]) if weight else None
+        return (m.tensor(_labels(shape, n_cls)), w, reduction, ignore)
+    return params
+
+
+PRIM_SAMPLES.update({
+    "hardtanh": [([T(3, 4, domain=NONZERO)], (-1.5, 1.2))],
+    "hardtanh_backward": [([T(3, 4), T(3, 4, domain=NONZERO)], (-1.5, 1.2))],
+    "leaky_relu": [([T(3, 4, domain=NONZERO)], (0.2,))],
+    "leaky_relu_backward": [([T(3, 4), T(3, 4, domain=NONZERO)], (0.2,))],
+    "elu": [([T(3, 4, domain=NONZERO)], (0.7, 1.2, 0.5))],
+    "elu_backward": [([T(3, 4), T(3, 4, domain=NONZERO)], (0.7, 1.2, 0.5))],
+    "gelu": [([T(3, 4)], ("none",)), ([T(3, 4)], ("tanh",))],
+    "gelu_backward": [([T(3, 4), T(3, 4)], ("none",)), ([T(3, 4), T(3, 4)], ("tanh",))],
+    "softplus": [([T(3, 4, domain=NONZERO)], (2.0, 3.0))],
+    "softplus_backward": [([T(3, 4), T(3, 4, domain=NONZERO)], (2.0, 3.0))],
+    "hardswish": [([T(3, 4, domain=Domain(0.5, 4.0, signed=True))], ())],
+    "hardswish_backward": [([T(3, 4), T(3, 4, domain=Domain(0.5, 4.0, signed=True))], ())],
+    "log_sigmoid": [([T(3, 4)], ())],
+    "log_sigmoid_backward": [([T(3, 4), T(3, 4)], ())],
+    "silu": [([T(3, 4)], ())],
+    "mish": [([T(3, 4)], ())],
+    "hardsigmoid": [([T(3, 4, domain=Domain(0.5, 4.0, signed=True))], ())],
+    "softmax": [([T(3, 4)], (1,)), ([T(2, 3, 4)], (0,))],
+    "log_softmax": [([T(3, 4)], (1,)), ([T(2, 3, 4)], (0,))],
+    "softmax_backward_data": [([T(3, 4), T(3, 4, domain=PROB)], (1,))],
+    "log_softmax_backward_data": [([T(3, 4), T(3, 4)], (0,))],
+    "nll_loss": [([T(3, 5)], _nll_params("mean")),
+                 ([T(3, 5)], _nll_params("none", True, 1)),
+                 ([T(2, 3, 2, 2)], _nll_params("sum", True, 2, (2, 2, 2), 3))],
+    "nll_loss_backward": [([T(), T(3, 5)], _nll_params("mean", True)),
+                          ([T(3), T(3, 5)], _nll_params("none", False, 1))],
+    **{n: [([T(3, 4), T(3, 4)], (r,) + p) for r in ("mean", "none")]
+       for n, p in (("mse_loss", ()), ("smooth_l1_loss", (0.7,)), ("huber_loss", (0.6,)))},
+    **{n + "_backward": [([T(), T(3, 4), T(3, 4)], ("mean",) + p),
+                         ([T(3, 4), T(3, 4), T(3, 4)], ("none",) + p)]
+       for n, p in (("mse_loss", ()), ("smooth_l1_loss", (0.7,)), ("huber_loss", (0.6,)))},
+    "binary_cross_entropy": [([T(3, 4, domain=PROB), T(3, 4, domain=UNIT)], ("mean", None)),
+                             ([T(3, 4, domain=PROB), T(3, 4, domain=UNIT)],
+                              lambda m, rng: ("none", m.tensor(_W[:4])))],
+    "binary_cross_entropy_backward": [
+        ([T(), T(3, 4, domain=PROB), T(3, 4, domain=UNIT)], ("sum", None)),
+        ([T(3, 4), T(3, 4, domain=PROB), T(3, 4, domain=UNIT)],
+         lambda m, rng: ("none", m.tensor(_W[:4])))],
+    "binary_cross_entropy_with_logits": [
+        ([T(3, 4), T(3, 4, domain=UNIT)], ("mean", None, None)),
+        ([T(3, 4), T(3, 4, domain=UNIT)],
+         lambda m, rng: ("none", m.tensor(_W[:3, None]), m.tensor(_W[:4])))],
+})

@@ -417,3 +417,9 @@ def fallback_ops():
     return sorted(n for n, p in REGISTRY.items() if _rule_for(p) is None)
 
 
+
+
+# nn's primitives declare their rules next to them (nn is loaded before func)
+from ..nn import _softmax_prims, _loss_prims  # noqa: E402
+RULES.update(_softmax_prims.batching_rules())
+RULES.update(_loss_prims.batching_rules())

@@ -1,9 +1,12 @@
 """nn.functional activations and softmax family, composed from retrograd ops (gradients
 come from the ops; kinks choose PyTorch's side through where-masks)."""
-import math
 import warnings
 
 import retrograd as _t
+from ..tensor import _wrap_dim
+
+from . import _softmax_prims as _sp, _act_prims as _ap
+from ..ops.inplace import inplace_method as _inplace_method
 
 __all__ = ["relu", "relu_", "relu6", "leaky_relu", "leaky_relu_", "elu", "elu_", "selu",
            "selu_", "celu", "celu_", "gelu", "silu", "mish", "softplus", "softsign",
@@ -21,6 +24,15 @@ def _finish(input, fn, inplace):
     if inplace:
         return input.copy_(fn(input.clone() if input.requires_grad else input))
     return fn(input)
+
+
+def _act(prim, input, inplace, *params, inplace_prim=None):
+    """An activation primitive, out of place or in place (the in-place mechanism computes
+    from a snapshot of the input, and the node takes over ``input``'s history, as
+    PyTorch's ``elu_`` ... do); ``inplace_prim`` is the in-place node's own name."""
+    if inplace:
+        return _inplace_method(inplace_prim or prim)(input, *params)
+    return prim(input, *params)
 
 
 def sigmoid(input):
@@ -52,10 +64,7 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
     # gradient flows only strictly inside (min_val, max_val), as PyTorch's hardtanh_backward
-    def fn(x):
-        inside = (x > min_val) & (x < max_val)
-        return _t.where(inside, x, x.detach().clamp(min_val, max_val))
-    return _finish(input, fn, inplace)
+    return _act(_ap.hardtanh, input, inplace, min_val, max_val)
 
 
 def hardtanh_(input, min_val=-1.0, max_val=1.0):
@@ -67,20 +76,16 @@ def relu6(input, inplace=False):
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
-    return _finish(input, lambda x: _t.where(x > 0, x, x * negative_slope), inplace)
+    return _act(_ap.leaky_relu, input, inplace, negative_slope,
+                inplace_prim=_ap.leaky_relu_inplace)
 
 
 def leaky_relu_(input, negative_slope=0.01):
     return leaky_relu(input, negative_slope, True)
 
 
-def _elu(input, alpha, scale, input_scale):
-    neg = input.clamp(max=0)  # exp never sees the positive side (no inf * 0 in backward)
-    return _t.where(input > 0, input * scale, _t.expm1(neg * input_scale) * (alpha * scale))
-
-
 def elu(input, alpha=1.0, inplace=False):
-    return _finish(input, lambda x: _elu(x, alpha, 1.0, 1.0), inplace)
+    return _act(_ap.elu, input, inplace, alpha, 1.0, 1.0, inplace_prim=_ap.elu_inplace)
 
 
 def elu_(input, alpha=1.0):
@@ -88,7 +93,8 @@ def elu_(input, alpha=1.0):
 
 
 def selu(input, inplace=False):
-    return _finish(input, lambda x: _elu(x, _SELU_ALPHA, _SELU_SCALE, 1.0), inplace)
+    return _act(_ap.elu, input, inplace, _SELU_ALPHA, _SELU_SCALE, 1.0,
+                inplace_prim=_ap.elu_inplace)
 
 
 def selu_(input):
@@ -96,7 +102,8 @@ def selu_(input):
 
 
 def celu(input, alpha=1.0, inplace=False):
-    return _finish(input, lambda x: _elu(x, alpha, 1.0, 1.0 / alpha), inplace)
+    return _act(_ap.celu, input, inplace, alpha, 1.0, 1.0 / alpha,
+                inplace_prim=_ap.celu_inplace)
 
 
 def celu_(input, alpha=1.0):
@@ -104,33 +111,21 @@ def celu_(input, alpha=1.0):
 
 
 def gelu(input, approximate="none"):
-    if approximate == "none":
-        return input * 0.5 * (1.0 + _t.erf(input * (1.0 / math.sqrt(2.0))))
-    if approximate == "tanh":
-        inner = (input + input * input * input * 0.044715) * math.sqrt(2.0 / math.pi)
-        return input * 0.5 * (1.0 + _t.tanh(inner))
+    if approximate in ("none", "tanh"):
+        return _ap.gelu(input, approximate)
     raise RuntimeError("approximate argument must be either none or tanh.")
 
 
 def silu(input, inplace=False):
-    return _finish(input, lambda x: x * _t.sigmoid(x), inplace)
-
-
-def _log1p_exp(z):
-    """log(1 + e^z) without overflow on either side (each branch sees only its own half)."""
-    pos = z > 0
-    zp = _t.where(pos, z, 0.0)
-    zn = _t.where(pos, 0.0, z)
-    return _t.where(pos, zp + _t.log1p(_t.exp(-zp)), _t.log1p(_t.exp(zn)))
+    return _act(_ap.silu, input, inplace)
 
 
 def softplus(input, beta=1.0, threshold=20.0):
-    linear = input * beta > threshold
-    return _t.where(linear, input, _log1p_exp(input * beta) / beta)
+    return _ap.softplus(input, beta, threshold)
 
 
 def mish(input, inplace=False):
-    return _finish(input, lambda x: x * _t.tanh(softplus(x)), inplace)
+    return _act(_ap.mish, input, inplace)
 
 
 def softsign(input):
@@ -138,22 +133,15 @@ def softsign(input):
 
 
 def hardsigmoid(input, inplace=False):
-    def fn(x):
-        inside = (x > -3.0) & (x < 3.0)
-        return _t.where(inside, x / 6.0 + 0.5, (x.detach() / 6.0 + 0.5).clamp(0.0, 1.0))
-    return _finish(input, fn, inplace)
+    return _act(_ap.hardsigmoid, input, inplace)
 
 
 def hardswish(input, inplace=False):
-    # PyTorch's backward: 0 up to -3, x/3 + 1/2 inside (-3, 3), 1 from 3 on
-    def fn(x):
-        mid = x * (x + 3.0) / 6.0
-        return _t.where(x <= -3.0, x * 0.0, _t.where(x < 3.0, mid, x))
-    return _finish(input, fn, inplace)
+    return _act(_ap.hardswish, input, inplace)
 
 
 def logsigmoid(input):
-    return -_log1p_exp(-input)
+    return _ap.log_sigmoid(input)
 
 
 def tanhshrink(input):
@@ -181,7 +169,7 @@ def _softmax_dim(name, ndim, stacklevel):
 
 
 def _log_softmax(input, dim):
-    return input - _t.logsumexp(input, dim, keepdim=True)
+    return _sp.log_softmax_p(input, _wrap_dim(dim, input.dim()))
 
 
 def _prepare(name, input, dim, stacklevel, dtype):
@@ -198,22 +186,37 @@ def _prepare(name, input, dim, stacklevel, dtype):
                  _t.uint8: "Byte", _t.bool: "Bool"}
         raise NotImplementedError(f'"{name}_{"lastdim_" if last else ""}kernel_impl" not '
                                   f"implemented for '{names.get(input.dtype, input.dtype)}'")
-    return input, dim
+    return input, _wrap_dim(dim, input.dim())
 
 
 def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
     input, dim = _prepare("log_softmax", input, dim, _stacklevel, dtype)
-    return _log_softmax(input, dim)
+    return _sp.log_softmax_p(input, dim)
 
 
 def softmax(input, dim=None, _stacklevel=3, dtype=None):
     input, dim = _prepare("softmax", input, dim, _stacklevel, dtype)
-    return _t.exp(_log_softmax(input, dim))
+    return _sp.softmax_p(input, dim)
 
 
 def softmin(input, dim=None, _stacklevel=3, dtype=None):
     input, dim = _prepare("softmin", input, dim, _stacklevel, dtype)
-    return _t.exp(_log_softmax(-input, dim))
+    return _sp.softmax_p(-input, dim)
+
+
+def _torch_softmax(input, dim, dtype=None):
+    """``torch.softmax`` / ``Tensor.softmax``: the same primitive, dim required."""
+    input, dim = _prepare("softmax", input, dim, 0, dtype)
+    return _sp.softmax_p(input, dim)
+
+
+def _torch_log_softmax(input, dim, dtype=None):
+    input, dim = _prepare("log_softmax", input, dim, 0, dtype)
+    return _sp.log_softmax_p(input, dim)
+
+
+_t.Tensor.softmax = _torch_softmax
+_t.Tensor.log_softmax = _torch_log_softmax
 
 
 def prelu(input, weight):

@@ -2,11 +2,16 @@
 retrograd ops with PyTorch's reductions, legacy size_average/reduce and error texts."""
 import warnings
 
-import numpy as np
 
 import retrograd as _t
 
-from ._functional_act import _log_softmax, logsigmoid
+from ._functional_act import _log_softmax
+from . import _softmax_prims as _sp, _loss_prims as _lp
+from ..ops.pointwise import mul as _mul, div as _div
+
+# x * number and x / number as PyTorch records them inside its C++ (Tensor, Scalar) overloads
+_mul_scalar = _mul.variant("MulBackward1")
+_div_scalar = _div.variant("DivBackward1")
 
 __all__ = ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "nll_loss", "cross_entropy",
            "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div"]
@@ -50,7 +55,7 @@ def _size_warning(input, target):
 def _pointwise(input, target, reduction, weight, elementwise, mean_by_weight=True):
     _size_warning(input, target)
     input, target = _t.broadcast_tensors(input, target)
-    loss = elementwise(input - target)
+    loss = elementwise(input, target)
     if weight is None:
         return _reduce(loss, reduction)
     if weight.size() != input.size():
@@ -64,36 +69,45 @@ def _pointwise(input, target, reduction, weight, elementwise, mean_by_weight=Tru
                      "'sum'.")
 
 
+def _fused(prim, input, target, reduction, *params):
+    """A loss PyTorch computes in one kernel (one node), inputs broadcast first."""
+    if reduction not in ("none", "mean", "sum"):
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    _size_warning(input, target)
+    if input.shape != target.shape:
+        input, target = _t.broadcast_tensors(input, target)
+    return prim(input, target, reduction, *params)
+
+
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    if weight is None:
+        return _fused(_lp.mse_loss, input, target, _reduction(reduction, size_average, reduce))
     return _pointwise(input, target, _reduction(reduction, size_average, reduce), weight,
-                      lambda d: d * d)
+                      lambda x, t: (x - t) ** 2)
 
 
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     return _pointwise(input, target, _reduction(reduction, size_average, reduce), weight,
-                      lambda d: d.abs())
-
-
-def _smooth(d, beta):
-    a = d.abs()
-    if beta == 0.0:
-        return a
-    return _t.where(a < beta, d * d * (0.5 / beta), a - 0.5 * beta)
+                      lambda x, t: (x - t).abs())
 
 
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
     if beta < 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
+    if beta > 0:  # (beta 0 is PyTorch's l1_loss composite)
+        return _fused(_lp.smooth_l1_loss, input, target,
+                      _reduction(reduction, size_average, reduce), float(beta))
     return _pointwise(input, target, _reduction(reduction, size_average, reduce), None,
-                      lambda d: _smooth(d, beta))
+                      lambda x, t: (x - t).abs())
 
 
 def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     if delta <= 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
-    def huber(d):
-        a = d.abs()
-        return _t.where(a < delta, d * d * 0.5, (a - 0.5 * delta) * delta)
+    if weight is None:
+        return _fused(_lp.huber_loss, input, target, reduction, float(delta))
+    def huber(x, t):  # PyTorch: the unreduced fused loss, then the weights
+        return _lp.huber_loss(x, t, "none", float(delta))
     return _pointwise(input, target, reduction, weight, huber, mean_by_weight=False)
 
 
@@ -153,43 +167,16 @@ def _nll(input, target, weight, ignore_index, reduction):
         raise RuntimeError(f"weight tensor should be defined either for all {n_cls} classes "
                            f"or no classes but got weight tensor of shape: "
                            f"{list(weight.shape)}")
-    # targets are data, not graph: validate them on their array (no tensor ops needed)
-    try:
-        labels = target.numpy()
-    except RuntimeError:  # under vmap the labels are per example: tensor ops only
-        labels = None
-    if labels is None:
-        all_valid = False
-        valid = target != ignore_index
-        safe = _t.where(valid, target, 0)
-    else:
-        valid_np = labels != ignore_index
-        all_valid = bool(valid_np.all())
-        safe_np = labels if all_valid else np.where(valid_np, labels, 0)
-        out_of_range = (safe_np < 0) | (safe_np >= n_cls)
-        if out_of_range.any():
-            raise IndexError(f"Target {int(safe_np[out_of_range].reshape(-1)[0])} is out of "
-                             "bounds.")
-        safe = target if all_valid else _t.from_numpy(safe_np)
-    picked = input.gather(cls, safe.unsqueeze(cls)).squeeze(cls)
-    if weight is None and all_valid:  # the common case: fewer nodes, same values
-        return _reduce(-picked, reduction)
-    if labels is not None:
-        valid = _t.from_numpy(valid_np)
-    w = valid.to(input.dtype)
-    if weight is not None:
-        w = weight.index_select(0, safe.reshape(-1)).reshape(safe.shape) * w
-    loss = -(picked * w)
-    if reduction == "none":
-        return _t.where(valid, loss, 0.0)
-    if reduction == "sum":
-        return loss.sum()
-    # mean over the weights; when every target is ignored PyTorch gives nan with zero
-    # gradients, so divide the (constant) weights first and add the nan as a constant
-    total = w.sum()
-    dead = total == 0
-    return -(picked * (w / _t.where(dead, 1.0, total))).sum() \
-        + _t.where(dead, float("nan"), 0.0).to(picked.dtype)
+    if nd <= 2:
+        return _sp.nll_loss_p(input, target, weight, reduction, ignore_index)
+    if nd == 4:
+        return _sp.nll_loss2d_p(input, target, weight, reduction, ignore_index)
+    # PyTorch's nll_loss_nd: other ranks run as 4-d (N, C, 1, rest) and come back
+    n = input.size(0)
+    flat = input.contiguous().view(n, n_cls, 1, -1) if input.numel() else \
+        input.reshape(n, n_cls, 1, -1)
+    out = _sp.nll_loss2d_p(flat, target.reshape(n, 1, -1), weight, reduction, ignore_index)
+    return out.view(target.shape) if reduction == "none" else out
 
 
 def _size_list(input):
@@ -212,38 +199,44 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     cls = 1 if input.dim() >= 2 else 0
     n_cls = input.size(cls)
     logp = _log_softmax(input, cls)
-    wshape = [1] * input.dim()
     if weight is not None:
+        wshape = [1] * input.dim()
         wshape[cls] = n_cls
         wfull = weight.reshape(wshape)
     if tuple(input.shape) == tuple(target.shape):  # class probabilities
         if not target.is_floating_point():
             raise RuntimeError("Expected floating point type for target with class "
                                f"probabilities, got {_dtype_name(target.dtype)}")
+        if reduction not in ("none", "mean", "sum"):
+            raise ValueError(f"{reduction} is not a valid value for reduction")
         if label_smoothing > 0:
             target = target * (1 - label_smoothing) + label_smoothing / n_cls
         prod = logp * target
         if weight is not None:
             prod = prod * wfull
-        loss = -prod.sum(cls)
-        if reduction == "mean":
-            return loss.sum() / (input.numel() // n_cls) if input.numel() else loss.sum() / 0
-        return _reduce(loss, reduction)
+        if reduction == "none":
+            return -prod.sum(cls)
+        loss = -prod.sum()
+        return _div_scalar(loss, input.numel() // n_cls if input.numel() else 0) \
+            if reduction == "mean" else loss
     nll = _nll(logp, target, weight, ignore_index, reduction)
     if label_smoothing <= 0:
         return nll
-    smooth = -(logp * wfull).sum(cls) if weight is not None else -logp.sum(cls)
-    keep = target != ignore_index
-    smooth = _t.where(keep, smooth, 0.0)
+    # PyTorch's label smoothing: the mean of -log p over the classes (weighted), added to
+    # the nll with weights (1 - ls, ls / classes)
+    smooth = -(logp * wfull if weight is not None else logp).sum(cls)
+    ignored = target == ignore_index
+    smooth = smooth.masked_fill(ignored, 0.0)
     if reduction == "mean":
         if weight is not None:
-            denom = weight.index_select(0, target.masked_select(keep).reshape(-1)).sum()
+            denom = weight.index_select(0, target.masked_select(~ignored).reshape(-1)).sum()
         else:
-            denom = keep.sum()
+            denom = (~ignored).sum()
         smooth = smooth.sum() / denom
-    else:
-        smooth = _reduce(smooth, reduction)
-    return nll * (1 - label_smoothing) + smooth * (label_smoothing / n_cls)
+    elif reduction == "sum":
+        smooth = smooth.sum()
+    return _mul_scalar(nll, 1 - label_smoothing) + _mul_scalar(smooth,
+                                                               label_smoothing / n_cls)
 
 
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
@@ -257,12 +250,9 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     values = _values(input)
     if values is not None and values.size and ((values < 0).any() or (values > 1).any()):
         raise RuntimeError("all elements of input should be between 0 and 1")
-    # PyTorch clamps both logs at -100 so a saturated input gives a finite loss
-    loss = (target - 1) * _t.log1p(-input).clamp_min(-100) \
-        - target * _t.log(input).clamp_min(-100)
-    if weight is not None:
-        loss = loss * weight
-    return _reduce(loss, reduction)
+    if reduction not in ("none", "mean", "sum"):
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    return _lp.binary_cross_entropy(input, target, reduction, weight)
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None,
@@ -273,14 +263,9 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
                          f"({input.size()})")
     _not_differentiable("binary_cross_entropy_with_logits", weight=weight,
                         pos_weight=pos_weight)
-    if pos_weight is not None:
-        log_weight = (pos_weight - 1) * target + 1
-        loss = (1 - target) * input - log_weight * logsigmoid(input)
-    else:
-        loss = (1 - target) * input - logsigmoid(input)
-    if weight is not None:
-        loss = loss * weight
-    return _reduce(loss, reduction)
+    if reduction not in ("none", "mean", "sum"):
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    return _lp.binary_cross_entropy_with_logits(input, target, reduction, weight, pos_weight)
 
 
 def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):

@@ -1,0 +1,337 @@
+"""The softmax family and negative log-likelihood as primitives, with PyTorch's nodes
+(LogSoftmaxBackward0, SoftmaxBackward0, NllLossBackward0, NllLoss2DBackward0) and their
+backward kernels as primitives too, so that double backward shows PyTorch's
+LogSoftmaxBackwardDataBackward0 / NllLossBackwardBackward0; plus their vmap rules."""
+import numpy as np
+
+from ..ops.primitive import primitive, LINEAR
+
+__all__ = ["log_softmax_p", "softmax_p", "log_softmax_backward_data",
+           "softmax_backward_data", "nll_loss_p", "nll_loss2d_p", "nll_loss_backward",
+           "nll_loss2d_backward", "batching_rules"]
+
+
+_FAST = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def _along(fn):
+    """Run a kernel over ``dim`` of an array that may be 0-d (a 1-element dim of its own);
+    half precision computes in float32, rounding once, as PyTorch's accumulation does; the
+    result is contiguous whatever the input's layout, as PyTorch's."""
+    def kernel(xp, *args):
+        *arrays, dim = args
+        a = arrays[0]
+        if a.dtype in _FAST and a.ndim and all(x.flags.c_contiguous for x in arrays):
+            return fn(xp, *arrays, dim)  # the common case: no copies, no conversions
+        dt = a.dtype
+        scalar = a.ndim == 0
+        if scalar:
+            arrays = [x.reshape(1) for x in arrays]
+        if dt == np.float16:
+            arrays = [x.astype(np.float32) for x in arrays]
+        arrays = [np.ascontiguousarray(x) for x in arrays]  # PyTorch's are contiguous
+        out = fn(xp, *arrays, dim).astype(dt, copy=False)
+        return out.reshape(()) if scalar else out
+    return kernel
+
+
+def _shifted(xp, a, dim):
+    """a minus its max along dim (as PyTorch's kernels: a row with +inf, or all -inf,
+    becomes nan); whether the max was finite (NumPy's float warnings are then impossible)."""
+    if a.shape[dim] == 0:
+        return a, True
+    m = a.max(dim, keepdims=True)
+    if xp.isfinite(m).all():
+        return a - m, True
+    with np.errstate(all="ignore"):
+        return a - m, False
+
+
+def _quiet(fn):
+    """NumPy's float warnings off where they can arise: a non-finite gradient (PyTorch
+    returns nan/inf silently)."""
+    def kernel(xp, g, *args):
+        if not xp.isfinite(g.sum() if g.size else 0):
+            with np.errstate(all="ignore"):
+                return fn(xp, g, *args)
+        return fn(xp, g, *args)
+    return kernel
+
+
+def _log_softmax_kernel(xp, a, dim):
+    s, finite = _shifted(xp, a, dim)
+    if finite:  # every exp is of a value <= 0, its sum >= 1: nothing to warn about
+        return s - xp.log(xp.exp(s).sum(dim, keepdims=True))
+    with np.errstate(all="ignore"):
+        return s - xp.log(xp.exp(s).sum(dim, keepdims=True))
+
+
+def _softmax_kernel(xp, a, dim):
+    s, finite = _shifted(xp, a, dim)
+    if finite:
+        e = xp.exp(s)
+        return e / e.sum(dim, keepdims=True)
+    with np.errstate(all="ignore"):
+        e = xp.exp(s)
+        return e / e.sum(dim, keepdims=True)
+
+
+@_quiet
+def _lsm_bwd_kernel(xp, g, out, dim):
+    return g - xp.exp(out) * g.sum(dim, keepdims=True)
+
+
+@_quiet
+def _sm_bwd_kernel(xp, g, out, dim):
+    go = g * out
+    return go - out * go.sum(dim, keepdims=True)
+
+
+def _sum(t, dim):
+    return t.sum(dim, keepdim=True)
+
+
+log_softmax_p = primitive(
+    "log_softmax", "LogSoftmaxBackward0", forward=_along(_log_softmax_kernel),
+    vjp=(lambda g, a, out, dim: log_softmax_backward_data(g, out, dim),),
+    jvp=lambda t, a, out, dim: t - _sum(out.exp() * t, dim))
+
+softmax_p = primitive(
+    "softmax", "SoftmaxBackward0", forward=_along(_softmax_kernel),
+    vjp=(lambda g, a, out, dim: softmax_backward_data(g, out, dim),),
+    jvp=lambda t, a, out, dim: softmax_backward_data(t, out, dim))
+
+
+def _lsm_bwd_jvp(tg, tout, g, out, res, dim):
+    terms = []
+    if tg is not None:
+        terms.append(log_softmax_backward_data(tg, out, dim))
+    if tout is not None:
+        terms.append(-(out.exp() * tout * _sum(g, dim)))
+    return terms[0] if len(terms) == 1 else terms[0] + terms[1]
+
+
+# f(g, y) = g - exp(y) * sum(g): its adjoint in g is gg - sum(gg * exp(y))
+log_softmax_backward_data = primitive(
+    "log_softmax_backward_data", "LogSoftmaxBackwardDataBackward0",
+    forward=_along(_lsm_bwd_kernel),
+    vjp=(lambda gg, g, out, res, dim: gg - _sum(gg * out.exp(), dim),
+         lambda gg, g, out, res, dim: -(gg * out.exp() * _sum(g, dim))),
+    jvp=_lsm_bwd_jvp)
+
+
+def _sm_bwd_jvp(tg, tout, g, out, res, dim):
+    terms = []
+    if tg is not None:
+        terms.append(softmax_backward_data(tg, out, dim))
+    if tout is not None:
+        terms.append(tout * (g - _sum(g * out, dim)) - out * _sum(g * tout, dim))
+    return terms[0] if len(terms) == 1 else terms[0] + terms[1]
+
+
+# f(g, y) = y * (g - sum(g * y)): symmetric in g, so its own adjoint there
+softmax_backward_data = primitive(
+    "softmax_backward_data", "SoftmaxBackwardDataBackward0",
+    forward=_along(_sm_bwd_kernel),
+    vjp=(lambda gg, g, out, res, dim: softmax_backward_data(gg, out, dim),
+         lambda gg, g, out, res, dim: gg * (g - _sum(g * out, dim)) - g * _sum(gg * out, dim)),
+    jvp=_sm_bwd_jvp)
+
+
+# ----- nll_loss: the class dim is 1 (0 for a 1-d input); target and weight are parameters
+# (integer labels and per-class weights are never differentiated)
+
+def _picks(x, target, weight, ignore_index):
+    """(labels safe to index with, per-element weights with 0 where ignored)."""
+    t = target._data
+    cls = 1 if x.ndim >= 2 else 0
+    n_cls = x.shape[cls]
+    # one pass when every label is a class (negatives wrap to huge as unsigned) and the
+    # ignored label is none of them: nothing to mask
+    in_range = not t.size or int(t.view(np.uint64).max()) < n_cls
+    if in_range and not 0 <= ignore_index < n_cls:
+        all_valid, safe = True, t
+    else:
+        valid = t != ignore_index
+        all_valid = valid.all()
+        safe = t if all_valid else np.where(valid, t, 0)
+        if safe.size and (safe.min() < 0 or safe.max() >= n_cls):
+            bad = safe[(safe < 0) | (safe >= n_cls)].reshape(-1)[0]
+            raise IndexError(f"Target {int(bad)} is out of bounds.")
+    if weight is None:
+        w = None if all_valid else valid.astype(x.dtype)
+    else:
+        w = weight._data.astype(x.dtype, copy=False)[safe]
+        if not all_valid:
+            w = w * valid
+    return safe, w, cls
+
+
+def _at_labels(x, safe, cls):
+    """The index picking x's entry at each label along the class dim."""
+    if x.ndim == 2:
+        return np.arange(x.shape[0]), safe
+    if x.ndim == 1:
+        return (safe,)
+    idx = list(np.indices(safe.shape, sparse=True))
+    idx.insert(cls, safe)
+    return tuple(idx)
+
+
+def _total_weight(w, safe, dtype):
+    return np.asarray(safe.size if w is None else w.sum(), dtype=dtype)
+
+
+def _nll_kernel(xp, x, target, weight, reduction, ignore_index):
+    safe, w, cls = _picks(x, target, weight, ignore_index)
+    picked = x[_at_labels(x, safe, cls)]
+    loss = -picked if w is None else -(picked * w)
+    if reduction == "none":
+        return loss
+    total = loss.sum(dtype=x.dtype)
+    if reduction == "sum":
+        return total
+    if w is None and safe.size:
+        return total / x.dtype.type(safe.size)
+    with np.errstate(all="ignore"):  # every target ignored: nan, as PyTorch
+        return total / _total_weight(w, safe, x.dtype)
+
+
+def _nll_bwd_kernel(xp, g, x, target, weight, reduction, ignore_index):
+    dt = g.dtype
+    safe, w, cls = _picks(x, target, weight, ignore_index)
+    coef = -g if w is None else -(g * w)
+    if reduction == "mean":
+        total = _total_weight(w, safe, dt)
+        coef = coef / total if total else coef * 0
+    out = xp.zeros(x.shape, dt)
+    out[_at_labels(x, safe, cls)] = coef
+    return out
+
+
+# The backward scatters -w*g at the labels; its adjoint gathers there: nll_loss itself.
+# It reads the input only for its shape (PyTorch's takes it too: the double-backward node
+# has an edge to it, with a zero gradient). A 4-d input is PyTorch's nll_loss2d: the same
+# kernels under its node names.
+def _nll_vjp(g, x, out, target, weight, reduction, ignore_index):
+    prim = nll_loss2d_backward if x.dim() == 4 else nll_loss_backward
+    return prim(g, x, target, weight, reduction, ignore_index)
+
+
+def _nll_bwd_vjp(gg, g, x, out, target, weight, reduction, ignore_index):
+    prim = nll_loss2d_p if x.dim() == 4 else nll_loss_p
+    return prim(gg, target, weight, reduction, ignore_index)
+
+
+def _nll_bwd_jvp(tg, tx, g, x, out, target, weight, reduction, ignore_index):
+    if tg is None:
+        return _zeros(out)
+    prim = nll_loss2d_backward if x.dim() == 4 else nll_loss_backward
+    return prim(tg, x, target, weight, reduction, ignore_index)
+
+
+def _zeros(t):
+    from .._creation import zeros_like
+    return zeros_like(t)
+
+
+nll_loss_p = primitive("nll_loss", "NllLossBackward0", forward=_nll_kernel, vjp=(_nll_vjp,),
+                       jvp=LINEAR)
+nll_loss2d_p = nll_loss_p.variant("NllLoss2DBackward0")
+nll_loss_backward = primitive(
+    "nll_loss_backward", "NllLossBackwardBackward0", forward=_nll_bwd_kernel,
+    vjp=(_nll_bwd_vjp, lambda gg, g, x, out, *params: _zeros(x)), jvp=_nll_bwd_jvp)
+nll_loss2d_backward = nll_loss_backward.variant("NllLoss2DBackwardBackward0")
+
+
+# ----- vmap: batch dims go in front; nll folds them into the batch of examples and
+# reduces per example itself
+
+def batching_rules():
+    """name -> rule, for func/_rules.py (imported there: func loads after nn)."""
+    from ..func._batching import expand_to, BatchedTensor, unwrap, sizes, _loop
+    from .._creation import tensor as _tensor
+
+    def softmax_fwd(prim, args, lv):
+        a, dim = args
+        if a.dim() == 0:
+            return _loop(prim, args, lv)
+        return prim(expand_to(a, lv), dim + len(lv))
+
+    def softmax_bwd(prim, args, lv):
+        g, out, dim = args
+        if out.dim() == 0:
+            return _loop(prim, args, lv)
+        return prim(expand_to(g, lv), expand_to(out, lv), dim + len(lv))
+
+    def physical_target(target, lv):
+        """The labels as an array with every batch dim in front."""
+        if type(target) is BatchedTensor:
+            return expand_to(target, lv)._data
+        bs = sizes()
+        t = unwrap(target)[0]._data
+        return np.broadcast_to(t, tuple(bs[x] for x in lv) + t.shape)
+
+    def folded(x, target, lv):
+        """x and its labels with the batch dims folded into one leading dim of examples
+        (into the N dim when the input has one)."""
+        nb = len(lv)
+        px = expand_to(x, lv)
+        batch = tuple(px.shape[:nb])
+        t = physical_target(target, lv)
+        if x.dim() >= 2:
+            fx = px.reshape((-1,) + tuple(px.shape[nb + 1:]))
+            ft = t.reshape((-1,) + t.shape[nb + 1:])
+        else:
+            fx = px.reshape((-1, px.shape[-1]))
+            ft = t.reshape(-1)
+        return fx, np.ascontiguousarray(ft), batch, t
+
+    def per_example_weight(t, weight, ignore_index, nb, dtype):
+        valid = t != ignore_index
+        w = valid.astype(dtype) if weight is None else \
+            weight._data.astype(dtype)[np.where(valid, t, 0)] * valid
+        return w.reshape(t.shape[:nb] + (-1,)).sum(-1)
+
+    def nll(prim, args, lv):
+        x, target, weight, reduction, ignore_index = args
+        if type(weight) is BatchedTensor or x.dim() == 0:
+            return _loop(prim, args, lv)
+        nb = len(lv)
+        fx, ft, batch, t = folded(x, target, lv)
+        out = prim(fx, _tensor(ft), weight, "none", ignore_index)
+        out = out.reshape(batch + tuple(t.shape[nb:]))
+        if reduction == "none":
+            return out
+        total = out.reshape(batch + (-1,)).sum(-1)
+        if reduction == "sum":
+            return total
+        # an example whose targets are all ignored: nan, with a zero gradient (PyTorch's)
+        tw = per_example_weight(t, weight, ignore_index, nb, fx._data.dtype)
+        dead = tw == 0
+        with np.errstate(all="ignore"):
+            scale = np.where(dead, 0, 1 / tw).astype(tw.dtype)
+        return total * _tensor(scale) + _tensor(np.where(dead, np.nan, 0).astype(tw.dtype))
+
+    def nll_bwd(prim, args, lv):
+        g, x, target, weight, reduction, ignore_index = args
+        if type(weight) is BatchedTensor or x.dim() == 0:
+            return _loop(prim, args, lv)
+        nb = len(lv)
+        fx, ft, batch, t = folded(x, target, lv)
+        logical = t.shape[nb:]
+        if reduction == "none":
+            pg = expand_to(g, lv)
+        else:
+            pg = expand_to(g, lv).reshape(batch + (1,) * len(logical)).expand(t.shape)
+            if reduction == "mean":
+                tw = per_example_weight(t, weight, ignore_index, nb, pg._data.dtype)
+                with np.errstate(all="ignore"):
+                    scale = np.where(tw == 0, 0, 1 / tw).reshape(batch + (1,) * len(logical))
+                pg = pg * _tensor(scale.astype(pg._data.dtype))
+        out = prim(pg.reshape(ft.shape), fx, _tensor(ft), weight, "none", ignore_index)
+        return out.reshape(batch + tuple(x.shape))
+
+    return {"log_softmax": softmax_fwd, "softmax": softmax_fwd,
+            "log_softmax_backward_data": softmax_bwd, "softmax_backward_data": softmax_bwd,
+            "nll_loss": nll, "nll_loss_backward": nll_bwd}
