@@ -1,6 +1,9 @@
 """torch.nn convolution, pooling, padding and upsampling layers against PyTorch (weights
 copied across; outputs, gradients, reprs and state-dict keys), and a few training steps of
 a small conv net."""
+import re
+import warnings
+
 import numpy as np
 import pytest
 
@@ -93,3 +96,69 @@ def test_training_steps_match_pytorch():
     np.testing.assert_allclose(losses[0], losses[1], rtol=1e-4)
     for (n, a), (_, b) in zip(ours.state_dict().items(), ref.state_dict().items()):
         np.testing.assert_allclose(to_np(a), to_np(b), rtol=1e-4, atol=1e-5, err_msg=n)
+
+
+# every layer's repr, state-dict keys and constructor errors, option by option
+LAYER_BUILDS = [
+    "nn.ReLU(True)", "nn.ReLU6(True)", "nn.ReLU6()", "nn.SELU(inplace=True)", "nn.Mish()",
+    "nn.Hardtanh(-2.0, 3, True)", "nn.Hardtanh(min_value=-0.5, max_value=0.5)",
+    "nn.Hardtanh(1.0, 0.0)", "nn.LeakyReLU(0.3, True)", "nn.ELU(0.5, True)", "nn.CELU()",
+    "nn.GELU('tanh')", "nn.Softplus(2, 10)", "nn.Threshold(0.1, 20.0, True)",
+    "nn.Threshold(0.1)", "nn.Softshrink(0.25)", "nn.Hardshrink()", "nn.Softmax()",
+    "nn.LogSoftmax(1)", "nn.Softmin(dim=-1)", "nn.GLU()", "nn.Tanh()", "nn.Tanh(3)",
+    "nn.Sigmoid(inplace=True)", "nn.LogSigmoid()", "nn.Softsign()", "nn.Tanhshrink()",
+    "nn.PReLU(3, 0.1)", "nn.Dropout()", "nn.Dropout(0.2, True)", "nn.Dropout(1.5)",
+    "nn.Dropout1d(0.1)", "nn.Dropout2d(p=0.3)", "nn.AlphaDropout(0.0)", "nn.Dropout(-0.1)",
+    "nn.MaxPool1d(3)", "nn.MaxPool2d((2, 3), 1, 1, 2, True, True)", "nn.AvgPool1d(3, 2, 1)",
+    "nn.AvgPool1d((4,))", "nn.AvgPool2d(3, None, 1, True, False, 2)",
+    "nn.AdaptiveAvgPool1d(5)", "nn.AdaptiveAvgPool2d((2, None))",
+    "nn.Conv1d(2, 4, 3)", "nn.Conv1d(2, 4, 3, 2, 'valid', bias=False)",
+    "nn.Conv2d(4, 6, (3, 2), padding='same', dilation=(1, 2), groups=2)",
+    "nn.Conv2d(2, 3, 3, padding=(1, 0), padding_mode='replicate')",
+    "nn.Conv2d(2, 3, 3, stride=2, padding='same')", "nn.Conv2d(2, 3, 3, padding='full')",
+    "nn.Conv2d(2, 3, 3, padding_mode='wrap')", "nn.Conv2d(3, 3, 3, groups=2)",
+    "nn.Conv2d(2, 3, 3, groups=0)", "nn.Conv2d(2, 3, 3, groups=2)",
+    "nn.ConvTranspose2d(4, 2, 3, 2, 1, 1, 2, False, 2)",
+    "nn.ConvTranspose2d(4, 2, 3, padding_mode='reflect')",
+    "nn.Linear(3, 2, False)", "nn.Bilinear(2, 3, 4, bias=False)", "nn.Identity(1, a=2)",
+    "nn.BatchNorm1d(3, 1e-3, None, False, False)", "nn.BatchNorm2d(4, bias=False)",
+    "nn.LayerNorm([2, 3], 1e-6, False)", "nn.LayerNorm(4, bias=False)",
+    "nn.GroupNorm(2, 4, affine=False)", "nn.GroupNorm(3, 4)", "nn.GroupNorm(2, 4, bias=False)",
+    "nn.Embedding(5, 3, padding_idx=-1, max_norm=1.0, norm_type=1.0, sparse=True)",
+    "nn.ZeroPad2d((1, 2, 0, 1))", "nn.ConstantPad1d(2, 0.5)", "nn.ReflectionPad2d(1)",
+    "nn.Flatten(0, 2)", "nn.Unflatten(1, (2, 3))", "nn.Upsample(scale_factor=2)",
+    "nn.Upsample((4, 5), mode='bilinear', align_corners=True)",
+    "nn.CosineSimilarity(0)", "nn.PairwiseDistance(1.0, keepdim=True)",
+    "nn.CrossEntropyLoss(label_smoothing=0.1)", "nn.MSELoss(reduction='sum')",
+    "nn.L1Loss(size_average=False)", "nn.MSELoss(None, False)", "nn.BCELoss(None, 0, 1)",
+    "nn.CrossEntropyLoss(None, True, 2, False)", "nn.NLLLoss()", "nn.BCEWithLogitsLoss()",
+    "nn.KLDivLoss(log_target=True)", "nn.HuberLoss('sum', 0.5)", "nn.SmoothL1Loss(beta=0.5)",
+    "nn.MSELoss(1, 2, 3, 4)", "nn.HuberLoss(delta=1, beta=2)",
+    "nn.RNN(3, 4, 2, nonlinearity='relu', bias=False, bidirectional=True)",
+    "nn.LSTM(3, 4, num_layers=2, proj_size=2, batch_first=True)", "nn.GRU(2, 3, dropout=0.5)",
+    "nn.LSTM(3, 2, proj_size=2)", "nn.RNN(3, 4, proj_size=1)", "nn.GRU(3, 0)",
+    "nn.RNNCell(3, 4, False, 'relu')", "nn.LSTMCell(3, 4)", "nn.GRUCell(3, 4, bias=False)",
+    "nn.MultiheadAttention(6, 2)", "nn.MultiheadAttention(6, 3, bias=False, kdim=4, vdim=5)",
+    "nn.MultiheadAttention(6, 4)",
+    "nn.TransformerEncoderLayer(8, 2, 16, 0.0, batch_first=True, norm_first=True)",
+    "nn.Sequential(nn.Conv2d(1, 2, 3), nn.BatchNorm2d(2), nn.ReLU(True), nn.MaxPool2d(2),"
+    " nn.Flatten(), nn.Dropout(0.25), nn.Linear(8, 2))",
+]
+
+
+@pytest.mark.parametrize("build", LAYER_BUILDS)
+def test_layer_repr_state_and_constructor_errors_as_pytorch(build):
+    def make(lib):
+        with warnings.catch_warnings(record=True) as warned:
+            warnings.simplefilter("always")
+            try:
+                module = eval(build, {"nn": lib.nn})
+            except Exception as e:  # a set in a message prints in hash order: sorted here
+                return type(e).__name__, re.sub(r"\{[^{}]*\}", lambda m: str(sorted(
+                    m.group(0)[1:-1].split(", "))), str(e).split("\n")[0])
+        return ([(w.category, str(w.message)) for w in warned],
+                repr(module), list(module.state_dict()),
+                [(n, tuple(p.shape)) for n, p in module.named_parameters()],
+                sorted(k for k in vars(module) if not k.startswith("_")),
+                list(module._buffers))
+    assert make(retrograd) == make(REAL_TORCH)

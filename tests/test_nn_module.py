@@ -185,9 +185,12 @@ def test_forward_hooks_and_handles(m):
     assert y.tolist() == (lin.bias + 1).unsqueeze(0).tolist()
     assert seen == [lin.bias.unsqueeze(0).tolist()]
     h2.remove()
-    with lin.register_forward_pre_hook(lambda mod, args, kw: (args, kw), with_kwargs=True):
+    calls = []
+    with lin.register_forward_pre_hook(lambda mod, args, kw: calls.append(1),
+                                       with_kwargs=True):
         lin(m.zeros(1, 2))
-    assert len(lin._forward_pre_hooks) == 0
+    lin(m.zeros(1, 2))  # the with block took the hook off again
+    assert calls == [1]
 
 
 @needs_torch
@@ -512,3 +515,177 @@ def test_module_parameters_train_with_optim_as_pytorch():
     np.testing.assert_allclose(losses[0], losses[1], rtol=1e-5)
     for (n, a), (_, b) in zip(ours.state_dict().items(), ref.state_dict().items()):
         np.testing.assert_allclose(to_np(a), to_np(b), rtol=1e-5, atol=1e-6, err_msg=n)
+
+
+# ----- containers and hooks, operation by operation against PyTorch
+def _containers(lib):
+    nn = lib.nn
+    return dict(
+        s=nn.Sequential(nn.ReLU(), nn.Tanh(), nn.Sigmoid()),
+        n=nn.Sequential(OrderedDict(a=nn.ReLU(), b=nn.Tanh(), c=nn.Sigmoid())),
+        ml=nn.ModuleList([nn.ReLU(), nn.Tanh(), nn.Sigmoid()]),
+        pl=nn.ParameterList([lib.ones(1), lib.ones(2), lib.ones(3)]),
+        md=nn.ModuleDict({"b": nn.ReLU(), "a": nn.Tanh()}),
+        pd=nn.ParameterDict({"b": lib.ones(1), "a": lib.ones(2)}))
+
+
+def _summary(x):
+    if isinstance(x, (list, tuple)):
+        return [_summary(v) for v in x]
+    if hasattr(x, "_modules"):  # a Module: its class and what it holds, in order
+        return (type(x).__name__, [(k, type(v).__name__) for k, v in x._modules.items()],
+                [(k, tuple(v.shape)) for k, v in x._parameters.items()])
+    if hasattr(x, "shape"):
+        return (type(x).__name__, tuple(x.shape))
+    return x if isinstance(x, (int, str, bool, type(None))) else type(x).__name__
+
+
+def _outcome(lib, statement):
+    """Run statement on fresh containers: its error (type, text) or the containers after it
+    and the value bound to `r`."""
+    space = dict(_containers(lib), nn=lib.nn, lib=lib, OrderedDict=OrderedDict)
+    try:
+        exec(statement, space)
+    except Exception as e:
+        text = re.sub(r"\b(torch|retrograd)\.nn\.modules\.\w+\.", "", str(e))
+        return type(e).__name__, text
+    return {k: _summary(v) for k, v in space.items()
+            if k not in ("nn", "lib", "OrderedDict", "__builtins__")}
+
+
+_SEQUENCE_OPS = ["r = {c}[{i}]", "del {c}[{i}]", "{c}[{i}] = {new}", "r = {c}.pop({i})"]
+_CONTAINER_CASES = (
+    [op.format(c=c, i=i, new="lib.zeros(4)" if c == "pl" else "nn.Identity()")
+     for c in ("s", "n", "ml", "pl") for op in _SEQUENCE_OPS
+     for i in (0, 2, -1, -3, 3, -4, True, 1.0, "'1'", "1:", "::-1", "0:3:2", "5:9")] +
+    [f"r = s.insert({i}, nn.Identity())" for i in (0, 2, 3, -1, -3, -4, 4)] +
+    [f"r = ml.insert({i}, nn.Identity())" for i in (0, 2, 3)]
+    + ["r = n.insert(3, nn.Identity())", "r = s.insert(0, 3)"] +
+    [f"r = {c}.{op}" for c in ("s", "n", "ml") for op in (
+        "append(nn.Identity())", "append(3)", "extend([nn.Identity(), nn.ReLU()])", "extend(3)",
+        "__add__(s)", "__add__(ml)", "__iadd__(ml)", "__iadd__(s)", "__mul__(2)", "__mul__(0)",
+        "__mul__(-1)", "__mul__(1.5)", "__rmul__(2)")
+     if (c, op) != ("s", "__iadd__(s)")] +  # PyTorch: "dictionary changed size"; ours works
+    ["r = s.__imul__(2)", "r = s(lib.ones(2))", "r = ml(lib.ones(2))", "r = pl(1)",
+     "r = pl.append(lib.ones(5))", "r = pl.append(3)", "r = pl.extend(lib.ones(2))",
+     "r = pl.extend(3)", "r = pl.__iadd__([lib.ones(1), 3])", "r = list(pl)"] +
+    [op.format(c=c, k=k, new="nn.Identity()" if c == "md" else "lib.zeros(3)")
+     for c in ("md", "pd") for k in ("'a'", "'z'", 0, None) for op in (
+         "r = {c}[{k}]", "del {c}[{k}]", "{c}[{k}] = {new}", "r = {c}.pop({k})",
+         "r = {k} in {c}", "r = {c}.get({k})", "r = {c}.setdefault({k}, {new})")] +
+    [f"r = {c}.update({arg})" for c in ("md", "pd") for arg in (
+        "dict(d=pl[0], c=pl[1])", "OrderedDict(d=pl[0], c=pl[1])", "[('d', pl[0]), ('c', pl[1])]",
+        "dict(d=nn.ReLU(), c=nn.ReLU())", "[('d', nn.ReLU()), ('c', nn.ReLU())]",
+        "[('d', pl[0], 1)]", "3", "[3]", "['ab']", "pd", "md")] +
+    [f"r = type({c})({arg})" for c in ("md", "pd") for arg in (
+        "dict(d=pl[0], c=pl[1])", "[('d', nn.ReLU())]", "[('d', 1, 2)]", "3", "None")] +
+    [f"r = {c}.{op}" for c in ("md", "pd") for op in (
+        "keys()", "values()", "items()", "clear()", "__len__()", "__iter__()",
+        "__contains__('b')", "__call__(1)")] +
+    ["r = pd.copy()", "r = pd.popitem()", "r = list(reversed(pd))", "r = pd | md",
+     "r = pd.__or__(pd)", "r = pd.__ror__(dict(z=pl[0]))", "pd |= dict(z=pl[0])",
+     "r = pd.fromkeys(['x', 'y'], pl[0])",
+     "r = [repr(v) for v in (s, n, ml, pl, md, pd, nn.ModuleList(), s[:0])]",
+     "r = [k for k in dir(s) + dir(ml) + dir(pl) if k[0].isdigit()]"])
+
+
+@needs_torch
+def test_container_operations_as_pytorch():
+    for statement in _CONTAINER_CASES:
+        ours, ref = _outcome(retrograd, statement), _outcome(REAL_TORCH, statement)
+        assert ours == ref, statement
+
+
+def _hook_log(lib):
+    """Hooks of every kind registered (some prepended, some removed) on a Linear: the order
+    in which they fire over a forward and a backward, and what they see."""
+    lin, log = lib.nn.Linear(2, 2), []
+
+    def hook(*tag, ret=None):
+        def fn(module, *args):
+            log.append(tag + tuple(type(a).__name__ for a in args))
+            return ret
+        return fn
+    handles = {}
+    for i, prepend in enumerate((False, True, False, True)):
+        handles["pre", i] = lin.register_forward_pre_hook(hook("pre", i), prepend=prepend)
+        handles["prek", i] = lin.register_forward_pre_hook(hook("prek", i), prepend=prepend,
+                                                           with_kwargs=True)
+        handles["fwd", i] = lin.register_forward_hook(hook("fwd", i), prepend=prepend,
+                                                      always_call=i == 2)
+        handles["fwdk", i] = lin.register_forward_hook(hook("fwdk", i), prepend=prepend,
+                                                       with_kwargs=True)
+        handles["bw", i] = lin.register_full_backward_hook(hook("bw", i), prepend=prepend)
+        handles["bwpre", i] = lin.register_full_backward_pre_hook(hook("bwpre", i),
+                                                                  prepend=prepend)
+    for key in (("pre", 3), ("fwdk", 0), ("bw", 1), ("bwpre", 2), ("fwd", 2)):
+        handles[key].remove()
+    handles["pre", 3].remove()  # a second remove does nothing
+    with lin.register_forward_hook(hook("ctx")):
+        lin(lib.ones(1, 2, requires_grad=True)).sum().backward()
+    log.append("---")
+    lin(lib.ones(1, 2, requires_grad=True)).sum().backward()
+    lin.register_forward_pre_hook(lambda mod, args: (args[0] * 2,))
+    lin.register_forward_pre_hook(lambda mod, args, kw: ((args[0] + 1,), kw), with_kwargs=True)
+    lin.register_forward_hook(lambda mod, args, out: out * 10)
+    lin.register_forward_hook(lambda mod, args, kw, out: out + 1, with_kwargs=True)
+    x = lib.tensor([[1.0, -1.0]])
+    log.append((lin(x) - (lin.weight @ (x.T * 2 + 1) + lin.bias[:, None]).T * 10).tolist())
+    return log
+
+
+@needs_torch
+def test_module_hooks_fire_and_leave_as_pytorch():
+    assert _hook_log(retrograd) == _hook_log(REAL_TORCH)
+
+
+def test_module_list_insert_is_list_insert():
+    # PyTorch's ModuleList.insert raises KeyError('-1') for a negative index and leaves a gap
+    # in the names past the end; ours does what list.insert does
+    nn = retrograd.nn
+    for index in (-1, -3, -9, 0, 2, 3, 9):
+        modules = [nn.ReLU(), nn.Tanh(), nn.Sigmoid()]
+        ml = nn.ModuleList(modules)
+        new = nn.Identity()
+        modules.insert(index, new)
+        ml.insert(index, new)
+        assert list(ml._modules) == ["0", "1", "2", "3"]
+        assert all(a is b for a, b in zip(ml, modules))
+
+
+@needs_torch
+def test_assignment_and_registration_errors_as_pytorch():
+    statements = [f"mod.{name} = {value}" for name in ("w", "c", "b")
+                  for value in ("lib.ones(1)", "3", "'x'", "None", "nn.Identity()")] + [
+        "mod.register_buffer('q', 3)", "mod.register_buffer(3, None)",
+        "mod.register_buffer('training', None)", "mod.register_buffer('', None)",
+        "mod.register_parameter('q', lib.ones(1))", "mod.register_parameter('q', 3)",
+        "mod.register_parameter('a.b', None)", "mod.register_parameter('c', None)",
+        "mod.register_parameter('q', nn.Parameter(lib.ones(1)) * 2)",
+        "mod.add_module(3, None)", "mod.add_module('a.b', None)", "mod.add_module('', None)",
+        "mod.add_module('training', None)", "mod.add_module('x', lib.ones(1, dtype=lib.int64))",
+        "mod.add_module('x', OrderedDict())", "del mod.zz", "mod.zz",
+        "nn.Module(3)", "nn.Module(3, a=1)", "nn.Linear(1, 1, 1, None, None, 0)",
+        "nn.Module.__new__(nn.Module).register_buffer('x', None)",
+        "mod.get_parameter('w')", "mod.get_parameter('b')", "mod.get_parameter('c.zz')",
+        "mod.get_buffer('w')", "mod.get_buffer('c.weight')", "mod.get_submodule('c.weight')",
+        "mod.get_submodule('x.y')", "mod.get_submodule('training')",
+        "assert mod.get_buffer('b') is None and mod.get_submodule('') is mod",
+        "assert mod.get_parameter('c.bias') is mod.c.bias",
+        "nn.Module.__new__(nn.Module).w = nn.Parameter(lib.ones(1))"]
+
+    def run(lib, statement):
+        mod = lib.nn.Module()
+        mod.register_parameter("w", None)
+        mod.c = lib.nn.Linear(1, 1)
+        mod.register_buffer("b", None)
+        try:
+            exec(statement, dict(mod=mod, lib=lib, nn=lib.nn, OrderedDict=OrderedDict))
+        except Exception as e:
+            text = str(e).replace("collections.", "").replace("retrograd.", "torch.")
+            return type(e).__name__, text
+        return ([(k, type(v).__name__) for k, v in mod._parameters.items()],
+                [(k, type(v).__name__) for k, v in mod._buffers.items()],
+                [(k, type(v).__name__) for k, v in mod._modules.items()])
+    for statement in statements:
+        assert run(retrograd, statement) == run(REAL_TORCH, statement), statement

@@ -1,6 +1,5 @@
 """Module's state: dtype casts (_apply, to, float, double) and state dicts (state_dict,
 load_state_dict with PyTorch's missing/unexpected/size-mismatch texts)."""
-import itertools
 from collections import OrderedDict, namedtuple
 
 from ...tensor import Tensor
@@ -10,12 +9,14 @@ __all__ = ["ModuleStateMixin"]
 
 
 class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
+    """What load_state_dict returns; prints PyTorch's "<All keys matched successfully>"
+    when both lists are empty."""
     __slots__ = ()
 
     def __repr__(self):
-        if not self.missing_keys and not self.unexpected_keys:
-            return "<All keys matched successfully>"
-        return super().__repr__()
+        if self.missing_keys or self.unexpected_keys:
+            return super().__repr__()
+        return "<All keys matched successfully>"
 
     __str__ = __repr__
 
@@ -83,111 +84,106 @@ class ModuleStateMixin:
         return self
 
     # ----- state dicts
-    def _save_to_state_dict(self, destination, prefix, keep_vars):
+    def _state_members(self):
+        """This module's own entries of a state dict: parameters, then the buffers that
+        are saved (None ones are left out)."""
         for name, param in self._parameters.items():
             if param is not None:
-                destination[prefix + name] = param if keep_vars else param.detach()
+                yield name, param
         for name, buf in self._buffers.items():
-            if buf is not None and name not in self._non_persistent_buffers_set:
-                destination[prefix + name] = buf if keep_vars else buf.detach()
+            if buf is not None and name not in self._unsaved_buffers:
+                yield name, buf
+
+    def _save_to_state_dict(self, destination, prefix, keep_vars):
+        for name, value in self._state_members():
+            destination[prefix + name] = value if keep_vars else value.detach()
 
     def state_dict(self, *args, destination=None, prefix="", keep_vars=False):
         if args:  # the deprecated positional form (destination, prefix, keep_vars)
-            destination = args[0]
-            if len(args) > 1:
-                prefix = args[1]
-            if len(args) > 2:
-                keep_vars = args[2]
+            destination, prefix, keep_vars = (args + (destination, prefix, keep_vars)[len(args):])
         if destination is None:
             destination = OrderedDict()
             destination._metadata = OrderedDict()
-        local_metadata = dict(version=getattr(self, "_version", 1))
-        if hasattr(destination, "_metadata"):
-            destination._metadata[prefix[:-1]] = local_metadata
+        metadata = getattr(destination, "_metadata", None)
+        if metadata is not None:  # keyed by the module's path: "" for the root, "seq.0", ...
+            metadata[prefix[:-1]] = {"version": getattr(self, "_version", 1)}
         self._save_to_state_dict(destination, prefix, keep_vars)
-        for name, module in self._modules.items():
-            if module is not None:
-                module.state_dict(destination=destination, prefix=prefix + name + ".",
-                                  keep_vars=keep_vars)
+        for name, child in self._modules.items():
+            if child is not None:
+                child.state_dict(destination=destination, prefix=f"{prefix}{name}.",
+                                 keep_vars=keep_vars)
         return destination
 
     def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict,
                               missing_keys, unexpected_keys, error_msgs, assign=False):
         import retrograd as _torch
-        persistent_buffers = {k: v for k, v in self._buffers.items()
-                              if k not in self._non_persistent_buffers_set}
-        local_state = {k: v for k, v in itertools.chain(self._parameters.items(),
-                                                        persistent_buffers.items())
-                       if v is not None}
-        for name, param in local_state.items():
+        own = dict(self._state_members())
+        for name, current in own.items():
             key = prefix + name
             if key not in state_dict:
                 if strict:
                     missing_keys.append(key)
                 continue
-            input_param = state_dict[key]
-            if not isinstance(input_param, Tensor):
+            given = state_dict[key]
+            if not isinstance(given, Tensor):
                 error_msgs.append(
                     f'While copying the parameter named "{key}", expected torch.Tensor or '
-                    f"Tensor-like object from checkpoint but received {type(input_param)}")
-                continue
-            if input_param.shape != param.shape:
+                    f"Tensor-like object from checkpoint but received {type(given)}")
+            elif given.shape != current.shape:
                 error_msgs.append(
-                    f"size mismatch for {key}: copying a param with shape {input_param.shape}"
-                    f" from checkpoint, the shape in current model is {param.shape}.")
-                continue
-            try:
-                with _torch.no_grad():
-                    if assign:
-                        if isinstance(param, Parameter):
-                            new = Parameter(input_param, requires_grad=param.requires_grad)
-                            self._parameters[name] = new
-                        else:
-                            self._buffers[name] = input_param
-                    else:
-                        param.copy_(input_param)
-            except Exception as ex:
-                error_msgs.append(
-                    f'While copying the parameter named "{key}", whose dimensions in the model'
-                    f" are {param.size()} and whose dimensions in the checkpoint are "
-                    f"{input_param.size()}, an exception occurred : {ex.args}.")
-        if strict:
-            for key in state_dict.keys():
+                    f"size mismatch for {key}: copying a param with shape {given.shape} from "
+                    f"checkpoint, the shape in current model is {current.shape}.")
+            else:
+                try:
+                    with _torch.no_grad():
+                        self._take(name, current, given, assign)
+                except Exception as ex:
+                    error_msgs.append(
+                        f'While copying the parameter named "{key}", whose dimensions in the '
+                        f"model are {current.size()} and whose dimensions in the checkpoint "
+                        f"are {given.size()}, an exception occurred : {ex.args}.")
+        if strict:  # keys under this prefix that name neither an entry nor a child
+            for key in state_dict:
                 if key.startswith(prefix):
-                    input_name = key[len(prefix):].split(".", 1)
-                    if len(input_name) > 1:
-                        if input_name[0] not in self._modules:
-                            unexpected_keys.append(key)
-                    elif input_name[0] not in local_state:
+                    head, dot, _ = key[len(prefix):].partition(".")
+                    if head not in (self._modules if dot else own):
                         unexpected_keys.append(key)
+
+    def _take(self, name, current, given, assign):
+        """Load one entry: copy into the existing tensor, or (assign=True) adopt the given
+        one (a parameter stays a Parameter with its requires_grad)."""
+        if not assign:
+            current.copy_(given)
+        elif isinstance(current, Parameter):
+            self._parameters[name] = Parameter(given, requires_grad=current.requires_grad)
+        else:
+            self._buffers[name] = given
 
     def load_state_dict(self, state_dict, strict=True, assign=False):
         if not isinstance(state_dict, dict):
             raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
-        missing_keys, unexpected_keys, error_msgs = [], [], []
-        metadata = getattr(state_dict, "_metadata", None)
-        state_dict = OrderedDict(state_dict)
-
-        def load(module, local_state_dict, prefix=""):
-            local_metadata = {} if metadata is None else metadata.get(prefix[:-1], {})
-            module._load_from_state_dict(local_state_dict, prefix, local_metadata, True,
-                                         missing_keys, unexpected_keys, error_msgs, assign)
+        missing, unexpected, errors = [], [], []
+        metadata = getattr(state_dict, "_metadata", None) or {}
+        # depth first, parents before children; each module sees only the keys under it
+        stack = [(self, "", OrderedDict(state_dict))]
+        while stack:
+            module, prefix, entries = stack.pop()
+            module._load_from_state_dict(entries, prefix, metadata.get(prefix[:-1], {}), True,
+                                         missing, unexpected, errors, assign)
+            below = []
             for name, child in module._modules.items():
                 if child is not None:
-                    child_prefix = prefix + name + "."
-                    child_state = {k: v for k, v in local_state_dict.items()
-                                   if k.startswith(child_prefix)}
-                    load(child, child_state, child_prefix)
-
-        load(self, state_dict)
+                    child_prefix = f"{prefix}{name}."
+                    below.append((child, child_prefix, {k: v for k, v in entries.items()
+                                                        if k.startswith(child_prefix)}))
+            stack.extend(reversed(below))
         if strict:
-            if unexpected_keys:
-                error_msgs.insert(0, "Unexpected key(s) in state_dict: {}. ".format(
-                    ", ".join(f'"{k}"' for k in unexpected_keys)))
-            if missing_keys:
-                error_msgs.insert(0, "Missing key(s) in state_dict: {}. ".format(
-                    ", ".join(f'"{k}"' for k in missing_keys)))
-        if error_msgs:
-            raise RuntimeError("Error(s) in loading state_dict for {}:\n\t{}".format(
-                self.__class__.__name__, "\n\t".join(error_msgs)))
-        return _IncompatibleKeys(missing_keys, unexpected_keys)
+            named = [("Unexpected", unexpected), ("Missing", missing)]
+            for what, keys in named:  # missing keys first, then unexpected, then the rest
+                if keys:
+                    listed = ", ".join(f'"{k}"' for k in keys)
+                    errors.insert(0, f"{what} key(s) in state_dict: {listed}. ")
+        if errors:
+            raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:"
+                               "\n\t" + "\n\t".join(errors))
+        return _IncompatibleKeys(missing, unexpected)

@@ -1,8 +1,12 @@
-"""Activation modules: each calls its nn.functional counterpart (or torch.tanh/sigmoid, as
-PyTorch's do), with PyTorch's constructor arguments and repr."""
+"""Activation modules: each calls its nn.functional counterpart with PyTorch's constructor
+arguments and repr (FunctionalModule does the calling and printing)."""
+import warnings
+
 import retrograd as _torch
 from ..parameter import Parameter
+from .. import functional as F
 from .module import Module
+from ._functional_module import FunctionalModule
 
 __all__ = ["ReLU", "ReLU6", "LeakyReLU", "ELU", "SELU", "CELU", "GELU", "SiLU", "Mish",
            "Softplus", "Softsign", "Hardtanh", "Hardsigmoid", "Hardswish", "LogSigmoid",
@@ -10,192 +14,128 @@ __all__ = ["ReLU", "ReLU6", "LeakyReLU", "ELU", "SELU", "CELU", "GELU", "SiLU", 
            "Hardshrink", "Threshold", "PReLU", "GLU"]
 
 
-def _F():
-    from .. import functional as F
-    return F
-
-
-def _inplace(inplace):
-    return "inplace=True" if inplace else ""
-
-
-class _Inplace(Module):
-    """An activation whose only option is ``inplace``."""
-    _fn = None
+class _InplaceOnly(FunctionalModule):
+    _options = ("inplace",)
 
     def __init__(self, inplace=False):
-        super().__init__()
-        self.inplace = inplace
-
-    def forward(self, input):
-        return getattr(_F(), self._fn)(input, inplace=self.inplace)
-
-    def extra_repr(self):
-        return _inplace(self.inplace)
+        super().__init__(inplace)
 
 
-class ReLU(_Inplace):
+class ReLU(_InplaceOnly):
     _fn = "relu"
 
 
-class SELU(_Inplace):
+class SELU(_InplaceOnly):
     _fn = "selu"
 
 
-class SiLU(_Inplace):
+class SiLU(_InplaceOnly):
     _fn = "silu"
 
 
-class Mish(_Inplace):
+class Mish(_InplaceOnly):
     _fn = "mish"
 
 
-class Hardsigmoid(_Inplace):
+class Hardsigmoid(_InplaceOnly):
     _fn = "hardsigmoid"
 
 
-class Hardswish(_Inplace):
+class Hardswish(_InplaceOnly):
     _fn = "hardswish"
 
 
-class _Plain(Module):
-    """An activation without options."""
-    _fn = None
-
-    def __init__(self, *args, **kwargs):
-        super().__init__()
-
-    def forward(self, input):
-        return getattr(_F(), self._fn)(input)
-
-
-class Softsign(_Plain):
+class Softsign(FunctionalModule):
     _fn = "softsign"
 
 
-class LogSigmoid(_Plain):
+class LogSigmoid(FunctionalModule):
     _fn = "logsigmoid"
 
 
-class Tanhshrink(_Plain):
+class Tanhshrink(FunctionalModule):
     _fn = "tanhshrink"
 
 
-class Tanh(_Plain):
-    def forward(self, input):
-        return _torch.tanh(input)
+class Tanh(FunctionalModule):
+    _fn = "tanh"
 
 
-class Sigmoid(_Plain):
-    def forward(self, input):
-        return _torch.sigmoid(input)
+class Sigmoid(FunctionalModule):
+    _fn = "sigmoid"
 
 
-class Hardtanh(Module):
+class Hardtanh(FunctionalModule):
+    _fn, _options = "hardtanh", ("min_val", "max_val", "inplace")
 
     def __init__(self, min_val=-1.0, max_val=1.0, inplace=False, min_value=None,
                  max_value=None):
-        super().__init__()
         if min_value is not None:
+            warnings.warn("keyword argument `min_value` is deprecated and renamed to "
+                          "`min_val`", FutureWarning, stacklevel=2)
             min_val = min_value
         if max_value is not None:
+            warnings.warn("keyword argument `max_value` is deprecated and renamed to "
+                          "`max_val`", FutureWarning, stacklevel=2)
             max_val = max_value
-        self.min_val = min_val
-        self.max_val = max_val
-        self.inplace = inplace
+        super().__init__(min_val, max_val, inplace)
         if self.max_val <= self.min_val:
-            raise AssertionError("max_val must be greater than min_val")
-
-    def forward(self, input):
-        return _F().hardtanh(input, self.min_val, self.max_val, self.inplace)
-
-    def extra_repr(self):
-        inplace_str = ", inplace=True" if self.inplace else ""
-        return f"min_val={self.min_val}, max_val={self.max_val}{inplace_str}"
+            raise AssertionError(f"max_val ({self.max_val}) must be greater than min_val "
+                                 f"({self.min_val})")
 
 
 class ReLU6(Hardtanh):
+    """Hardtanh between 0 and 6, printed with its inplace flag only."""
+    _shown = ()
+
     def __init__(self, inplace=False):
         super().__init__(0.0, 6.0, inplace)
 
-    def forward(self, input):
-        return _F().relu6(input, self.inplace)
 
-    def extra_repr(self):
-        return _inplace(self.inplace)
-
-
-class LeakyReLU(Module):
+class LeakyReLU(FunctionalModule):
+    _fn, _options = "leaky_relu", ("negative_slope", "inplace")
 
     def __init__(self, negative_slope=1e-2, inplace=False):
-        super().__init__()
-        self.negative_slope = negative_slope
-        self.inplace = inplace
-
-    def forward(self, input):
-        return _F().leaky_relu(input, self.negative_slope, self.inplace)
-
-    def extra_repr(self):
-        inplace_str = ", inplace=True" if self.inplace else ""
-        return f"negative_slope={self.negative_slope}{inplace_str}"
+        super().__init__(negative_slope, inplace)
 
 
-class ELU(Module):
-    _fn = "elu"
+class ELU(FunctionalModule):
+    _fn, _options = "elu", ("alpha", "inplace")
 
     def __init__(self, alpha=1.0, inplace=False):
-        super().__init__()
-        self.alpha = alpha
-        self.inplace = inplace
-
-    def forward(self, input):
-        return getattr(_F(), self._fn)(input, self.alpha, self.inplace)
-
-    def extra_repr(self):
-        inplace_str = ", inplace=True" if self.inplace else ""
-        return f"alpha={self.alpha}{inplace_str}"
+        super().__init__(alpha, inplace)
 
 
 class CELU(ELU):
     _fn = "celu"
 
 
-class GELU(Module):
+class GELU(FunctionalModule):
+    _fn, _options = "gelu", ("approximate",)
 
     def __init__(self, approximate="none"):
-        super().__init__()
-        self.approximate = approximate
-
-    def forward(self, input):
-        return _F().gelu(input, approximate=self.approximate)
-
-    def extra_repr(self):
-        return f"approximate={repr(self.approximate)}"
+        super().__init__(approximate)
 
 
-class Softplus(Module):
+class Softplus(FunctionalModule):
+    _fn, _options = "softplus", ("beta", "threshold")
 
     def __init__(self, beta=1.0, threshold=20.0):
-        super().__init__()
-        self.beta = beta
-        self.threshold = threshold
-
-    def forward(self, input):
-        return _F().softplus(input, self.beta, self.threshold)
-
-    def extra_repr(self):
-        return f"beta={self.beta}, threshold={self.threshold}"
+        super().__init__(beta, threshold)
 
 
-class _Shrink(Module):
-    _fn = None
+class Threshold(FunctionalModule):
+    _fn, _options = "threshold", ("threshold", "value", "inplace")
+
+    def __init__(self, threshold, value, inplace=False):
+        super().__init__(threshold, value, inplace)
+
+
+class _Shrink(FunctionalModule):
+    _options = ("lambd",)
 
     def __init__(self, lambd=0.5):
-        super().__init__()
-        self.lambd = lambd
-
-    def forward(self, input):
-        return getattr(_F(), self._fn)(input, self.lambd)
+        super().__init__(lambd)
 
     def extra_repr(self):
         return str(self.lambd)
@@ -209,51 +149,35 @@ class Hardshrink(_Shrink):
     _fn = "hardshrink"
 
 
-class Threshold(Module):
-
-    def __init__(self, threshold, value, inplace=False):
-        super().__init__()
-        self.threshold = threshold
-        self.value = value
-        self.inplace = inplace
-
-    def forward(self, input):
-        return _F().threshold(input, self.threshold, self.value, self.inplace)
-
-    def extra_repr(self):
-        inplace_str = ", inplace=True" if self.inplace else ""
-        return f"threshold={self.threshold}, value={self.value}{inplace_str}"
-
-
-class _SoftmaxBase(Module):
-    _fn = None
+class _AlongDim(FunctionalModule):
+    _options = ("dim",)
 
     def __init__(self, dim=None):
-        super().__init__()
-        self.dim = dim
+        super().__init__(dim)
 
-    def __setstate__(self, state):
+    def __setstate__(self, state):  # modules pickled before dim existed
         super().__setstate__(state)
         if not hasattr(self, "dim"):
             self.dim = None
 
-    def forward(self, input):
-        return getattr(_F(), self._fn)(input, self.dim)
 
-    def extra_repr(self):
-        return f"dim={self.dim}"
-
-
-class Softmax(_SoftmaxBase):
+class Softmax(_AlongDim):
     _fn = "softmax"
 
 
-class LogSoftmax(_SoftmaxBase):
+class LogSoftmax(_AlongDim):
     _fn = "log_softmax"
 
 
-class Softmin(_SoftmaxBase):
+class Softmin(_AlongDim):
     _fn = "softmin"
+
+
+class GLU(_AlongDim):
+    _fn = "glu"
+
+    def __init__(self, dim=-1):
+        super().__init__(dim)
 
 
 class PReLU(Module):
@@ -270,20 +194,7 @@ class PReLU(Module):
         _init.constant_(self.weight, self.init)
 
     def forward(self, input):
-        return _F().prelu(input, self.weight)
+        return F.prelu(input, self.weight)
 
     def extra_repr(self):
         return f"num_parameters={self.num_parameters}"
-
-
-class GLU(Module):
-
-    def __init__(self, dim=-1):
-        super().__init__()
-        self.dim = dim
-
-    def forward(self, input):
-        return _F().glu(input, self.dim)
-
-    def extra_repr(self):
-        return f"dim={self.dim}"

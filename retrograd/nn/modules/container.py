@@ -1,195 +1,205 @@
 """Containers: Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict."""
 import operator
-from collections import OrderedDict, abc as container_abcs
-from itertools import chain, islice
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping
+from itertools import chain
 
 from ...tensor import Tensor
 from ..parameter import Parameter
-from .module import Module, _addindent
+from .module import Module, _indent, _block
 
 __all__ = ["Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict"]
 
 
-def _index(idx, size):
+def _offset(idx, length):
+    """The 0-based position that an int index (negative counts from the end) names among
+    ``length`` items; PyTorch's IndexError when there is none."""
     idx = operator.index(idx)
-    if not (-size <= idx < size):
+    pos = idx + length if idx < 0 else idx
+    if not 0 <= pos < length:
         raise IndexError(f"index {idx} is out of range")
-    return idx % size
+    return pos
 
 
-class Sequential(Module):
-    """Modules called in order, each on the previous one's output."""
+def _as_parameter(value):
+    """Containers of parameters wrap plain tensors (anything else is stored as given)."""
+    if isinstance(value, Tensor) and not isinstance(value, Parameter):
+        return Parameter(value)
+    return value
 
-    def __init__(self, *args):
-        super().__init__()
-        if len(args) == 1 and isinstance(args[0], OrderedDict):
-            for key, module in args[0].items():
-                self.add_module(key, module)
-        else:
-            for idx, module in enumerate(args):
-                self.add_module(str(idx), module)
 
-    def _get_item_by_idx(self, iterator, idx):
-        size = len(self)
-        idx = operator.index(idx)
-        if not -size <= idx < size:
-            raise IndexError(f"index {idx} is out of range")
-        idx %= size
-        return next(islice(iterator, idx, None))
-
-    def __getitem__(self, idx):
-        if isinstance(idx, slice):
-            return self.__class__(OrderedDict(list(self._modules.items())[idx]))
-        return self._get_item_by_idx(self._modules.values(), idx)
-
-    def __setitem__(self, idx, module):
-        key = self._get_item_by_idx(self._modules.keys(), idx)
-        setattr(self, key, module)
-
-    def __delitem__(self, idx):
-        if isinstance(idx, slice):
-            for key in list(self._modules.keys())[idx]:
-                delattr(self, key)
-        else:
-            delattr(self, self._get_item_by_idx(self._modules.keys(), idx))
-        str_indices = [str(i) for i in range(len(self._modules))]
-        self._modules = OrderedDict(zip(str_indices, self._modules.values()))
+class _ModuleSequence(Module):
+    """What Sequential and ModuleList share: sub-Modules in order in ``_modules``, addressed
+    by position; removing or inserting one renames them all "0", "1", ..."""
 
     def __len__(self):
         return len(self._modules)
 
-    def __add__(self, other):
-        if not isinstance(other, Sequential):
-            raise ValueError("add operator supports only objects of Sequential class, but "
-                             f"{str(type(other))} is given.")
-        ret = Sequential()
-        for layer in chain(self, other):
-            ret.append(layer)
-        return ret
-
     def __iter__(self):
         return iter(self._modules.values())
 
-    def __dir__(self):
-        return [k for k in super().__dir__() if not k.isdigit()]
+    def _name_at(self, idx):
+        return list(self._modules)[_offset(idx, len(self._modules))]
+
+    def __setitem__(self, idx, module):
+        setattr(self, self._name_at(idx), module)
+
+    def __delitem__(self, idx):
+        names = list(self._modules)[idx] if isinstance(idx, slice) else [self._name_at(idx)]
+        for name in names:
+            delattr(self, name)
+        self._renumber(list(self._modules.values()))
+
+    def _renumber(self, modules):
+        self._modules = {str(i): module for i, module in enumerate(modules)}
+
+    def _place(self, pos, module):
+        modules = list(self._modules.values())
+        if pos >= len(modules):  # at the end, as append: the names before it stay
+            self._modules[str(len(modules))] = module
+        else:
+            modules.insert(pos, module)
+            self._renumber(modules)
 
     def append(self, module):
-        self.add_module(str(len(self)), module)
+        self.add_module(str(len(self._modules)), module)
         return self
+
+    def pop(self, idx):
+        module = self[idx]
+        del self[idx]
+        return module
+
+
+class Sequential(_ModuleSequence):
+    """Modules called in order, each on the previous one's output. Built from modules
+    (named "0", "1", ...) or from one OrderedDict of named modules."""
+
+    def __init__(self, *args):
+        super().__init__()
+        if len(args) == 1 and isinstance(args[0], OrderedDict):
+            named = args[0].items()
+        else:
+            named = ((str(i), module) for i, module in enumerate(args))
+        for name, module in named:
+            self.add_module(name, module)
+
+    def __getitem__(self, idx):
+        if isinstance(idx, slice):  # a Sequential of the chosen ones, under their names
+            return type(self)(OrderedDict(list(self._modules.items())[idx]))
+        return self._modules[self._name_at(idx)]
+
+    def _only_sequential(self, other):
+        if not isinstance(other, Sequential):
+            raise ValueError("add operator supports only objects of Sequential class, but "
+                             f"{type(other)} is given.")
+        return other
+
+    def __add__(self, other):
+        return Sequential(*self, *self._only_sequential(other))
+
+    def __iadd__(self, other):
+        return self.extend(list(self._only_sequential(other)))
+
+    def _repeats(self, times):
+        if not isinstance(times, int):
+            raise TypeError(f"unsupported operand type(s) for *: {type(self)} and "
+                            f"{type(times)}")
+        if times <= 0:
+            raise ValueError(f"Non-positive multiplication factor {times} for {type(self)}")
+        return times
+
+    def __mul__(self, times):
+        return Sequential(*(list(self) * self._repeats(times)))
+
+    __rmul__ = __mul__
+
+    def __imul__(self, times):
+        return self.extend(list(self) * (self._repeats(times) - 1))
 
     def insert(self, index, module):
         if not isinstance(module, Module):
             raise AssertionError(f"module should be of type: {Module}")
         n = len(self._modules)
-        if not (-n <= index <= n):
+        if not -n <= index <= n:
             raise IndexError(f"Index out of range: {index}")
-        if index < 0:
-            index += n
-        for i in range(n, index, -1):
-            self._modules[str(i)] = self._modules[str(i - 1)]
-        self._modules[str(index)] = module
+        self._place(index + n if index < 0 else index, module)
         return self
 
     def extend(self, sequential):
-        for layer in sequential:
-            self.append(layer)
+        for module in sequential:
+            self.append(module)
         return self
 
     def forward(self, input):
-        for module in self:
+        for module in self._modules.values():
             input = module(input)
         return input
 
 
-class ModuleList(Module):
+class ModuleList(_ModuleSequence):
     """A list of sub-Modules, registered under "0", "1", ..."""
 
     def __init__(self, modules=None):
         super().__init__()
         if modules is not None:
-            self += modules
-
-    def _get_abs_string_index(self, idx):
-        return str(_index(idx, len(self)))
+            self.extend(modules)
 
     def __getitem__(self, idx):
         if isinstance(idx, slice):
-            return self.__class__(list(self._modules.values())[idx])
-        return self._modules[self._get_abs_string_index(idx)]
+            return type(self)(list(self._modules.values())[idx])
+        return self._modules[self._name_at(idx)]
 
-    def __setitem__(self, idx, module):
-        setattr(self, self._get_abs_string_index(idx), module)
-
-    def __delitem__(self, idx):
-        if isinstance(idx, slice):
-            for k in range(len(self._modules))[idx]:
-                delattr(self, str(k))
-        else:
-            delattr(self, self._get_abs_string_index(idx))
-        str_indices = [str(i) for i in range(len(self._modules))]
-        self._modules = OrderedDict(zip(str_indices, self._modules.values()))
-
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
+    def __add__(self, other):
+        return ModuleList(chain(self, other))
 
     def __iadd__(self, modules):
         return self.extend(modules)
 
-    def __add__(self, other):
-        combined = ModuleList()
-        for i, module in enumerate(chain(self, other)):
-            combined.add_module(str(i), module)
-        return combined
-
-    def __repr__(self):
-        list_of_reprs = [repr(item) for item in self]
-        if not list_of_reprs:
-            return self._get_name() + "()"
-        start_end_indices = [[0, 0]]
-        repeated_blocks = [list_of_reprs[0]]
-        for i, r in enumerate(list_of_reprs[1:], 1):
-            if r == repeated_blocks[-1]:
-                start_end_indices[-1][1] += 1
-                continue
-            start_end_indices.append([i, i])
-            repeated_blocks.append(r)
-        lines = []
-        for (start_id, end_id), b in zip(start_end_indices, repeated_blocks):
-            local_repr = f"({start_id}): {b}"
-            if start_id != end_id:
-                n = end_id - start_id + 1
-                local_repr = f"({start_id}-{end_id}): {n} x {b}"
-            lines.append(_addindent(local_repr, 2))
-        return self._get_name() + "(\n  " + "\n  ".join(lines) + "\n)"
-
-    def __dir__(self):
-        return [k for k in super().__dir__() if not k.isdigit()]
-
     def insert(self, index, module):
-        for i in range(len(self._modules), index, -1):
-            self._modules[str(i)] = self._modules[str(i - 1)]
-        self._modules[str(index)] = module
-
-    def append(self, module):
-        self.add_module(str(len(self)), module)
-        return self
-
-    def pop(self, key):
-        v = self[key]
-        del self[key]
-        return v
+        """Python list semantics (PyTorch's ModuleList.insert fails on a negative index and
+        leaves a gap past the end; both are only ever mistakes)."""
+        n = len(self._modules)
+        self._place(max(index + n, 0) if index < 0 else index, module)
 
     def extend(self, modules):
-        if not isinstance(modules, container_abcs.Iterable):
+        if not isinstance(modules, Iterable):
             raise TypeError("ModuleList.extend should be called with an iterable, but got "
                             + type(modules).__name__)
-        offset = len(self)
-        for i, module in enumerate(modules):
-            self.add_module(str(offset + i), module)
+        for module in modules:
+            self.append(module)
         return self
+
+    def __repr__(self):
+        # consecutive modules that print alike are printed once: "(2-4): 3 x Linear(...)"
+        runs = []  # [first, last, text]
+        for i, module in enumerate(self):
+            text = repr(module)
+            if runs and runs[-1][2] == text:
+                runs[-1][1] = i
+            else:
+                runs.append([i, i, text])
+        lines = [f"({a}): {text}" if a == b else f"({a}-{b}): {b - a + 1} x {text}"
+                 for a, b, text in runs]
+        return _block(self._get_name(), [_indent(line) for line in lines])
+
+
+def _pairs(entries, kind, own_type, sort_plain_dicts=False):
+    """The (key, value) pairs that ModuleDict/ParameterDict.update take from a dict-like or
+    an iterable of pairs, checked one by one with PyTorch's messages."""
+    if isinstance(entries, (own_type, OrderedDict)):
+        yield from entries.items()
+    elif isinstance(entries, Mapping):
+        yield from sorted(entries.items()) if sort_plain_dicts else entries.items()
+    else:
+        for j, pair in enumerate(entries):
+            if not isinstance(pair, Iterable):
+                raise TypeError(f"{kind} update sequence element #{j} should be Iterable; "
+                                f"is{type(pair).__name__}")
+            if len(pair) != 2:
+                raise ValueError(f"{kind} update sequence element #{j} has length "
+                                 f"{len(pair)}; 2 is required")
+            yield pair
 
 
 class ModuleDict(Module):
@@ -222,9 +232,7 @@ class ModuleDict(Module):
         self._modules.clear()
 
     def pop(self, key):
-        v = self[key]
-        del self[key]
-        return v
+        return self._modules.pop(key)
 
     def keys(self):
         return self._modules.keys()
@@ -236,31 +244,22 @@ class ModuleDict(Module):
         return self._modules.values()
 
     def update(self, modules):
-        if not isinstance(modules, container_abcs.Iterable):
+        if not isinstance(modules, Iterable):
             raise TypeError("ModuleDict.update should be called with an iterable of key/value "
                             "pairs, but got " + type(modules).__name__)
-        if isinstance(modules, (OrderedDict, ModuleDict, container_abcs.Mapping)):
-            for key, module in modules.items():
-                self[key] = module
-        else:
-            for j, m in enumerate(modules):
-                if not isinstance(m, container_abcs.Iterable):
-                    raise TypeError("ModuleDict update sequence element #" + str(j)
-                                    + " should be Iterable; is" + type(m).__name__)
-                if not len(m) == 2:
-                    raise ValueError("ModuleDict update sequence element #" + str(j)
-                                     + " has length " + str(len(m)) + "; 2 is required")
-                self[m[0]] = m[1]
+        for key, module in _pairs(modules, "ModuleDict", ModuleDict):
+            self[key] = module
 
 
-def _param_line(k, p, typename=False):
-    if isinstance(p, Tensor):
-        size_str = "x".join(str(s) for s in p.size())
-        kind = "Parameter" if isinstance(p, Parameter) else "Tensor"
-        # PyTorch's ParameterDict names the tensor type (torch.typename), its List the dtype
-        name = p.type() if typename else p.dtype
-        return f"  ({k}): {kind} containing: [{name} of size {size_str}]"
-    return f"  ({k}): Object of type: {type(p).__name__}"
+def _entry_line(key, value, dtype_as_type_name):
+    """One line of a ParameterList/ParameterDict repr."""
+    if not isinstance(value, Tensor):
+        return f"  ({key}): Object of type: {type(value).__name__}"
+    kind = "Parameter" if isinstance(value, Parameter) else "Tensor"
+    # PyTorch's ParameterDict names the tensor type ("torch.FloatTensor"), its List the dtype
+    dtype = value.type() if dtype_as_type_name else value.dtype
+    size = "x".join(map(str, value.shape))
+    return f"  ({key}): {kind} containing: [{dtype} of size {size}]"
 
 
 class ParameterList(Module):
@@ -270,45 +269,32 @@ class ParameterList(Module):
         super().__init__()
         self._size = 0
         if values is not None:
-            self += values
-
-    def _get_abs_string_index(self, idx):
-        return str(_index(idx, len(self)))
+            self.extend(values)
 
     def __getitem__(self, idx):
         if isinstance(idx, slice):
-            out = self.__class__()
-            for i in range(*idx.indices(len(self))):
-                out.append(self[i])
-            return out
-        return getattr(self, self._get_abs_string_index(idx))
+            return type(self)([self[i] for i in range(self._size)[idx]])
+        return getattr(self, str(_offset(idx, self._size)))
 
-    def __setitem__(self, idx, param):
-        idx = self._get_abs_string_index(idx)
-        if isinstance(param, Tensor) and not isinstance(param, Parameter):
-            param = Parameter(param)
-        return setattr(self, str(idx), param)
+    def __setitem__(self, idx, value):
+        setattr(self, str(_offset(idx, self._size)), _as_parameter(value))
 
     def __len__(self):
         return self._size
 
     def __iter__(self):
-        return iter(self[i] for i in range(len(self)))
+        return (self[i] for i in range(self._size))
 
-    def __iadd__(self, parameters):
-        return self.extend(parameters)
-
-    def __dir__(self):
-        return [k for k in super().__dir__() if not k.isdigit()]
+    def __iadd__(self, values):
+        return self.extend(values)
 
     def append(self, value):
-        new_idx = len(self)
         self._size += 1
-        self[new_idx] = value
+        self[-1] = value
         return self
 
     def extend(self, values):
-        if not isinstance(values, container_abcs.Iterable) or isinstance(values, Tensor):
+        if not isinstance(values, Iterable) or isinstance(values, Tensor):
             raise TypeError("ParameterList.extend should be called with an iterable, but got "
                             + type(values).__name__)
         for value in values:
@@ -316,14 +302,15 @@ class ParameterList(Module):
         return self
 
     def extra_repr(self):
-        return "\n".join(_param_line(k, p) for k, p in enumerate(self))
+        return "\n".join(_entry_line(i, v, False) for i, v in enumerate(self))
 
     def __call__(self, *args, **kwargs):
         raise RuntimeError("ParameterList should not be called.")
 
 
 class ParameterDict(Module):
-    """An ordered dict of Parameters (plain tensors are wrapped into Parameters)."""
+    """An ordered dict of Parameters (plain tensors are wrapped into Parameters); the
+    values live as the module's attributes, ``_keys`` keeps their order."""
 
     def __init__(self, parameters=None):
         super().__init__()
@@ -331,7 +318,8 @@ class ParameterDict(Module):
         if parameters is not None:
             self.update(parameters)
 
-    def _key_to_attr(self, key):
+    @staticmethod
+    def _checked(key):
         if not isinstance(key, str):
             raise TypeError("Index given to ParameterDict cannot be used as a key as it is not "
                             f"a string (type is '{type(key).__name__}'). Open an issue on "
@@ -339,18 +327,15 @@ class ParameterDict(Module):
         return key
 
     def __getitem__(self, key):
-        return getattr(self, self._key_to_attr(key))
+        return getattr(self, self._checked(key))
 
     def __setitem__(self, key, value):
         self._keys[key] = None
-        attr = self._key_to_attr(key)
-        if isinstance(value, Tensor) and not isinstance(value, Parameter):
-            value = Parameter(value)
-        setattr(self, attr, value)
+        setattr(self, self._checked(key), _as_parameter(value))
 
     def __delitem__(self, key):
         del self._keys[key]
-        delattr(self, self._key_to_attr(key))
+        delattr(self, key)
 
     def __len__(self):
         return len(self._keys)
@@ -364,54 +349,66 @@ class ParameterDict(Module):
     def __contains__(self, key):
         return key in self._keys
 
+    def __or__(self, other):
+        merged = self.copy()
+        merged.update(other)
+        return merged
+
+    def __ror__(self, other):  # dict | ParameterDict: the dict's kind of copy, updated
+        merged = other.copy()
+        merged.update(self)
+        return merged
+
+    def __ior__(self, other):
+        self.update(other)
+        return self
+
     def copy(self):
-        return ParameterDict(OrderedDict((k, self[k]) for k in self._keys))
+        return ParameterDict(OrderedDict(self.items()))
+
+    @classmethod
+    def fromkeys(cls, keys, default=None):
+        return cls((key, default) for key in keys)
 
     def setdefault(self, key, default=None):
-        if key not in self:
+        if key not in self._keys:
             self[key] = default
         return self[key]
 
     def clear(self):
-        for k in list(self._keys):
-            del self[k]
+        for key in list(self._keys):
+            del self[key]
 
     def pop(self, key):
-        v = self[key]
+        value = self[key]
         del self[key]
-        return v
+        return value
+
+    def popitem(self):
+        key = next(reversed(self._keys))
+        return key, self.pop(key)
 
     def get(self, key, default=None):
-        return self[key] if key in self else default
+        return self[key] if key in self._keys else default
 
     def keys(self):
         return self._keys.keys()
 
     def items(self):
-        return ((k, self[k]) for k in self._keys)
+        return ((key, self[key]) for key in self._keys)
 
     def values(self):
-        return (self[k] for k in self._keys)
+        return (self[key] for key in self._keys)
 
     def update(self, parameters):
-        if not isinstance(parameters, container_abcs.Iterable):
+        if not isinstance(parameters, Iterable):
             raise TypeError("ParametersDict.update should be called with an iterable of "
                             "key/value pairs, but got " + type(parameters).__name__)
-        if isinstance(parameters, (OrderedDict, ParameterDict)):
-            for key, parameter in parameters.items():
-                self[key] = parameter
-        elif isinstance(parameters, container_abcs.Mapping):
-            for key, parameter in sorted(parameters.items()):
-                self[key] = parameter
-        else:
-            for j, p in enumerate(parameters):
-                if len(p) != 2:
-                    raise ValueError("ParameterDict update sequence element #" + str(j)
-                                     + " has length " + str(len(p)) + "; 2 is required")
-                self[p[0]] = p[1]
+        for key, value in _pairs(parameters, "ParameterDict", ParameterDict, True):
+            self[key] = value
 
     def extra_repr(self):
-        return "\n".join(_param_line(k, p, typename=True) for k, p in self.items())
+        return "\n".join(_entry_line(k, v, True) for k, v in self.items())
 
     def __call__(self, input):
         raise RuntimeError("ParameterDict should not be called.")

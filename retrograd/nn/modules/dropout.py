@@ -1,26 +1,19 @@
 """Dropout: zeroes elements with probability p in training mode, identity in eval."""
-from .module import Module
+from ._functional_module import FunctionalModule
 
 __all__ = ["Dropout", "Dropout1d", "Dropout2d", "AlphaDropout"]
 
 
-class _DropoutNd(Module):
+class _DropoutNd(FunctionalModule):
+    _fn, _options, _shown = "dropout", ("p", "inplace"), ("p", "inplace")
 
     def __init__(self, p=0.5, inplace=False):
-        super().__init__()
         if p < 0 or p > 1:
             raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
-        self.p = p
-        self.inplace = inplace
-
-    _fn = "dropout"
+        super().__init__(p, inplace)
 
     def forward(self, input):
-        from .. import functional as F
-        return getattr(F, self._fn)(input, self.p, self.training, self.inplace)
-
-    def extra_repr(self):
-        return f"p={self.p}, inplace={self.inplace}"
+        return self._call(input, training=self.training)
 
 
 class Dropout(_DropoutNd):

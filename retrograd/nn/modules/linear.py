@@ -1,8 +1,10 @@
-"""Identity, Linear, Bilinear, LazyLinear-free: affine layers with PyTorch's default init."""
+"""Identity, Linear, Bilinear: affine layers with PyTorch's default init; and the helpers
+that every layer with a weight and an optional bias uses to make and initialise them."""
 import math
 
 import retrograd as _torch
 from ..parameter import Parameter
+from .. import functional as F
 from .. import init
 from .module import Module
 
@@ -10,8 +12,31 @@ __all__ = ["Identity", "Linear", "Bilinear", "NonDynamicallyQuantizableLinear"]
 
 
 def _linear(input, weight, bias=None):
-    from .. import functional as F
     return F.linear(input, weight, bias)
+
+
+def _new_parameters(module, dtype, *specs):
+    """Register uninitialised Parameters from (name, shape, wanted) specs; an unwanted one
+    is registered as None (PyTorch keeps the name, so state dicts and repr know it is
+    off)."""
+    for name, shape, wanted in specs:
+        module.register_parameter(
+            name, Parameter(_torch.empty(shape, dtype=dtype)) if wanted else None)
+
+
+def _weight_and_bias(module, weight_shape, bias_shape, dtype, weight=True, bias=True):
+    _new_parameters(module, dtype, ("weight", weight_shape, weight),
+                    ("bias", bias_shape, bias))
+
+
+def _fan_in_init(weight, bias):
+    """PyTorch's default for Linear and convolutions: kaiming_uniform_(a=sqrt(5)) weight,
+    bias uniform in +-1/sqrt(fan_in)."""
+    init.kaiming_uniform_(weight, a=math.sqrt(5))
+    if bias is not None:
+        fan_in, _ = init._calculate_fan_in_and_fan_out(weight)
+        bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+        init.uniform_(bias, -bound, bound)
 
 
 class Identity(Module):
@@ -31,22 +56,14 @@ class Linear(Module):
         super().__init__()
         self.in_features = in_features
         self.out_features = out_features
-        self.weight = Parameter(_torch.empty((out_features, in_features), dtype=dtype))
-        if bias:
-            self.bias = Parameter(_torch.empty(out_features, dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
+        _weight_and_bias(self, (out_features, in_features), out_features, dtype, bias=bias)
         self.reset_parameters()
 
     def reset_parameters(self):
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
+        _fan_in_init(self.weight, self.bias)
 
     def forward(self, input):
-        return _linear(input, self.weight, self.bias)
+        return F.linear(input, self.weight, self.bias)
 
     def extra_repr(self):
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
@@ -66,22 +83,17 @@ class Bilinear(Module):
         self.in1_features = in1_features
         self.in2_features = in2_features
         self.out_features = out_features
-        self.weight = Parameter(_torch.empty((out_features, in1_features, in2_features),
-                                             dtype=dtype))
-        if bias:
-            self.bias = Parameter(_torch.empty(out_features, dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
+        _weight_and_bias(self, (out_features, in1_features, in2_features), out_features,
+                         dtype, bias=bias)
         self.reset_parameters()
 
     def reset_parameters(self):
         bound = 1 / math.sqrt(self.weight.size(1))
-        init.uniform_(self.weight, -bound, bound)
-        if self.bias is not None:
-            init.uniform_(self.bias, -bound, bound)
+        for param in (self.weight, self.bias):
+            if param is not None:
+                init.uniform_(param, -bound, bound)
 
     def forward(self, input1, input2):
-        from .. import functional as F
         return F.bilinear(input1, input2, self.weight, self.bias)
 
     def extra_repr(self):

@@ -1,123 +1,107 @@
-"""Loss modules: each holds its reduction (and weights as buffers) and calls its
-nn.functional counterpart."""
-from .module import Module
+"""Loss modules: each holds its reduction (and class weights as buffers) and calls its
+nn.functional counterpart; they print without options, as PyTorch's do."""
+import warnings
+
+from ._functional_module import FunctionalModule
 
 __all__ = ["L1Loss", "MSELoss", "SmoothL1Loss", "HuberLoss", "CrossEntropyLoss", "NLLLoss",
            "BCELoss", "BCEWithLogitsLoss", "KLDivLoss"]
 
 
-def _F():
-    from .. import functional as F
-    return F
+def _reduction(size_average, reduce, reduction):
+    """The reduction that the deprecated size_average/reduce flags ask for (either left
+    out counts as true; PyTorch's warning names it), or ``reduction`` when neither is
+    given."""
+    if size_average is None and reduce is None:
+        return reduction
+    if not (True if reduce is None else reduce):
+        reduction = "none"
+    else:
+        reduction = "mean" if (True if size_average is None else size_average) else "sum"
+    warnings.warn("size_average and reduce args will be deprecated, please use "
+                  f"reduction='{reduction}' instead.", stacklevel=4)
+    return reduction
 
 
-def _legacy_reduction(size_average, reduce):
-    if size_average is None:
-        size_average = True
-    if reduce is None:
-        reduce = True
-    if size_average and reduce:
-        return "mean"
-    if reduce:
-        return "sum"
-    return "none"
-
-
-class _Loss(Module):
+class _Loss(FunctionalModule):
+    """``forward(input, target)`` is ``F.<_fn>(input, target, reduction=..., **options)``;
+    a subclass lists its further options after "reduction" and passes their values to
+    _setup."""
+    _options, _shown = ("reduction",), ()
 
     def __init__(self, size_average=None, reduce=None, reduction="mean"):
-        super().__init__()
-        if size_average is not None or reduce is not None:
-            self.reduction = _legacy_reduction(size_average, reduce)
-        else:
-            self.reduction = reduction
+        self._setup(size_average, reduce, reduction)
 
+    def _setup(self, size_average, reduce, reduction, *more):
+        FunctionalModule.__init__(self, _reduction(size_average, reduce, reduction), *more)
 
-class _WeightedLoss(_Loss):
-    def __init__(self, weight=None, size_average=None, reduce=None, reduction="mean"):
-        super().__init__(size_average, reduce, reduction)
-        self.register_buffer("weight", weight)
-        self.weight = weight
+    def forward(self, input, target):
+        return self._call(input, target)
 
 
 class L1Loss(_Loss):
-    def forward(self, input, target):
-        return _F().l1_loss(input, target, reduction=self.reduction)
+    _fn = "l1_loss"
 
 
 class MSELoss(_Loss):
-    def forward(self, input, target):
-        return _F().mse_loss(input, target, reduction=self.reduction)
+    _fn = "mse_loss"
 
 
 class SmoothL1Loss(_Loss):
-    def __init__(self, size_average=None, reduce=None, reduction="mean", beta=1.0):
-        super().__init__(size_average, reduce, reduction)
-        self.beta = beta
+    _fn, _options = "smooth_l1_loss", ("reduction", "beta")
 
-    def forward(self, input, target):
-        return _F().smooth_l1_loss(input, target, reduction=self.reduction, beta=self.beta)
+    def __init__(self, size_average=None, reduce=None, reduction="mean", beta=1.0):
+        self._setup(size_average, reduce, reduction, beta)
 
 
 class HuberLoss(_Loss):
-    def __init__(self, reduction="mean", delta=1.0):
-        super().__init__(reduction=reduction)
-        self.delta = delta
+    _fn, _options = "huber_loss", ("reduction", "delta")
 
-    def forward(self, input, target):
-        return _F().huber_loss(input, target, reduction=self.reduction, delta=self.delta)
+    def __init__(self, reduction="mean", delta=1.0):
+        self._setup(None, None, reduction, delta)
 
 
 class KLDivLoss(_Loss):
-    def __init__(self, size_average=None, reduce=None, reduction="mean", log_target=False):
-        super().__init__(size_average, reduce, reduction)
-        self.log_target = log_target
+    _fn, _options = "kl_div", ("reduction", "log_target")
 
-    def forward(self, input, target):
-        return _F().kl_div(input, target, reduction=self.reduction,
-                           log_target=self.log_target)
+    def __init__(self, size_average=None, reduce=None, reduction="mean", log_target=False):
+        self._setup(size_average, reduce, reduction, log_target)
+
+
+class _WeightedLoss(_Loss):
+    """A loss with per-class weights (a buffer, None when not given)."""
+    _tensor_options = ("weight", "pos_weight")
 
 
 class NLLLoss(_WeightedLoss):
+    _fn, _options = "nll_loss", ("reduction", "weight", "ignore_index")
+
     def __init__(self, weight=None, size_average=None, ignore_index=-100, reduce=None,
                  reduction="mean"):
-        super().__init__(weight, size_average, reduce, reduction)
-        self.ignore_index = ignore_index
-
-    def forward(self, input, target):
-        return _F().nll_loss(input, target, weight=self.weight,
-                             ignore_index=self.ignore_index, reduction=self.reduction)
+        self._setup(size_average, reduce, reduction, weight, ignore_index)
 
 
 class CrossEntropyLoss(_WeightedLoss):
+    _fn = "cross_entropy"
+    _options = ("reduction", "weight", "ignore_index", "label_smoothing")
+
     def __init__(self, weight=None, size_average=None, ignore_index=-100, reduce=None,
                  reduction="mean", label_smoothing=0.0):
-        super().__init__(weight, size_average, reduce, reduction)
-        self.ignore_index = ignore_index
-        self.label_smoothing = label_smoothing
-
-    def forward(self, input, target):
-        return _F().cross_entropy(input, target, weight=self.weight,
-                                  ignore_index=self.ignore_index, reduction=self.reduction,
-                                  label_smoothing=self.label_smoothing)
+        self._setup(size_average, reduce, reduction, weight, ignore_index,
+                         label_smoothing)
 
 
 class BCELoss(_WeightedLoss):
-    def forward(self, input, target):
-        return _F().binary_cross_entropy(input, target, weight=self.weight,
-                                         reduction=self.reduction)
+    _fn, _options = "binary_cross_entropy", ("reduction", "weight")
+
+    def __init__(self, weight=None, size_average=None, reduce=None, reduction="mean"):
+        self._setup(size_average, reduce, reduction, weight)
 
 
-class BCEWithLogitsLoss(_Loss):
+class BCEWithLogitsLoss(_WeightedLoss):
+    _fn = "binary_cross_entropy_with_logits"
+    _options = ("reduction", "weight", "pos_weight")
+
     def __init__(self, weight=None, size_average=None, reduce=None, reduction="mean",
                  pos_weight=None):
-        super().__init__(size_average, reduce, reduction)
-        self.register_buffer("weight", weight)
-        self.register_buffer("pos_weight", pos_weight)
-        self.weight = weight
-        self.pos_weight = pos_weight
-
-    def forward(self, input, target):
-        return _F().binary_cross_entropy_with_logits(input, target, self.weight,
-                                                     pos_weight=self.pos_weight,
-                                                     reduction=self.reduction)
+        self._setup(size_average, reduce, reduction, weight, pos_weight)

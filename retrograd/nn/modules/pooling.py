@@ -1,37 +1,19 @@
 """Pooling modules: MaxPool1d/2d, AvgPool1d/2d, AdaptiveAvgPool1d/2d."""
-from .module import Module
-from .conv import _single
+from ._functional_module import FunctionalModule
+from .conv import _spread
 
 __all__ = ["MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d",
            "AdaptiveAvgPool2d"]
 
 
-def _F():
-    from .. import functional as F
-    return F
-
-
-class _MaxPoolNd(Module):
-    _fn = None
+class _MaxPoolNd(FunctionalModule):
+    _options = ("kernel_size", "stride", "padding", "dilation", "ceil_mode", "return_indices")
+    _shown = _options[:-1]
 
     def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False,
                  ceil_mode=False):
-        super().__init__()
-        self.kernel_size = kernel_size
-        self.stride = stride if (stride is not None) else kernel_size
-        self.padding = padding
-        self.dilation = dilation
-        self.return_indices = return_indices
-        self.ceil_mode = ceil_mode
-
-    def forward(self, input):
-        return getattr(_F(), self._fn)(input, self.kernel_size, self.stride, self.padding,
-                                       self.dilation, ceil_mode=self.ceil_mode,
-                                       return_indices=self.return_indices)
-
-    def extra_repr(self):
-        return ("kernel_size={kernel_size}, stride={stride}, padding={padding}, "
-                "dilation={dilation}, ceil_mode={ceil_mode}".format(**self.__dict__))
+        super().__init__(kernel_size, kernel_size if stride is None else stride, padding,
+                         dilation, ceil_mode, return_indices)
 
 
 class MaxPool1d(_MaxPoolNd):
@@ -42,57 +24,35 @@ class MaxPool2d(_MaxPoolNd):
     _fn = "max_pool2d"
 
 
-class AvgPool1d(Module):
+class AvgPool1d(FunctionalModule):
+    _fn = "avg_pool1d"
+    _options = ("kernel_size", "stride", "padding", "ceil_mode", "count_include_pad")
+    _shown = _options[:3]
 
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False,
                  count_include_pad=True):
-        super().__init__()
-        self.kernel_size = _single(kernel_size)
-        self.stride = _single(stride if stride is not None else kernel_size)
-        self.padding = _single(padding)
-        self.ceil_mode = ceil_mode
-        self.count_include_pad = count_include_pad
-
-    def forward(self, input):
-        return _F().avg_pool1d(input, self.kernel_size, self.stride, self.padding,
-                               self.ceil_mode, self.count_include_pad)
-
-    def extra_repr(self):
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+        stride = kernel_size if stride is None else stride
+        super().__init__(*(_spread(v, 1) for v in (kernel_size, stride, padding)), ceil_mode,
+                         count_include_pad)
 
 
-class AvgPool2d(Module):
+class AvgPool2d(FunctionalModule):
+    _fn = "avg_pool2d"
+    _options = ("kernel_size", "stride", "padding", "ceil_mode", "count_include_pad",
+                "divisor_override")
+    _shown = _options[:3]
 
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False,
                  count_include_pad=True, divisor_override=None):
-        super().__init__()
-        self.kernel_size = kernel_size
-        self.stride = stride if (stride is not None) else kernel_size
-        self.padding = padding
-        self.ceil_mode = ceil_mode
-        self.count_include_pad = count_include_pad
-        self.divisor_override = divisor_override
-
-    def forward(self, input):
-        return _F().avg_pool2d(input, self.kernel_size, self.stride, self.padding,
-                               self.ceil_mode, self.count_include_pad, self.divisor_override)
-
-    def extra_repr(self):
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+        super().__init__(kernel_size, kernel_size if stride is None else stride, padding,
+                         ceil_mode, count_include_pad, divisor_override)
 
 
-class _AdaptiveAvgPoolNd(Module):
-    _fn = None
+class _AdaptiveAvgPoolNd(FunctionalModule):
+    _options = ("output_size",)
 
     def __init__(self, output_size):
-        super().__init__()
-        self.output_size = output_size
-
-    def forward(self, input):
-        return getattr(_F(), self._fn)(input, self.output_size)
-
-    def extra_repr(self):
-        return f"output_size={self.output_size}"
+        super().__init__(output_size)
 
 
 class AdaptiveAvgPool1d(_AdaptiveAvgPoolNd):

@@ -6,10 +6,9 @@ import numbers
 import warnings
 
 import retrograd as _torch
-from ..parameter import Parameter
 from .. import init
 from .module import Module
-from .linear import _linear
+from .linear import _linear, _new_parameters
 
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
 
@@ -40,6 +39,14 @@ def _gru_cell(x, h, w_ih, w_hh, b_ih, b_hh):
     z = _torch.sigmoid(i_z + h_z)
     n = _torch.tanh(i_n + r * h_n)
     return (1 - z) * n + z * h
+
+
+def _uniform_by_hidden_size(module):
+    """PyTorch's default for recurrent layers and cells: every parameter uniform in
+    +-1/sqrt(hidden_size)."""
+    bound = 1.0 / math.sqrt(module.hidden_size) if module.hidden_size > 0 else 0
+    for param in module.parameters():
+        init.uniform_(param, -bound, bound)
 
 
 class RNNBase(Module):
@@ -78,33 +85,29 @@ class RNNBase(Module):
         if proj_size >= hidden_size:
             raise ValueError("proj_size has to be smaller than hidden_size")
         gate_size = {"LSTM": 4, "GRU": 3}.get(mode, 1) * hidden_size
-        num_directions = 2 if bidirectional else 1
+        num_directions = len(self._directions)
         self._flat_weights_names = []
         self._all_weights = []
+        emitted = proj_size or hidden_size  # what each direction of a layer outputs
         for layer in range(num_layers):
-            for direction in range(num_directions):
-                real_hidden_size = proj_size if proj_size > 0 else hidden_size
-                layer_input_size = (input_size if layer == 0
-                                    else real_hidden_size * num_directions)
-                w_ih = Parameter(_torch.empty((gate_size, layer_input_size), dtype=dtype))
-                w_hh = Parameter(_torch.empty((gate_size, real_hidden_size), dtype=dtype))
-                b_ih = Parameter(_torch.empty(gate_size, dtype=dtype))
-                b_hh = Parameter(_torch.empty(gate_size, dtype=dtype))
-                layer_params = (w_ih, w_hh, b_ih, b_hh) if bias else (w_ih, w_hh)
-                suffix = "_reverse" if direction == 1 else ""
-                names = ["weight_ih_l{}{}", "weight_hh_l{}{}"]
+            layer_input = input_size if layer == 0 else emitted * num_directions
+            for suffix in self._directions:
+                shapes = {f"weight_ih_l{layer}{suffix}": (gate_size, layer_input),
+                          f"weight_hh_l{layer}{suffix}": (gate_size, emitted)}
                 if bias:
-                    names += ["bias_ih_l{}{}", "bias_hh_l{}{}"]
+                    shapes[f"bias_ih_l{layer}{suffix}"] = gate_size
+                    shapes[f"bias_hh_l{layer}{suffix}"] = gate_size
                 if proj_size > 0:
-                    w_hr = Parameter(_torch.empty((proj_size, hidden_size), dtype=dtype))
-                    layer_params = layer_params + (w_hr,)
-                    names += ["weight_hr_l{}{}"]
-                names = [x.format(layer, suffix) for x in names]
-                for name, param in zip(names, layer_params):
-                    setattr(self, name, param)
-                self._flat_weights_names.extend(names)
-                self._all_weights.append(names)
+                    shapes[f"weight_hr_l{layer}{suffix}"] = (proj_size, hidden_size)
+                _new_parameters(self, dtype, *((n, shape, True) for n, shape in shapes.items()))
+                self._flat_weights_names.extend(shapes)
+                self._all_weights.append(list(shapes))
         self.reset_parameters()
+
+    @property
+    def _directions(self):
+        """The parameter-name suffix of each direction: forward, then reverse if any."""
+        return ("", "_reverse") if self.bidirectional else ("",)
 
     def flatten_parameters(self):
         """A no-op, as PyTorch's is without cuDNN: the weights are already separate tensors."""
@@ -118,9 +121,7 @@ class RNNBase(Module):
         return [[getattr(self, w) for w in weights] for weights in self._all_weights]
 
     def reset_parameters(self):
-        stdv = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0
-        for weight in self.parameters():
-            init.uniform_(weight, -stdv, stdv)
+        _uniform_by_hidden_size(self)
 
     def extra_repr(self):
         s = "{input_size}, {hidden_size}"
@@ -148,15 +149,14 @@ class RNNBase(Module):
         from .. import functional as F
         cell = self._cell()
         lstm = self.mode == "LSTM"
-        num_directions = 2 if self.bidirectional else 1
+        num_directions = len(self._directions)
         steps = input.size(0)
         layer_input = input
         h_n, c_n = [], []
         for layer in range(self.num_layers):
             outs = []
-            for direction in range(num_directions):
+            for direction, suffix in enumerate(self._directions):
                 k = layer * num_directions + direction
-                suffix = "_reverse" if direction == 1 else ""
                 w_ih = getattr(self, f"weight_ih_l{layer}{suffix}")
                 w_hh = getattr(self, f"weight_hh_l{layer}{suffix}")
                 b_ih = getattr(self, f"bias_ih_l{layer}{suffix}") if self.bias else None
@@ -186,7 +186,7 @@ class RNNBase(Module):
 
     def forward(self, input, hx=None):
         lstm = self.mode == "LSTM"
-        num_directions = 2 if self.bidirectional else 1
+        num_directions = len(self._directions)
         if input.dim() not in (2, 3):
             raise ValueError(f"{self.mode if not self.mode.startswith('RNN') else 'RNN'}: "
                              f"Expected input to be 2D or 3D, got {input.dim()}D instead")
@@ -278,30 +278,22 @@ class RNNCellBase(Module):
         self.input_size = input_size
         self.hidden_size = hidden_size
         self.bias = bias
-        self.weight_ih = Parameter(_torch.empty((num_chunks * hidden_size, input_size),
-                                                dtype=dtype))
-        self.weight_hh = Parameter(_torch.empty((num_chunks * hidden_size, hidden_size),
-                                                dtype=dtype))
-        if bias:
-            self.bias_ih = Parameter(_torch.empty(num_chunks * hidden_size, dtype=dtype))
-            self.bias_hh = Parameter(_torch.empty(num_chunks * hidden_size, dtype=dtype))
-        else:
-            self.register_parameter("bias_ih", None)
-            self.register_parameter("bias_hh", None)
+        gates = num_chunks * hidden_size
+        _new_parameters(self, dtype, ("weight_ih", (gates, input_size), True),
+                        ("weight_hh", (gates, hidden_size), True), ("bias_ih", gates, bias),
+                        ("bias_hh", gates, bias))
         self.reset_parameters()
 
     def extra_repr(self):
-        s = "{input_size}, {hidden_size}"
-        if "bias" in self.__dict__ and self.bias is not True:
-            s += ", bias={bias}"
-        if "nonlinearity" in self.__dict__ and self.nonlinearity != "tanh":
-            s += ", nonlinearity={nonlinearity}"
-        return s.format(**self.__dict__)
+        parts = [str(self.input_size), str(self.hidden_size)]
+        if self.bias is not True:
+            parts.append(f"bias={self.bias}")
+        if getattr(self, "nonlinearity", "tanh") != "tanh":  # RNNCell's only
+            parts.append(f"nonlinearity={self.nonlinearity}")
+        return ", ".join(parts)
 
     def reset_parameters(self):
-        stdv = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0
-        for weight in self.parameters():
-            init.uniform_(weight, -stdv, stdv)
+        _uniform_by_hidden_size(self)
 
     def _call_cell(self, cell, input, hx):
         if input.dim() not in (1, 2):

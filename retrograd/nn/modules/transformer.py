@@ -5,11 +5,10 @@ import math
 import warnings
 
 import retrograd as _torch
-from ..parameter import Parameter
 from .. import init
 from .module import Module
 from .container import ModuleList
-from .linear import Linear, NonDynamicallyQuantizableLinear, _linear
+from .linear import Linear, NonDynamicallyQuantizableLinear, _linear, _new_parameters
 from .dropout import Dropout
 from .normalization import LayerNorm
 
@@ -68,21 +67,14 @@ class MultiheadAttention(Module):
         if add_bias_kv or add_zero_attn:
             raise NotImplementedError("add_bias_kv and add_zero_attn are not supported by "
                                       "retrograd's MultiheadAttention")
-        if not self._qkv_same_embed_dim:
-            self.q_proj_weight = Parameter(_torch.empty((embed_dim, embed_dim), dtype=dtype))
-            self.k_proj_weight = Parameter(_torch.empty((embed_dim, self.kdim), dtype=dtype))
-            self.v_proj_weight = Parameter(_torch.empty((embed_dim, self.vdim), dtype=dtype))
-            self.register_parameter("in_proj_weight", None)
-        else:
-            self.in_proj_weight = Parameter(_torch.empty((3 * embed_dim, embed_dim),
-                                                         dtype=dtype))
-            self.register_parameter("q_proj_weight", None)
-            self.register_parameter("k_proj_weight", None)
-            self.register_parameter("v_proj_weight", None)
-        if bias:
-            self.in_proj_bias = Parameter(_torch.empty(3 * embed_dim, dtype=dtype))
-        else:
-            self.register_parameter("in_proj_bias", None)
+        shared, E = self._qkv_same_embed_dim, embed_dim
+        # one packed (3E, E) projection when q, k and v have the embedding's size, three
+        # separate ones otherwise; the others are registered as None
+        _new_parameters(self, dtype, ("in_proj_weight", (3 * E, E), shared),
+                        ("q_proj_weight", (E, E), not shared),
+                        ("k_proj_weight", (E, self.kdim), not shared),
+                        ("v_proj_weight", (E, self.vdim), not shared),
+                        ("in_proj_bias", 3 * E, bias))
         self.out_proj = NonDynamicallyQuantizableLinear(embed_dim, embed_dim, bias=bias,
                                                         dtype=dtype)
         self.bias_k = self.bias_v = None
@@ -90,12 +82,10 @@ class MultiheadAttention(Module):
         self._reset_parameters()
 
     def _reset_parameters(self):
-        if self._qkv_same_embed_dim:
-            init.xavier_uniform_(self.in_proj_weight)
-        else:
-            init.xavier_uniform_(self.q_proj_weight)
-            init.xavier_uniform_(self.k_proj_weight)
-            init.xavier_uniform_(self.v_proj_weight)
+        for weight in (self.in_proj_weight, self.q_proj_weight, self.k_proj_weight,
+                       self.v_proj_weight):
+            if weight is not None:
+                init.xavier_uniform_(weight)
         if self.in_proj_bias is not None:
             init.constant_(self.in_proj_bias, 0.0)
             init.constant_(self.out_proj.bias, 0.0)
