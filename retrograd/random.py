@@ -247,6 +247,12 @@ def _draw_ints(rng, lo, hi_inclusive, shape, dtype):
                         endpoint=True).astype(dtype.np)
 
 
+def _no_out(fn, out):
+    if out is not None:  # (rather than ignore it)
+        raise NotImplementedError(f"retrograd: {fn}(out=...) is not supported; use the "
+                                  f"returned tensor (out.copy_(result) writes it into out)")
+
+
 def _check_tensor(fn, input):
     if not isinstance(input, Tensor):
         raise TypeError(f"{fn}(): argument 'input' (position 1) must be Tensor, not "
@@ -263,6 +269,7 @@ def _like_shape(input):
 def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=None,
              requires_grad=False, pin_memory=False):
     """A random permutation of 0..n-1 (int64 unless dtype says otherwise)."""
+    _no_out("randperm", out)
     m = _int_arg(n)
     if m is None:
         raise TypeError(f"randperm(): argument 'n' (position 1) must be int, not "

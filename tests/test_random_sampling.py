@@ -421,6 +421,9 @@ def test_inplace_machinery(name):
         _call(leaf[:2], name)
     with rt.no_grad():  # allowed without grad mode, and nothing recorded
         assert _call(leaf, name).grad_fn is None
+    with raises_exact(RuntimeError, "unsupported operation: more than one element of the "
+                                    "written-to tensor refers to a single memory location."):
+        _call(rt.zeros(3).expand(2, 3), name)
     with rt.inference_mode():
         inf = rt.zeros(3)
     with raises_exact(RuntimeError, "Inplace update to inference tensor outside "
@@ -496,3 +499,35 @@ def test_vmap_same_randomness():
     np.testing.assert_allclose(out.numpy(), (x + rt.rand(3)).numpy())
     with pytest.raises(NotImplementedError, match="bernoulli is not supported inside vmap"):
         rt.vmap(rt.bernoulli, randomness="same")(x)
+
+
+# ----- forward mode, out=
+def test_forward_ad():
+    """Tangents through the samplers: zero (as PyTorch), none where PyTorch has none, and
+    PyTorch's refusal for bernoulli(input, p)."""
+    import retrograd.autograd.forward_ad as fw
+    with fw.dual_level():
+        x = fw.make_dual(rt.rand(3, dtype=rt.float64), rt.ones(3, dtype=rt.float64))
+        for y in (rt.bernoulli(x * 0.5), rt.poisson(x), (x * 2).exponential_(),
+                  (x * 2).random_(3), (x * 1).bernoulli_(x * 0.5)):
+            np.testing.assert_array_equal(fw.unpack_dual(y).tangent.numpy(), np.zeros(3))
+        assert fw.unpack_dual(rt.zeros(3, dtype=rt.float64).bernoulli_(x * 0.5)).tangent \
+            is None
+        with raises_exact(NotImplementedError, "Trying to use forward AD with aten::bernoulli "
+                                               "that does not support it."):
+            rt.bernoulli(x, 0.5)
+
+
+def test_out_is_refused_not_ignored():
+    for call in (lambda: rt.randperm(3, out=rt.zeros(3)),
+                 lambda: rt.bernoulli(rt.rand(3), out=rt.zeros(3)),
+                 lambda: rt.multinomial(rt.rand(3), 2, out=rt.zeros(2, dtype=rt.int64))):
+        with pytest.raises(NotImplementedError, match=r"\(out=\.\.\.\) is not supported"):
+            call()
+
+
+def test_init_sparse_uses_randperm(seeded):
+    """nn.init.sparse_ draws rows with torch.randperm: it runs now, zeroing
+    ceil(sparsity * rows) entries of each column."""
+    w = rt.nn.init.sparse_(rt.empty(10, 4), 0.3)
+    assert np.all((w.numpy() == 0).sum(0) == 3)

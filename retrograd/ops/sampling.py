@@ -14,7 +14,7 @@ import numpy as np
 from .primitive import primitive, ELEMENTWISE
 from .pointwise import _zeros_like
 from .pointwise_api import _random_node
-from .inplace import _check_inplace, apply_inplace, _snapshot, needs_generic_path
+from .inplace import _check_inplace, apply_inplace, _snapshot, needs_generic_path, _OVERLAP
 from ..autograd.grad_mode import STATE
 from .. import dtypes as _dt
 from .. import random as _random
@@ -36,17 +36,24 @@ _NODES["BernoulliBackward1"] = primitive(
     forward=lambda xp, a, p, values: values.astype(a.dtype),
     vjp=(lambda g, a, p, out, values: _zeros_like(a),
          lambda g, a, p, out, values: _zeros_like(p)),
-    jvp=ELEMENTWISE, register=False)
+    # forward mode: a zero tangent where self had one; p's tangent is dropped (as PyTorch)
+    jvp=lambda ta, tp, a, p, out, values: None if ta is None else _zeros_like(ta),
+    register=False)
 
 
 def _no_derivative(*args):
     raise RuntimeError("derivative for aten::bernoulli is not implemented")
 
 
+def _no_forward_derivative(*args):
+    raise NotImplementedError("Trying to use forward AD with aten::bernoulli that does not "
+                              "support it.")
+
+
 # bernoulli(input, p) with a number p: PyTorch records a node whose backward refuses
 _BERNOULLI_P = primitive("bernoulli", "NotImplemented",
                          forward=lambda xp, a, values: values.astype(a.dtype),
-                         vjp=(_no_derivative,), jvp=_no_derivative, register=False)
+                         vjp=(_no_derivative,), jvp=_no_forward_derivative, register=False)
 
 
 def _is_batched(t):
@@ -81,6 +88,8 @@ def _fill(self, node, draw, p=None):
     the version bump, and a node taking over self's history when something records."""
     tensors = () if p is None else (p,)
     _check_inplace(self, tensors)
+    if not self._data.flags.writeable:  # an expanded tensor: elements share memory
+        raise RuntimeError(_OVERLAP)
     values = draw(self._data.shape)
     if _records(self, *tensors) or needs_generic_path(self, *tensors):
         return apply_inplace(self, node(_snapshot(self), *tensors, values))
@@ -141,10 +150,11 @@ def _check_p(p):
         raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={_cfmt(p)}")
 
 
-def bernoulli(input, *args, generator=None, **kwargs):
+def bernoulli(input, *args, generator=None, out=None, **kwargs):
     """Samples 1 with probability ``input`` (elementwise), or with probability ``p`` in
     input's shape and dtype (``bernoulli(input, p)``)."""
     _check_tensor("bernoulli", input)
+    _random._no_out("bernoulli", out)
     rng = _rng("bernoulli", generator, input)
     if len(args) > 1 or set(kwargs) - {"p"} or (args and kwargs):
         raise _invalid_combination("bernoulli", (input, *args), kwargs)
@@ -344,11 +354,12 @@ def _check_rows_kernel(probs):
             raise RuntimeError(_ZERO_SUM)
 
 
-def multinomial(input, num_samples, replacement=False, *, generator=None):
+def multinomial(input, num_samples, replacement=False, *, generator=None, out=None):
     """Category indices (int64) drawn from each row of non-negative weights ``input``
     (1-d or 2-d): without replacement each index at most once per row (zero-weight
     categories only once the others are used up), with replacement independently."""
     _check_tensor("multinomial", input)
+    _random._no_out("multinomial", out)
     rng = _rng("multinomial", generator, input)
     n = _int_arg(num_samples)
     if n is None:
