@@ -342,6 +342,13 @@ def test_multinomial_with_replacement(seeded):
     assert np.all(s[1] == 3)
     one = rt.multinomial(rt.tensor([0.0, 0.0, 1e-30, 0.0]), 50, True).numpy()
     assert np.all(one == 2)
+    many = rt.rand(500, 30)
+    many[:, ::3] = 0
+    many[7] = 0
+    many[7, 29] = 1.0  # a row with its only weight last
+    s = rt.multinomial(many, 100, True).numpy()
+    assert not np.any(many.numpy()[np.arange(500)[:, None], s] == 0)
+    assert np.all(s[7] == 29) and s.min() >= 0 and s.max() <= 29
 
 
 def test_poisson_values(seeded):

@@ -342,16 +342,20 @@ def _check_rows_fast(probs):
 
 
 def _check_rows_kernel(probs):
-    """PyTorch's checks row by row, entry by entry (sampling several with replacement)."""
-    for row in probs:
-        bad = np.flatnonzero(~((row >= 0) & np.isfinite(row)))
-        if bad.size:
-            v = row[bad[0]]
-            kind = "= infinity or NaN" if v >= 0 else "< 0"  # (NaN reads as < 0 first)
-            raise RuntimeError(f"invalid multinomial distribution (encountering probability "
-                               f"entry {kind})")
-        if not row.sum() > 0:
-            raise RuntimeError(_ZERO_SUM)
+    """PyTorch's checks row by row, entry by entry (sampling several with replacement):
+    the first offending row's first offending entry names the error."""
+    bad = ~((probs >= 0) & np.isfinite(probs))
+    with np.errstate(invalid="ignore"):
+        failing = bad.any(axis=1) | ~(probs.sum(axis=1) > 0)
+    if not failing.any():
+        return
+    row = int(np.argmax(failing))
+    if bad[row].any():
+        v = probs[row, int(np.argmax(bad[row]))]
+        kind = "= infinity or NaN" if v >= 0 else "< 0"  # (NaN reads as < 0 first)
+        raise RuntimeError(f"invalid multinomial distribution (encountering probability "
+                           f"entry {kind})")
+    raise RuntimeError(_ZERO_SUM)
 
 
 def multinomial(input, num_samples, replacement=False, *, generator=None, out=None):
@@ -390,11 +394,16 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
         out = np.argsort(-keys, axis=1, kind="stable")[:, :n]
     else:
         _check_rows_kernel(probs)
+        # inverse CDF, all rows in one search: row r's normalized CDF shifted into
+        # [r, r + 1] (a zero weight adds an empty interval, so it is never drawn)
+        rows = np.arange(probs.shape[0])[:, None]
         cdf = np.cumsum(probs, axis=1)
-        u = rng.random((probs.shape[0], n)) * cdf[:, -1:]
+        cdf = cdf / cdf[:, -1:] + rows
+        u = rng.random((probs.shape[0], n)) + rows
+        idx = np.searchsorted(cdf.ravel(), u.ravel(), side="right").reshape(u.shape)
         last = ncat - 1 - np.argmax(probs[:, ::-1] > 0, axis=1)  # the last nonzero weight
-        out = np.stack([np.minimum(np.searchsorted(c, r, side="right"), k)
-                        for c, r, k in zip(cdf, u, last)])
+        first = np.argmax(probs > 0, axis=1)
+        out = np.clip(idx - rows * ncat, first[:, None], last[:, None])
     return Tensor._make(out.astype(np.int64).reshape(*input.shape[:-1], n))
 
 
