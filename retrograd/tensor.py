@@ -149,6 +149,7 @@ class Tensor:
     is_sparse = False
     is_quantized = False
     is_meta = False
+    _is_batched = False  # True on vmap's BatchedTensor (func/_batching.py)
 
     @staticmethod
     def _make(data, requires_grad=False, grad_fn=None):

@@ -242,3 +242,45 @@ def test_relu_and_its_gradient_keep_pytorch_bits(dtype):
     for a, b in zip(out[0], out[1]):
         assert a.dtype == b.dtype
         np.testing.assert_array_equal(a.view(np.uint8), b.view(np.uint8))
+
+
+# ----- SGD's update on the arrays themselves against its update through Tensor methods
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("weight_decay", [0, 0.01])
+@pytest.mark.parametrize("dampening,nesterov", [(0, False), (0.1, False), (0, True)])
+@pytest.mark.parametrize("maximize", [False, True])
+def test_sgd_array_update_equals_the_tensor_update(monkeypatch, dtype, weight_decay,
+                                                   dampening, nesterov, maximize):
+    from retrograd.optim import sgd
+    gen = np.random.default_rng(3)
+    p0, g0, b0 = (gen.standard_normal((5, 3)).astype(dtype) for _ in range(3))
+    results = []
+    for arrays in (True, False):
+        if not arrays:
+            monkeypatch.setattr(sgd, "_plain_arrays", lambda *tensors: False)
+        p = retrograd.nn.Parameter(retrograd.tensor(p0.copy()))
+        g, b = retrograd.tensor(g0.copy()), retrograd.tensor(b0.copy())
+        with retrograd.no_grad():
+            sgd._sgd_update(p, g, b, weight_decay=weight_decay, momentum=0.9, lr=0.05,
+                            dampening=dampening, nesterov=nesterov, maximize=maximize)
+        results.append((p.detach().numpy().copy(), b.numpy().copy(), p._version, b._version))
+    np.testing.assert_array_equal(results[0][0], results[1][0])
+    np.testing.assert_array_equal(results[0][1], results[1][1])
+    assert results[0][2:] == results[1][2:]
+    np.testing.assert_array_equal(g.numpy(), g0)  # the gradient is not written to
+
+
+def test_sgd_steps_match_pytorch_in_float32():
+    gen = np.random.default_rng(4)
+    w0 = gen.standard_normal((4, 3)).astype(np.float32)
+    x = gen.standard_normal((6, 3)).astype(np.float32)
+    finals = []
+    for lib in (retrograd, torch):
+        w = lib.nn.Parameter(lib.tensor(w0.copy()))
+        opt = lib.optim.SGD([w], lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.01)
+        for _ in range(5):
+            opt.zero_grad()
+            (lib.tensor(x) @ w.t()).tanh().pow(2).sum().backward()
+            opt.step()
+        finals.append(w.detach().numpy().copy())
+    np.testing.assert_allclose(finals[0], finals[1], rtol=1e-5, atol=1e-6)  # float32

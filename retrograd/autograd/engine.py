@@ -59,7 +59,7 @@ def sum_to(grad, shape, node=None, index=0):
     gshape = grad._data.shape
     lead = len(gshape) - len(shape)
     if lead == 1 and gshape[1:] == shape:  # a bias's gradient: the batch dim summed away
-        return grad.sum((0,))
+        return _sum_dim()(grad, (0,), False, gshape)  # (grad.sum(0)'s primitive, directly)
     if lead < 0 or any(s != 1 and s != g for s, g in zip(shape, gshape[lead:])):
         name = node.name() if node is not None else "backward"
         raise RuntimeError(
@@ -97,6 +97,17 @@ def _accumulate(node, grad, create_graph):
     else:  # in place even when .grad has a graph of its own (it keeps its grad_fn)
         old._data += grad._data
         old._bump_version()
+
+
+_SUM_DIM = []
+
+
+def _sum_dim():
+    """sum(dim)'s primitive (ops import the autograd package, so not at the top)."""
+    if not _SUM_DIM:
+        from ..ops.reduction import sum_dim_p
+        _SUM_DIM.append(sum_dim_p)
+    return _SUM_DIM[0]
 
 
 def _copy_in_graph(grad):

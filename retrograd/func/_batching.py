@@ -23,6 +23,7 @@ fallback_hits = {}  # primitive name -> how many calls went through the per-exam
 class BatchedTensor(Tensor):
     """A tensor inside vmap: one logical example of a batch kept physically whole."""
     __slots__ = ("_phys", "_lv")
+    _is_batched = True
 
     def __repr__(self):
         text = repr(self._phys)

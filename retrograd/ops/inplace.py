@@ -219,7 +219,7 @@ def inplace_method(fn, direct=None):
             snap = _snapshot(self)
             args = tuple(snap if a is self else a for a in args)
             return apply_inplace(self, fn(snap, *args, **kwargs))
-        if direct is not None and type(self) is Tensor and getattr(self, "_fw", None) is None \
+        if direct is not None and not self._is_batched and getattr(self, "_fw", None) is None \
                 and _plain_operands(operands) and direct(self._data, args, kwargs):
             self._bump_version()
             if ANOMALY.enabled:
@@ -232,7 +232,7 @@ def inplace_method(fn, direct=None):
 
 def _plain_operands(operands):
     for x in operands:
-        if isinstance(x, Tensor) and (type(x) is not Tensor or getattr(x, "_fw", None) is not None):
+        if isinstance(x, Tensor) and (x._is_batched or getattr(x, "_fw", None) is not None):
             return False
     return True
 
@@ -242,10 +242,10 @@ def _float_operand(d, x):
     when the general path must decide (other dtypes, promotion, bools, non-numbers)."""
     if d.dtype.kind != "f" or d.dtype.itemsize < 4 or not d.flags.writeable:
         return None
-    tx = type(x)
-    if tx is Tensor:
+    if isinstance(x, Tensor):  # (Parameters too; batched and dual ones never get here)
         a = x._data
         return a if a.dtype is d.dtype else None
+    tx = type(x)
     return x if tx is float or tx is int else None
 
 

@@ -47,6 +47,12 @@ class SGD(Optimizer):
 
 
 def _sgd_update(param, grad, buf, *, weight_decay, momentum, lr, dampening, nesterov, maximize):
+    if isinstance(lr, torch.Tensor):
+        lr = lr.item()
+    if buf is not None and _plain_arrays(param, grad, buf):
+        _sgd_arrays(param, grad, buf, weight_decay, momentum, lr, dampening, nesterov,
+                    maximize)
+        return buf
     grad = grad if not maximize else -grad
     if weight_decay != 0:
         grad = grad.add(param, alpha=weight_decay)
@@ -59,7 +65,38 @@ def _sgd_update(param, grad, buf, *, weight_decay, momentum, lr, dampening, nest
             grad = grad.add(buf, alpha=momentum)
         else:
             grad = buf
-    if isinstance(lr, torch.Tensor):
-        lr = lr.item()
     param.add_(grad, alpha=-lr)
     return buf
+
+
+def _plain_arrays(*tensors):
+    """Whether the update may run on the arrays themselves: float32/float64 tensors of one
+    dtype, none of them a vmap batch or a forward-mode dual, the written ones writeable."""
+    dtype = tensors[0]._data.dtype
+    if dtype.kind != "f" or dtype.itemsize < 4:
+        return False
+    for t in tensors:
+        if t._is_batched or getattr(t, "_fw", None) is not None or t._data.dtype is not dtype:
+            return False
+    return tensors[0]._data.flags.writeable and tensors[2]._data.flags.writeable
+
+
+def _sgd_arrays(param, grad, buf, weight_decay, momentum, lr, dampening, nesterov, maximize):
+    """The momentum update of ``_sgd_update`` as NumPy in-place operations, in the same
+    order with the same roundings (the in-place methods' kernels: other * alpha, then the
+    add), bumping the version counters as the methods do: the per-step cost is then the
+    arithmetic, which matters with many small parameters (PyTorch's foreach idea)."""
+    p, g, b = param._data, grad._data, buf._data
+    if maximize:
+        g = -g
+    if weight_decay != 0:
+        g = g + p * weight_decay
+    b *= momentum
+    b += g if dampening == 0 else g * (1 - dampening)
+    if nesterov:
+        g = g + b * momentum
+    else:
+        g = b
+    p += g * -lr
+    for t in (buf, buf, param):  # buf.mul_(...).add_(...), param.add_(...)
+        t._bump_version()
