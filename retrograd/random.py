@@ -266,9 +266,12 @@ def _like_shape(input):
 
 
 # ----- factories
-def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=None,
-             requires_grad=False, pin_memory=False):
-    """A random permutation of 0..n-1 (int64 unless dtype says otherwise)."""
+def randperm(*args, generator=None, out=None, dtype=None, layout=None, device=None,
+             requires_grad=False, pin_memory=False, **kwargs):
+    """``randperm(n)``: a random permutation of 0..n-1 (int64 unless dtype says otherwise)."""
+    if len(args) + len(kwargs) != 1 or (kwargs and "n" not in kwargs):
+        raise _invalid_combination("randperm", args, kwargs)
+    n = args[0] if args else kwargs["n"]
     _no_out("randperm", out)
     m = _int_arg(n)
     if m is None:

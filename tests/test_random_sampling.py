@@ -60,6 +60,7 @@ CASES = [
     "torch.randperm(5, requires_grad=True)", "torch.randperm(-1, dtype=torch.bool)",
     "torch.randperm(5, dtype=torch.float32, requires_grad=True)", "torch.randperm(2**70)",
     "torch.randperm(5, device='cuda')", "torch.randperm(5, generator=G)",
+    "torch.randperm(5, 'x')", "torch.randperm()", "torch.randperm(5, 6)",
     # rand_like / randn_like
     "torch.rand_like(x)", "torch.rand_like(xd)", "torch.rand_like(xh)", "torch.rand_like(s0)",
     "torch.rand_like(e03)", "torch.rand_like(xi)", "torch.rand_like(xi, dtype=torch.float64)",
@@ -87,6 +88,8 @@ CASES = [
     "torch.randint_like(x, 2**25)", "torch.randint_like(xh, 5000)",
     "torch.randint_like(x, -2**25, 0)", "torch.randint_like(xd, 2**60)",
     "torch.randint_like(x, torch.tensor(5))", "torch.randint_like(x, 5, generator=G)",
+    "torch.randint_like(x, 300, dtype=torch.int8)", "torch.randint_like(xb, 1, 2)",
+    "torch.rand_like(xb)", "torch.rand_like(xi, dtype=torch.float16, requires_grad=True)",
     "torch.randint_like(e03, 4)", "torch.randint_like(s0, 4)", "torch.randint_like(5, 4)",
     # bernoulli
     "torch.bernoulli(x)", "torch.bernoulli(xd)", "torch.bernoulli(xh)", "torch.bernoulli(s0)",
@@ -138,6 +141,8 @@ CASES = [
     "torch.multinomial(torch.tensor([[1., 1.], [1., INF]]), 1)",
     "torch.multinomial(torch.tensor([3e38, 3e38]), 2, True)",
     "torch.multinomial(torch.tensor([1e-45, 0.]), 1)", "torch.multinomial(w, 3, False)",
+    "torch.multinomial(W.t(), 2)", "torch.multinomial(W.t(), 7, True)",
+    "torch.multinomial(W, 1, replacement=True)", "torch.multinomial(e03, 5, True)",
     # poisson
     "torch.poisson(x)", "torch.poisson(x * 1000)", "torch.poisson(xd)", "torch.poisson(xh)",
     "torch.poisson(s0)", "torch.poisson(e03)", "torch.poisson(-x)", "torch.poisson(xi)",
