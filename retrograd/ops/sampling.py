@@ -11,7 +11,7 @@ import numbers
 
 import numpy as np
 
-from .primitive import primitive, ELEMENTWISE
+from .primitive import primitive
 from .pointwise import _zeros_like
 from .pointwise_api import _random_node
 from .inplace import _check_inplace, apply_inplace, _snapshot, needs_generic_path, _OVERLAP
