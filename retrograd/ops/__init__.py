@@ -6,7 +6,7 @@ from .. import dtypes as _dt
 
 _primitive.bind_tensor(Tensor)  # the primitives' isinstance checks and result wrapping
 
-from . import pointwise, shape, reduction, linalg, indexing, sampling  # noqa: E402  (needs Tensor bound)
+from . import pointwise, shape, reduction, linalg, indexing, sampling  # noqa: E402  (Tensor bound)
 
 # Each family module lists its public functions in ``__all__`` (re-exported as
 # ``retrograd.X``) and its Tensor methods in ``METHODS``; this package merges them.
