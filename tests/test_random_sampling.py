@@ -543,3 +543,15 @@ def test_init_sparse_uses_randperm(seeded):
     ceil(sparsity * rows) entries of each column."""
     w = rt.nn.init.sparse_(rt.empty(10, 4), 0.3)
     assert np.all((w.numpy() == 0).sum(0) == 3)
+
+
+
+@needs_torch
+@pytest.mark.parametrize("fill", ["uniform_", "normal_"])
+def test_filling_an_expanded_tensor_is_refused_as_pytorch(fill):
+    msgs = []
+    for lib in (rt, REAL_TORCH):
+        with pytest.raises(RuntimeError) as info:
+            getattr(lib.ones(3).expand(2, 3), fill)()
+        msgs.append(str(info.value))
+    assert msgs[0] == msgs[1]
