@@ -14,7 +14,8 @@ from .ops.pointwise import add_fn as add, sub_fn as sub, mul_fn as mul, div_fn a
 from ._creation import (tensor, as_tensor, from_numpy, zeros, ones, full, empty, zeros_like,
                         ones_like, full_like, empty_like, arange, linspace, eye, scalar_tensor)
 from .random import (Generator, manual_seed, seed, initial_seed, rand, randn, randint, normal,
-                     get_rng_state, set_rng_state, default_generator)
+                     get_rng_state, set_rng_state, default_generator, randperm, rand_like,
+                     randn_like, randint_like)
 from . import autograd
 from . import linalg
 from . import nn, optim  # noqa: E402,F401

@@ -6,11 +6,11 @@ from .. import dtypes as _dt
 
 _primitive.bind_tensor(Tensor)  # the primitives' isinstance checks and result wrapping
 
-from . import pointwise, shape, reduction, linalg, indexing  # noqa: E402  (needs Tensor bound)
+from . import pointwise, shape, reduction, linalg, indexing, sampling  # noqa: E402  (Tensor bound)
 
 # Each family module lists its public functions in ``__all__`` (re-exported as
 # ``retrograd.X``) and its Tensor methods in ``METHODS``; this package merges them.
-FAMILIES = (pointwise, shape, reduction, linalg, indexing)
+FAMILIES = (pointwise, shape, reduction, linalg, indexing, sampling)
 from .pointwise import (add_fn, sub_fn, rsub_fn, mul_fn, div_fn, rdiv_fn, pow_fn, rpow_fn,  # noqa: E402
                         where, to, clone, exp, log, sin, cos, tanh, sigmoid, relu, sqrt, abs,
                         neg, reciprocal, sign, eq, ne, lt, le, gt, ge, _operand,

@@ -7,7 +7,7 @@ from .primitive import operand, primitive, ELEMENTWISE
 from . import pointwise_binary as _b
 from .pointwise import (_cast_for, _zeros_like, eq, bitwise_and, bitwise_or, bitwise_xor,
                         bitwise_not)
-from .inplace import _check_inplace, apply_inplace, _snapshot, needs_generic_path
+from .inplace import _check_inplace, apply_inplace, _snapshot, needs_generic_path, _OVERLAP
 from ..autograd.grad_mode import STATE
 from .. import dtypes as _dt
 
@@ -293,6 +293,8 @@ def _fill_random(self, kernel_name, draw):
         raise NotImplementedError(f"\"{kernel_name}\" not implemented for "
                                   f"'{self.dtype._legacy}'")
     _check_inplace(self)
+    if not self._data.flags.writeable:  # an expanded tensor: NumPy's views are read-only
+        raise RuntimeError(_OVERLAP)
     values = draw(self._data.shape)
     if STATE.enabled and self._requires_grad:
         return apply_inplace(self, _RANDOM_NODES[kernel_name](_snapshot(self), values))
