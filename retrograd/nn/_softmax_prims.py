@@ -2,6 +2,8 @@
 (LogSoftmaxBackward0, SoftmaxBackward0, NllLossBackward0, NllLoss2DBackward0) and their
 backward kernels as primitives too, so that double backward shows PyTorch's
 LogSoftmaxBackwardDataBackward0 / NllLossBackwardBackward0; plus their vmap rules."""
+import math
+
 import numpy as np
 
 from ..ops.primitive import primitive, LINEAR
@@ -19,10 +21,13 @@ def _along(fn):
     half precision computes in float32, rounding once, as PyTorch's accumulation does; the
     result is contiguous whatever the input's layout, as PyTorch's."""
     def kernel(xp, *args):
+        a = args[0]
+        # the common case, no copies or conversions (tested by hand, not with all() over a
+        # generator: this runs for every loss of every training step)
+        if a.dtype in _FAST and a.ndim and a.flags.c_contiguous and \
+                (len(args) == 2 or args[1].flags.c_contiguous):
+            return fn(xp, *args)
         *arrays, dim = args
-        a = arrays[0]
-        if a.dtype in _FAST and a.ndim and all(x.flags.c_contiguous for x in arrays):
-            return fn(xp, *arrays, dim)  # the common case: no copies, no conversions
         dt = a.dtype
         scalar = a.ndim == 0
         if scalar:
@@ -35,56 +40,89 @@ def _along(fn):
     return kernel
 
 
-def _shifted(xp, a, dim):
-    """a minus its max along dim (as PyTorch's kernels: a row with +inf, or all -inf,
-    becomes nan); whether the max was finite (NumPy's float warnings are then impossible)."""
-    if a.shape[dim] == 0:
-        return a, True
+def _row_max(a, dim):
+    """a's max along dim, keeping it. For rows of up to 32 along the last dim of a
+    matrix (a classifier's logits) NumPy's reduction runs its inner loop once per row;
+    reducing a transposed copy runs it once per class, 2x faster. max is exact, so the
+    value is the same; the sign of a zero max may differ when a row holds both +0 and
+    -0.0, which no result can show (a - m is then +-0 only where exp gives 1 either way,
+    and the row's exp-sum is >= 2). A NaN or inf max is recomputed the usual way: which
+    NaN a row with several gives back depends on the order."""
+    if a.ndim == 2 and dim == 1 and 0 < a.shape[1] <= 32:
+        m = a.T.copy().max(0)
+        if np.isfinite(m).all():
+            return m.reshape(-1, 1), True
     m = a.max(dim, keepdims=True)
-    if xp.isfinite(m).all():
-        return a - m, True
+    return m, bool(np.isfinite(m).all())
+
+
+def _shifted(xp, a, dim):
+    """a minus its max along dim, in a fresh array (as PyTorch's kernels: a row with +inf,
+    or all -inf, becomes nan); whether the max was finite (NumPy's float warnings are then
+    impossible)."""
+    m, finite = _row_max(a, dim)
+    if finite:
+        return np.subtract(a, m), True
     with np.errstate(all="ignore"):
-        return a - m, False
+        return np.subtract(a, m), False
 
 
 def _quiet(fn):
     """NumPy's float warnings off where they can arise: a non-finite gradient (PyTorch
-    returns nan/inf silently)."""
+    returns nan/inf silently). (math.isfinite on the NumPy scalar sum: a ufunc call on a
+    scalar costs a microsecond.)"""
     def kernel(xp, g, *args):
-        if not xp.isfinite(g.sum() if g.size else 0):
+        if g.size and not math.isfinite(g.sum()):
             with np.errstate(all="ignore"):
                 return fn(xp, g, *args)
         return fn(xp, g, *args)
     return kernel
 
 
+def _lsm_from_shifted(s, dim):
+    """s - log(sum(exp(s))) along dim, s being the shifted input, written into s."""
+    e = np.exp(s)
+    total = e.sum(dim, keepdims=True)
+    return np.subtract(s, np.log(total, out=total), out=s)
+
+
 def _log_softmax_kernel(xp, a, dim):
+    if a.shape[dim] == 0:  # nothing to normalize (and no log of an empty sum to warn)
+        return np.empty(a.shape, a.dtype)
     s, finite = _shifted(xp, a, dim)
     if finite:  # every exp is of a value <= 0, its sum >= 1: nothing to warn about
-        return s - xp.log(xp.exp(s).sum(dim, keepdims=True))
+        return _lsm_from_shifted(s, dim)
     with np.errstate(all="ignore"):
-        return s - xp.log(xp.exp(s).sum(dim, keepdims=True))
+        return _lsm_from_shifted(s, dim)
+
+
+def _sm_from_shifted(s, dim):
+    e = np.exp(s, out=s)
+    return np.divide(e, e.sum(dim, keepdims=True), out=e)
 
 
 def _softmax_kernel(xp, a, dim):
+    if a.shape[dim] == 0:
+        return np.empty(a.shape, a.dtype)
     s, finite = _shifted(xp, a, dim)
     if finite:
-        e = xp.exp(s)
-        return e / e.sum(dim, keepdims=True)
+        return _sm_from_shifted(s, dim)
     with np.errstate(all="ignore"):
-        e = xp.exp(s)
-        return e / e.sum(dim, keepdims=True)
+        return _sm_from_shifted(s, dim)
 
 
 @_quiet
 def _lsm_bwd_kernel(xp, g, out, dim):
-    return g - xp.exp(out) * g.sum(dim, keepdims=True)
+    e = np.exp(out)  # g - exp(out) * sum(g), the temporaries reused
+    np.multiply(e, g.sum(dim, keepdims=True), out=e)
+    return np.subtract(g, e, out=e)
 
 
 @_quiet
 def _sm_bwd_kernel(xp, g, out, dim):
     go = g * out
-    return go - out * go.sum(dim, keepdims=True)
+    t = np.multiply(out, go.sum(dim, keepdims=True))
+    return np.subtract(go, t, out=go)
 
 
 def _sum(t, dim):
