@@ -240,8 +240,11 @@ def _nll_bwd_kernel(xp, g, x, target, weight, reduction, ignore_index):
     safe, w, cls = _picks(x, target, weight, ignore_index)
     coef = -g if w is None else -(g * w)
     if reduction == "mean":
-        total = _total_weight(w, safe, dt)
-        coef = coef / total if total else coef * 0
+        if w is None and safe.size:  # (the common case: a scalar divide, no 0-d array)
+            coef = coef / dt.type(safe.size)
+        else:
+            total = _total_weight(w, safe, dt)
+            coef = coef / total if total else coef * 0
     out = xp.zeros(x.shape, dt)
     out[_at_labels(x, safe, cls)] = coef
     return out
