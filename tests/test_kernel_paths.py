@@ -104,3 +104,39 @@ def test_relu_rejects_bool_and_keeps_integers():
         P._relu_kernel(np, np.array([True, False]))
     i = np.array([-3, 0, 4], np.int64)
     assert P._relu_kernel(np, i).tolist() == [0, 0, 4]
+
+
+# ----- threshold_backward (relu's gradient): g's bits where x > threshold, else +0.0
+
+def old_zero_where(mask, a):
+    """The AND-with-word-mask kernel, the reference for every dtype."""
+    word = WORD[a.dtype.itemsize]
+    keep = np.asarray(mask).astype(word)
+    np.subtract(keep, word(1), out=keep)  # (an array op: wraps around without a warning)
+    return np.bitwise_and(np.asarray(a).view(word), keep).view(a.dtype)
+
+
+@pytest.mark.parametrize("dt", FLOATS, ids=lambda d: d.__name__)
+@pytest.mark.parametrize("threshold", [0, 0.5, -1.0])
+def test_threshold_backward_kernel_bits(dt, threshold):
+    kernel = P.threshold_backward.forward
+    for (name, g), (_, x) in zip(layouts(dt, seed=4), layouts(dt, seed=5)):
+        ours = kernel(np, g, x, threshold)
+        assert bits(ours) == bits(old_zero_where(x <= threshold, g)), name
+        theirs = torch.ops.aten.threshold_backward(torch.from_numpy(g.copy()),
+                                                   torch.from_numpy(x.copy()), threshold)
+        assert bits(ours) == bits(theirs.numpy()), name
+
+
+def test_zero_where_broadcasting_masks_and_scalars():
+    g = specials(np.float32, 12, seed=6).reshape(3, 4)
+    for x in (specials(np.float32, 4, seed=7), specials(np.float32, 12, seed=8).reshape(3, 4)):
+        assert bits(P._zero_where(x <= 0, g)) == bits(old_zero_where(x <= 0, g))
+    # a mask wider than the gradient: the result takes the broadcast shape
+    row = g[0].copy()
+    wide = specials(np.float32, 12, seed=9).reshape(3, 4)
+    assert bits(P._zero_where(wide <= 0, row)) == bits(old_zero_where(wide <= 0, row))
+    # 0-d: NumPy scalars take np.where
+    s = np.array(-0.0, np.float32)
+    assert bits(P._zero_where(s <= 0, s)) == bits(np.float32(0.0))
+    assert bits(P._zero_where(s > 0, s)) == bits(s)

@@ -199,10 +199,15 @@ _SAME_SIZE_UINT = {2: np.uint16, 4: np.uint32, 8: np.uint64}
 
 def _zero_where(mask, a):
     """``where(mask, 0, a)`` for a float array: +0.0 where mask holds, a's exact bits (NaN,
-    -0.0) elsewhere. A bitwise AND with a mask of all-ones/all-zeros words is about 3x
-    faster than np.where, whose per-element branch mispredicts on random signs."""
+    -0.0) elsewhere, by integer arithmetic on the bits, about 3x faster than np.where, whose
+    per-element branch mispredicts on random signs. ``mask`` must be a fresh comparison
+    result: it is overwritten."""
     if type(a) is not np.ndarray or a.dtype.kind != "f" or type(mask) is not np.ndarray:
         return np.where(mask, 0, a).astype(a.dtype, copy=False)  # (0-d: NumPy scalars)
+    if a.dtype.itemsize == 4:  # bits * 1 or * 0: one mixed-type multiply, 3 passes in all
+        np.logical_not(mask, out=mask)
+        return np.multiply(a.view(np.uint32), mask).view(a.dtype)
+    # else AND with a mask of all-ones/zero words (a 64-bit multiply has no SIMD loop)
     word = _SAME_SIZE_UINT[a.dtype.itemsize]
     keep = mask.astype(word)
     keep -= 1  # True -> 0, False -> all ones (unsigned wrap-around)
