@@ -140,3 +140,152 @@ def test_zero_where_broadcasting_masks_and_scalars():
     s = np.array(-0.0, np.float32)
     assert bits(P._zero_where(s <= 0, s)) == bits(np.float32(0.0))
     assert bits(P._zero_where(s > 0, s)) == bits(s)
+
+
+# ----- log_softmax / softmax and their backward kernels, nll_loss's
+
+from retrograd.nn import _softmax_prims as S  # noqa: E402
+
+
+def ref_log_softmax(a, dim):
+    """The textbook kernel (the one before the fast paths), on a contiguous copy (as
+    PyTorch's; NumPy's sum order depends on the layout), in float32 for half."""
+    x = np.array(a, np.float32 if a.dtype == np.float16 else a.dtype, order="C")
+    if a.ndim and not a.shape[dim]:
+        return np.empty(a.shape, a.dtype)
+    with np.errstate(all="ignore"):
+        s = x - x.max(dim, keepdims=True)
+        return (s - np.log(np.exp(s).sum(dim, keepdims=True))).astype(a.dtype)
+
+
+def ref_softmax(a, dim):
+    x = np.array(a, np.float32 if a.dtype == np.float16 else a.dtype, order="C")
+    if a.ndim and not a.shape[dim]:
+        return np.empty(a.shape, a.dtype)
+    with np.errstate(all="ignore"):
+        e = np.exp(x - x.max(dim, keepdims=True))
+        return (e / e.sum(dim, keepdims=True)).astype(a.dtype)
+
+
+def logits(dt, shape, seed, special=True):
+    gen = np.random.default_rng(seed)
+    a = np.array(gen.standard_normal(shape) * 3, dt)
+    if special and a.ndim == 2 and a.shape[0] >= 8 and a.shape[1] >= 2:
+        a[0, :2] = [0.0, -0.0]          # a +-0 tie for the max (the other row entries < 0)
+        a[0, 2:] = -abs(a[0, 2:]) - 1
+        a[1, :2] = [-0.0, -0.0]
+        a[1, 2:] = -abs(a[1, 2:]) - 1
+        a[2, 0] = np.nan                # NaNs with different payloads in one row
+        a[2, 1] = -np.nan
+        a.view(WORD[a.itemsize])[2, 1] |= 7
+        a[3, 0] = np.inf
+        a[4, :] = -np.inf               # a row of -inf
+        a[5, 1] = -np.inf
+        a[6, 1] = np.finfo(dt).max
+    return a
+
+
+SM_SHAPES = [((64, 10), 1), ((64, 10), 0), ((64, 10), -1), ((8, 32), 1), ((8, 33), 1),
+             ((8, 1), 1), ((10,), 0), ((), 0), ((3, 4, 5), 1), ((3, 4, 5), 2), ((0, 4), 1),
+             ((4, 0), 1), ((0, 4), 0)]
+
+
+@pytest.mark.parametrize("dt", FLOATS, ids=lambda d: d.__name__)
+@pytest.mark.parametrize("shape,dim", SM_SHAPES, ids=str)
+def test_softmax_kernels_bits_against_the_textbook_kernel(dt, shape, dim, recwarn):
+    a = logits(dt, shape, seed=len(shape) + shape[0] if shape else 0)
+    for x in ([a, a.T.copy().T] if a.ndim == 2 else [a]):  # contiguous, then transposed
+        lsm = S.log_softmax_p.forward(np, x, dim)
+        sm = S.softmax_p.forward(np, x, dim)
+        assert bits(lsm) == bits(ref_log_softmax(x, dim))
+        assert bits(sm) == bits(ref_softmax(x, dim))
+        assert lsm.flags.c_contiguous and sm.flags.c_contiguous
+        g = logits(dt, shape, seed=11, special=False)
+        with np.errstate(all="ignore"):
+            want = (g.astype(np.float32) if dt == np.float16 else g)
+            o32 = lsm.astype(want.dtype)
+            ref_b = (want - np.exp(o32) * want.sum(dim, keepdims=True)).astype(dt)
+            s32 = sm.astype(want.dtype)
+            go = want * s32
+            ref_sb = (go - s32 * go.sum(dim, keepdims=True)).astype(dt)
+        assert bits(S.log_softmax_backward_data.forward(np, g, lsm, dim)) == bits(ref_b)
+        assert bits(S.softmax_backward_data.forward(np, g, sm, dim)) == bits(ref_sb)
+    # PyTorch: the same NaN/inf pattern, values within rounding (its sum order differs)
+    t = torch.from_numpy(a.copy())
+    for ours, theirs in ((lsm, torch.log_softmax(t, dim)), (sm, torch.softmax(t, dim))):
+        np.testing.assert_allclose(ours.astype(np.float64), theirs.numpy().astype(np.float64),
+                                   rtol=4e-3 if dt == np.float16 else 1e-5,
+                                   atol=2e-3 if dt == np.float16 else 1e-6)
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+
+
+def test_row_max_short_rows_only_and_finite_only():
+    a = logits(np.float32, (64, 10), seed=1, special=False)
+    m, finite = S._row_max(a, 1)
+    assert finite and m.shape == (64, 1) and bits(m) == bits(a.max(1, keepdims=True))
+    b = logits(np.float32, (64, 10), seed=1)  # NaN/inf rows: NumPy's own reduction
+    m, finite = S._row_max(b, 1)
+    assert not finite and bits(m) == bits(b.max(1, keepdims=True))
+
+
+def test_softmax_gradient_quiet_on_nonfinite_and_huge(recwarn):
+    out = S.log_softmax_p.forward(np, logits(np.float32, (64, 10), seed=2, special=False), 1)
+    g = np.zeros((64, 10), np.float32)
+    g[0, 0] = np.inf
+    g[1, 1] = np.nan
+    r = S.log_softmax_backward_data.forward(np, g, out, 1)
+    assert np.isnan(r[0]).any() and np.isnan(r[1]).all() and np.isfinite(r[2:]).all()
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+
+
+def ref_nll(x, t, reduction):
+    picked = x[np.arange(x.shape[0]), t]
+    loss = -picked
+    if reduction == "none":
+        return loss
+    total = loss.sum(dtype=x.dtype)
+    return total if reduction == "sum" else total / x.dtype.type(t.size)
+
+
+def ref_nll_bwd(g, x, t, reduction):
+    coef = g * g.dtype.type(-1) if reduction == "none" else -g  # (PyTorch's NaN signs)
+    if reduction == "mean":
+        coef = coef / np.asarray(t.size, dtype=g.dtype)
+    out = np.zeros(x.shape, g.dtype)
+    out[np.arange(x.shape[0]), t] = coef
+    return out
+
+
+@pytest.mark.parametrize("dt", FLOATS, ids=lambda d: d.__name__)
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_nll_kernels_bits(dt, reduction):
+    gen = np.random.default_rng(3)
+    x = S.log_softmax_p.forward(np, logits(dt, (64, 10), seed=3), 1)
+    t = gen.integers(0, 10, 64)
+    tt = retrograd.tensor(t)
+    ours = np.asarray(S.nll_loss_p.forward(np, x, tt, None, reduction, -100))
+    assert bits(ours) == bits(ref_nll(x, t, reduction))
+    g = np.asarray(gen.standard_normal(ours.shape).astype(dt))
+    if g.ndim:
+        g[:3] = [-0.0, np.nan, np.inf]
+    back = S.nll_loss_backward.forward(np, g, x, tt, None, reduction, -100)
+    assert bits(back) == bits(ref_nll_bwd(g, x, t, reduction))
+    tx = torch.from_numpy(x.copy()).requires_grad_()
+    tl = torch.nn.functional.nll_loss(tx, torch.from_numpy(t), reduction=reduction)
+    np.testing.assert_allclose(ours.astype(np.float64), tl.detach().numpy().astype(np.float64),
+                               rtol=2e-3 if dt == np.float16 else 1e-5)
+    tl.backward(torch.from_numpy(g.copy()))
+    assert bits(back) == bits(tx.grad.numpy())
+
+
+def test_cross_entropy_step_matches_pytorch_bits_for_bits_on_gradients():
+    gen = np.random.default_rng(4)
+    a = gen.standard_normal((64, 10)).astype(np.float32)
+    t = gen.integers(0, 10, 64)
+    x, tx = retrograd.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    loss = retrograd.nn.functional.cross_entropy(x, retrograd.tensor(t))
+    tloss = torch.nn.functional.cross_entropy(tx, torch.from_numpy(t))
+    np.testing.assert_allclose(loss.item(), tloss.item(), rtol=1e-6)
+    loss.backward()
+    tloss.backward()
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-5, atol=1e-7)

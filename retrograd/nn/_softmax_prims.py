@@ -238,7 +238,10 @@ def _nll_kernel(xp, x, target, weight, reduction, ignore_index):
 def _nll_bwd_kernel(xp, g, x, target, weight, reduction, ignore_index):
     dt = g.dtype
     safe, w, cls = _picks(x, target, weight, ignore_index)
-    coef = -g if w is None else -(g * w)
+    if reduction == "none":  # times -w, as PyTorch: a NaN gradient keeps its sign bit
+        coef = g * dt.type(-1) if w is None else g * -w
+    else:
+        coef = -g if w is None else -(g * w)
     if reduction == "mean":
         if w is None and safe.size:  # (the common case: a scalar divide, no 0-d array)
             coef = coef / dt.type(safe.size)
