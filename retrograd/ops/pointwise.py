@@ -237,8 +237,8 @@ def _probe_max_relu(candidate=_max_zero_first):
         vals = np.array([-0.0, 0.0, -1.5, 2.5, -np.inf, np.inf, np.nan, -np.nan,
                          -fi.smallest_subnormal, fi.smallest_subnormal, -fi.max], dt)
         vals.view(word)[6:8] |= word(5)  # NaN payloads
-        base = np.resize(vals, 1100)  # (11 values: each lands in every SIMD lane)
-        cases = [base[off:off + n] for n in list(range(71)) + [127, 128, 129, 257, 1025]
+        base = np.resize(vals, 4110)  # (11 values: each lands in every SIMD lane)
+        cases = [base[off:off + n] for n in list(range(71)) + [127, 128, 129, 257, 1025, 4099]
                  for off in (0, 1, 3)]
         cases += [np.array(-0.0, dt), np.array(np.nan, dt), np.zeros((0, 3), dt)]
         if all(candidate(a).tobytes() == _zero_where(a < 0, a).tobytes() and
