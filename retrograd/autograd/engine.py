@@ -128,7 +128,10 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None,
     the leaves among ``inputs`` when those are given); without it, the gradients of
     ``inputs`` (a list of (node, output_nr) edges) are returned instead, as
     ``autograd.grad`` does."""
-    root_nodes = list(dict.fromkeys(node for node, _ in roots))
+    if len(roots) == 1:
+        root_nodes = [roots[0][0]]
+    else:
+        root_nodes = list(dict.fromkeys(node for node, _ in roots))
     deps = _count_dependencies(root_nodes)
     targets = None
     captured = None
@@ -148,21 +151,29 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None,
     tasks.append(task)
     buffers = {}
     for (node, nr), grad in zip(roots, root_grads):
-        buf = buffers.setdefault(node, [None])
-        _add_to_buffer(buf, nr, grad)
+        buf = buffers.get(node)
+        if buf is None:
+            buffers[node] = [grad] if nr == 0 else [None] * nr + [grad]
+        else:
+            _add_to_buffer(buf, nr, grad)
 
     pop, push = heapq.heappop, heapq.heappush
     # Pushed one by one, in order, as PyTorch's graph root passes them on (ties between
     # AccumulateGrad roots then break as in PyTorch). A root that leads to no input does
     # not run (autograd.grad, backward(inputs=...)).
     ready = []
-    for n in root_nodes:
-        if n not in deps and (needed is None or n in needed):
-            push(ready, (-n._seq, n))
-    prev_mode = STATE.enabled
-    STATE.enabled = create_graph
     # A node that is the only one ready skips the heap: chains never touch it.
     single = None
+    if len(root_nodes) == 1:
+        n = root_nodes[0]
+        if n not in deps and (needed is None or n in needed):
+            single = n
+    else:
+        for n in root_nodes:
+            if n not in deps and (needed is None or n in needed):
+                push(ready, (-n._seq, n))
+    prev_mode = STATE.enabled
+    STATE.enabled = create_graph
     node = None
     anomaly = ANOMALY.enabled
     check_nan = anomaly and ANOMALY.check_nan
