@@ -104,3 +104,34 @@ def test_matches_torch():
     (t.relu(t.tensor(xn) @ theirs[0] + theirs[1]) ** 2).sum().backward()
     for o, r in zip(ours, theirs):
         np.testing.assert_allclose(o.grad.numpy(), r.grad.numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+@pytest.mark.parametrize("transposed_grad", [False, True])
+def test_accumulated_grad_is_a_fresh_copy_with_the_leafs_layout(order, transposed_grad):
+    # AccumulateGrad's first gradient: a new array (never the incoming one), laid out as
+    # the leaf (PyTorch's gradient layout contract), whatever the incoming layout
+    data = np.asarray(np.arange(6.0).reshape(2, 3), order=order)
+    leaf = torch.from_numpy(data).requires_grad_()
+    other = torch.tensor(np.arange(6.0).reshape(3, 2) + 1)
+    y = leaf * other.t() if transposed_grad else leaf * 2.0
+    y.sum().backward()
+    g = leaf.grad._data
+    assert g.flags.c_contiguous == (order == "C") and g.flags.f_contiguous == (order == "F")
+    assert g.base is None and not np.shares_memory(g, other._data)
+    expected = other.t().numpy() if transposed_grad else np.full((2, 3), 2.0)
+    np.testing.assert_array_equal(g, expected)
+    t = pytest.importorskip("torch")
+    tl = t.from_numpy(data.copy(order=order)).requires_grad_()
+    ty = tl * t.from_numpy(other.numpy()).t() if transposed_grad else tl * 2.0
+    ty.sum().backward()
+    assert leaf.grad.stride() == tl.grad.stride()
+
+
+def test_accumulated_grad_other_shape_or_later_grads():
+    a = torch.ones(3, requires_grad=True)
+    (a * torch.tensor([1.0, 2.0, 3.0])).sum().backward()
+    first = a.grad
+    (a * 2.0).sum().backward()  # later gradients are added in place
+    assert a.grad is first
+    np.testing.assert_array_equal(a.grad.numpy(), [3.0, 4.0, 5.0])

@@ -86,9 +86,16 @@ def _accumulate(node, grad, create_graph):
         if create_graph:
             var._grad = _copy_in_graph(grad)
         elif type(grad) is _tensor.Tensor:
-            data = _np.empty_like(var._data) if var._data.shape == grad._data.shape \
-                else _np.empty_like(grad._data)
-            _np.copyto(data, grad._data)
+            vdata, gdata = var._data, grad._data
+            if vdata.shape != gdata.shape:
+                data = _np.empty_like(gdata)
+                _np.copyto(data, gdata)
+            elif gdata.dtype is vdata.dtype and vdata.flags.c_contiguous:
+                # the common case: what empty_like(vdata) + copyto give, at a fifth the cost
+                data = gdata.copy()
+            else:
+                data = _np.empty_like(vdata)
+                _np.copyto(data, gdata)
             var._grad = _tensor.Tensor._make(data)
         else:
             var._grad = grad.detach().clone()
