@@ -2,6 +2,8 @@
 bit, the same errors, the same graph freeing. Each test runs one computation twice, once
 through the fast path (``loss.backward()``) and once through a call the fast path does not
 take (an explicit gradient, a list of roots), and compares."""
+import warnings
+
 import numpy as np
 import pytest
 
@@ -76,7 +78,8 @@ def test_errors_as_general_path():
 
 def test_create_graph_takes_general_path():
     a = torch.tensor([1.5, -2.0], dtype=torch.float64, requires_grad=True)
-    with pytest.warns(UserWarning):
+    with warnings.catch_warnings():  # (the reference-cycle warning, once per process)
+        warnings.simplefilter("ignore")
         (a ** 3).sum().backward(create_graph=True)
     assert a.grad.grad_fn is not None
     (ga,) = torch.autograd.grad(a.grad.sum(), a)
@@ -135,3 +138,38 @@ def test_accumulated_grad_other_shape_or_later_grads():
     (a * 2.0).sum().backward()  # later gradients are added in place
     assert a.grad is first
     np.testing.assert_array_equal(a.grad.numpy(), [3.0, 4.0, 5.0])
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("shape", [(), (4,), (2, 3)])
+def test_broadcast_grad_reduced_over_the_batch_dim_as_the_primitive_does(dtype, shape):
+    # sum_to's lead-dim case outside grad mode runs sum's kernel directly; with
+    # create_graph it calls the primitive: the same values, bit for bit
+    rng = np.random.default_rng(5)
+    p = torch.tensor(rng.standard_normal(shape), dtype=dtype, requires_grad=True)
+    x = torch.tensor(rng.standard_normal((37,) + shape), dtype=dtype)
+    (fast,) = torch.autograd.grad(((x + p) ** 2).sum(), p)
+    (slow,) = torch.autograd.grad(((x + p) ** 2).sum(), p, create_graph=True)
+    assert fast.shape == p.shape and fast.dtype is dtype and fast.grad_fn is None
+    assert type(fast._data) is np.ndarray
+    np.testing.assert_array_equal(fast.numpy(), slow.detach().numpy())
+    np.testing.assert_array_equal(fast.numpy(), (2 * (x + p)).detach().numpy().sum(0))
+
+
+def test_broadcast_grad_reduction_under_forward_ad_and_vmap():
+    import retrograd.autograd.forward_ad as fwAD
+    p = torch.tensor([1.0, 2.0], dtype=torch.float64, requires_grad=True)
+    x = torch.tensor([[1.0, -1.0], [0.5, 3.0], [2.0, 2.0]], dtype=torch.float64)
+    with fwAD.dual_level():
+        xd = fwAD.make_dual(x, torch.ones_like(x))
+        (g,) = torch.autograd.grad(((xd * p) ** 2).sum(), p, create_graph=True)
+        primal, tangent = fwAD.unpack_dual(g)
+    np.testing.assert_allclose(primal.detach().numpy(), (2 * x * x * p.detach()).sum(0).numpy())
+    np.testing.assert_allclose(tangent.detach().numpy(), (4 * x * p.detach()).sum(0).numpy())
+
+    def grad_of(v):
+        return torch.func.grad(lambda w: ((x * w) ** 2).sum())(v)
+    vs = torch.tensor([[1.0, 2.0], [3.0, -1.0]], dtype=torch.float64)
+    out = torch.func.vmap(grad_of)(vs)
+    expected = np.stack([(2 * x * x * v).sum(0).numpy() for v in vs.detach()])
+    np.testing.assert_allclose(out.detach().numpy(), expected)

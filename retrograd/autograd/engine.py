@@ -59,7 +59,15 @@ def sum_to(grad, shape, node=None, index=0):
     gshape = grad._data.shape
     lead = len(gshape) - len(shape)
     if lead == 1 and gshape[1:] == shape:  # a bias's gradient: the batch dim summed away
-        return _sum_dim()(grad, (0,), False, gshape)  # (grad.sum(0)'s primitive, directly)
+        sum_dim_p, prim_mod = _SUM_DIM or _sum_dim()
+        data = grad._data
+        if (not STATE.enabled and prim_mod._hook is None and type(grad) is _tensor.Tensor
+                and data.dtype.kind == "f"):
+            # What calling the primitive does here (nothing to record, no dispatcher, no
+            # cast): its kernel, wrapped; the call's argument handling is a third of the cost
+            out = sum_dim_p.forward(_np, data, (0,), False, gshape)
+            return _tensor.Tensor._make(out if type(out) is _np.ndarray else _np.asarray(out))
+        return sum_dim_p(grad, (0,), False, gshape)  # (grad.sum(0)'s primitive, directly)
     if lead < 0 or any(s != 1 and s != g for s, g in zip(shape, gshape[lead:])):
         name = node.name() if node is not None else "backward"
         raise RuntimeError(
@@ -110,11 +118,13 @@ _SUM_DIM = []
 
 
 def _sum_dim():
-    """sum(dim)'s primitive (ops import the autograd package, so not at the top)."""
+    """sum(dim)'s primitive and the primitive module (ops import the autograd package, so
+    not at the top)."""
     if not _SUM_DIM:
         from ..ops.reduction import sum_dim_p
-        _SUM_DIM.append(sum_dim_p)
-    return _SUM_DIM[0]
+        from ..ops import primitive
+        _SUM_DIM.extend((sum_dim_p, primitive))
+    return _SUM_DIM
 
 
 def _copy_in_graph(grad):
@@ -233,20 +243,23 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None,
                 continue
             # The node's VJP formulas, one per input that needs a gradient, each result
             # reduced to its input's shape and dtype, and passed on at once.
-            grad = None if grads is None else grads[0]
-            if grads is not None and node._prim.nout != 1:
+            prim = node._prim
+            if grads is None:
+                grad = None
+            elif prim.nout == 1:
+                grad = grads[0]
+            else:
                 grad = _fill_missing(grads, node._out_meta)
             if anomaly:
                 _anomaly.CURRENT[0] = node
             if grad is not None:
-                prim = node._prim
                 if node._saved is None:
                     saved, out = prim._nothing_saved, None
                 else:
                     saved, out = node._unpack()
                 params = node._params
             i = -1
-            for (nxt, nr), meta, vjp in zip(node.next_functions, node._meta, node._prim.vjp):
+            for (nxt, nr), meta, vjp in zip(node.next_functions, node._meta, prim.vjp):
                 i += 1
                 if nxt is None or (needed is not None and nxt not in needed):
                     continue
@@ -255,7 +268,9 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None,
                     if g is not None:
                         if check_nan:
                             _anomaly.check_nan(node, i, g)
-                        if meta is not None:
+                        # (_conform's test inline: most metas match, nothing to do)
+                        if meta is not None and (g._data.shape != meta[0] or
+                                                 g._data.dtype != meta[1]):
                             g = _conform(g, meta, node, i)
                         buf = buffers.get(nxt)
                         if buf is None:
