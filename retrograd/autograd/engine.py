@@ -10,6 +10,7 @@ from .graph import AccumulateGrad, FREED
 from .general_path import _Task, _task_stack, _run_hooked
 from .anomaly_mode import ANOMALY
 from .. import tensor as _tensor  # (Tensor itself: tensor.py imports this package)
+from .. import dtypes as _dtypes
 from . import anomaly_mode as _anomaly
 
 _UNUSED_MSG = ("The differentiated Tensor at index {} appears to not have been used in the "
@@ -127,9 +128,14 @@ def _sum_dim():
     return _SUM_DIM
 
 
+_COPY = []
+
+
 def _copy_in_graph(grad):
-    from ..ops.pointwise import copy_p
-    return copy_p(grad)
+    if not _COPY:  # (ops import the autograd package: bound on first use)
+        from ..ops.pointwise import copy_p
+        _COPY.append(copy_p)
+    return _COPY[0](grad)
 
 
 def _store_retained(tensor, grad):
@@ -308,13 +314,11 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None,
 def _fill_missing(grads, out_meta):
     """The gradients of a multi-output node, one per output: zeros for a floating output
     no gradient reached (formulas then need no None checks), None for integer outputs."""
-    from ..tensor import Tensor
-    import numpy as np
     filled = []
     for nr, (shape, dtype) in enumerate(out_meta):
         g = grads[nr] if nr < len(grads) else None
         if g is None and dtype.kind in "fc":
-            g = Tensor._make(np.zeros(shape, dtype))
+            g = _tensor.Tensor._make(_np.zeros(shape, dtype))
         filled.append(g)
     return tuple(filled)
 
@@ -338,5 +342,4 @@ def _conform(g, meta, node, i):
 
 
 def _dtype_of(np_dtype):
-    from ..dtypes import from_numpy_dtype
-    return from_numpy_dtype(np_dtype)
+    return _dtypes.from_numpy_dtype(np_dtype)
