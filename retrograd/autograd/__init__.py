@@ -1,11 +1,14 @@
 """torch.autograd's API: backward, grad, grad modes, gradcheck; the engine behind them."""
 import warnings
 
+import numpy as _np
+
 from .grad_mode import (no_grad, enable_grad, set_grad_enabled, is_grad_enabled,
                         inference_mode, is_inference_mode_enabled)
 from . import graph
 from .graph import Node
 from .engine import run_backward
+from .. import tensor as _tensor  # (Tensor itself: tensor.py imports this package)
 from .gradcheck import gradcheck, gradgradcheck, GradcheckError
 from . import function
 from .function import Function
@@ -48,7 +51,7 @@ def _shape_str(shape):
 def _root_edges_and_grads(outputs, grad_outputs):
     """The engine's starting edges and gradients, with PyTorch's checks: an implicit
     gradient only for scalars, given gradients of the output's shape, cast to its dtype."""
-    from .._creation import ones_like
+    ones_like = _ones_like()
     if grad_outputs is None:
         grad_outputs = [None] * len(outputs)
     else:
@@ -83,6 +86,17 @@ def _root_edges_and_grads(outputs, grad_outputs):
     return edges, grads
 
 
+_ONES_LIKE = []
+
+
+def _ones_like():
+    """_creation.ones_like (it imports ops, which import this package: bound on first use)."""
+    if not _ONES_LIKE:
+        from .._creation import ones_like
+        _ONES_LIKE.append(ones_like)
+    return _ONES_LIKE[0]
+
+
 def _input_edge(t):
     if isinstance(t, graph.GradientEdge):
         return (t.node, t.output_nr)
@@ -94,6 +108,17 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
              grad_variables=None, inputs=None):
     """Accumulate the gradients of ``tensors`` into the ``.grad`` of the leaves (or of
     ``inputs`` only, when given), as torch.autograd.backward."""
+    if (type(tensors) is _tensor.Tensor and grad_tensors is None and grad_variables is None
+            and inputs is None and create_graph is False and tensors._requires_grad):
+        data = tensors._data
+        if data.size == 1:
+            # loss.backward(): one scalar root and its implicit gradient, as the general
+            # path below makes them (ones_like, the root's edge), without its containers
+            fn = tensors.grad_fn
+            edge = (fn, tensors._output_nr) if fn is not None else (tensors._accumulator(), 0)
+            run_backward([edge], [_tensor.Tensor._make(_np.ones(data.shape, data.dtype))],
+                         False if retain_graph is None else retain_graph, False)
+            return
     outputs = _as_tuple(tensors)
     if grad_variables is not None:
         grad_tensors = grad_variables

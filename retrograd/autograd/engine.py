@@ -10,6 +10,7 @@ from .graph import AccumulateGrad, FREED
 from .general_path import _Task, _task_stack, _run_hooked
 from .anomaly_mode import ANOMALY
 from .. import tensor as _tensor  # (Tensor itself: tensor.py imports this package)
+from .. import dtypes as _dtypes
 from . import anomaly_mode as _anomaly
 
 _UNUSED_MSG = ("The differentiated Tensor at index {} appears to not have been used in the "
@@ -59,7 +60,15 @@ def sum_to(grad, shape, node=None, index=0):
     gshape = grad._data.shape
     lead = len(gshape) - len(shape)
     if lead == 1 and gshape[1:] == shape:  # a bias's gradient: the batch dim summed away
-        return _sum_dim()(grad, (0,), False, gshape)  # (grad.sum(0)'s primitive, directly)
+        sum_dim_p, prim_mod = _SUM_DIM or _sum_dim()
+        data = grad._data
+        if (not STATE.enabled and prim_mod._hook is None and type(grad) is _tensor.Tensor
+                and data.dtype.kind == "f"):
+            # What calling the primitive does here (nothing to record, no dispatcher, no
+            # cast): its kernel, wrapped; the call's argument handling is a third of the cost
+            out = sum_dim_p.forward(_np, data, (0,), False, gshape)
+            return _tensor.Tensor._make(out if type(out) is _np.ndarray else _np.asarray(out))
+        return sum_dim_p(grad, (0,), False, gshape)  # (grad.sum(0)'s primitive, directly)
     if lead < 0 or any(s != 1 and s != g for s, g in zip(shape, gshape[lead:])):
         name = node.name() if node is not None else "backward"
         raise RuntimeError(
@@ -86,9 +95,16 @@ def _accumulate(node, grad, create_graph):
         if create_graph:
             var._grad = _copy_in_graph(grad)
         elif type(grad) is _tensor.Tensor:
-            data = _np.empty_like(var._data) if var._data.shape == grad._data.shape \
-                else _np.empty_like(grad._data)
-            _np.copyto(data, grad._data)
+            vdata, gdata = var._data, grad._data
+            if vdata.shape != gdata.shape:
+                data = _np.empty_like(gdata)
+                _np.copyto(data, gdata)
+            elif gdata.dtype is vdata.dtype and vdata.flags.c_contiguous:
+                # the common case: what empty_like(vdata) + copyto give, at a fifth the cost
+                data = gdata.copy()
+            else:
+                data = _np.empty_like(vdata)
+                _np.copyto(data, gdata)
             var._grad = _tensor.Tensor._make(data)
         else:
             var._grad = grad.detach().clone()
@@ -103,16 +119,23 @@ _SUM_DIM = []
 
 
 def _sum_dim():
-    """sum(dim)'s primitive (ops import the autograd package, so not at the top)."""
+    """sum(dim)'s primitive and the primitive module (ops import the autograd package, so
+    not at the top)."""
     if not _SUM_DIM:
         from ..ops.reduction import sum_dim_p
-        _SUM_DIM.append(sum_dim_p)
-    return _SUM_DIM[0]
+        from ..ops import primitive
+        _SUM_DIM.extend((sum_dim_p, primitive))
+    return _SUM_DIM
+
+
+_COPY = []
 
 
 def _copy_in_graph(grad):
-    from ..ops.pointwise import copy_p
-    return copy_p(grad)
+    if not _COPY:  # (ops import the autograd package: bound on first use)
+        from ..ops.pointwise import copy_p
+        _COPY.append(copy_p)
+    return _COPY[0](grad)
 
 
 def _store_retained(tensor, grad):
@@ -128,7 +151,10 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None,
     the leaves among ``inputs`` when those are given); without it, the gradients of
     ``inputs`` (a list of (node, output_nr) edges) are returned instead, as
     ``autograd.grad`` does."""
-    root_nodes = list(dict.fromkeys(node for node, _ in roots))
+    if len(roots) == 1:
+        root_nodes = [roots[0][0]]
+    else:
+        root_nodes = list(dict.fromkeys(node for node, _ in roots))
     deps = _count_dependencies(root_nodes)
     targets = None
     captured = None
@@ -148,21 +174,29 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None,
     tasks.append(task)
     buffers = {}
     for (node, nr), grad in zip(roots, root_grads):
-        buf = buffers.setdefault(node, [None])
-        _add_to_buffer(buf, nr, grad)
+        buf = buffers.get(node)
+        if buf is None:
+            buffers[node] = [grad] if nr == 0 else [None] * nr + [grad]
+        else:
+            _add_to_buffer(buf, nr, grad)
 
     pop, push = heapq.heappop, heapq.heappush
     # Pushed one by one, in order, as PyTorch's graph root passes them on (ties between
     # AccumulateGrad roots then break as in PyTorch). A root that leads to no input does
     # not run (autograd.grad, backward(inputs=...)).
     ready = []
-    for n in root_nodes:
-        if n not in deps and (needed is None or n in needed):
-            push(ready, (-n._seq, n))
-    prev_mode = STATE.enabled
-    STATE.enabled = create_graph
     # A node that is the only one ready skips the heap: chains never touch it.
     single = None
+    if len(root_nodes) == 1:
+        n = root_nodes[0]
+        if n not in deps and (needed is None or n in needed):
+            single = n
+    else:
+        for n in root_nodes:
+            if n not in deps and (needed is None or n in needed):
+                push(ready, (-n._seq, n))
+    prev_mode = STATE.enabled
+    STATE.enabled = create_graph
     node = None
     anomaly = ANOMALY.enabled
     check_nan = anomaly and ANOMALY.check_nan
@@ -215,20 +249,23 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None,
                 continue
             # The node's VJP formulas, one per input that needs a gradient, each result
             # reduced to its input's shape and dtype, and passed on at once.
-            grad = None if grads is None else grads[0]
-            if grads is not None and node._prim.nout != 1:
+            prim = node._prim
+            if grads is None:
+                grad = None
+            elif prim.nout == 1:
+                grad = grads[0]
+            else:
                 grad = _fill_missing(grads, node._out_meta)
             if anomaly:
                 _anomaly.CURRENT[0] = node
             if grad is not None:
-                prim = node._prim
                 if node._saved is None:
                     saved, out = prim._nothing_saved, None
                 else:
                     saved, out = node._unpack()
                 params = node._params
             i = -1
-            for (nxt, nr), meta, vjp in zip(node.next_functions, node._meta, node._prim.vjp):
+            for (nxt, nr), meta, vjp in zip(node.next_functions, node._meta, prim.vjp):
                 i += 1
                 if nxt is None or (needed is not None and nxt not in needed):
                     continue
@@ -237,7 +274,9 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None,
                     if g is not None:
                         if check_nan:
                             _anomaly.check_nan(node, i, g)
-                        if meta is not None:
+                        # (_conform's test inline: most metas match, nothing to do)
+                        if meta is not None and (g._data.shape != meta[0] or
+                                                 g._data.dtype != meta[1]):
                             g = _conform(g, meta, node, i)
                         buf = buffers.get(nxt)
                         if buf is None:
@@ -275,13 +314,11 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None,
 def _fill_missing(grads, out_meta):
     """The gradients of a multi-output node, one per output: zeros for a floating output
     no gradient reached (formulas then need no None checks), None for integer outputs."""
-    from ..tensor import Tensor
-    import numpy as np
     filled = []
     for nr, (shape, dtype) in enumerate(out_meta):
         g = grads[nr] if nr < len(grads) else None
         if g is None and dtype.kind in "fc":
-            g = Tensor._make(np.zeros(shape, dtype))
+            g = _tensor.Tensor._make(_np.zeros(shape, dtype))
         filled.append(g)
     return tuple(filled)
 
@@ -305,5 +342,4 @@ def _conform(g, meta, node, i):
 
 
 def _dtype_of(np_dtype):
-    from ..dtypes import from_numpy_dtype
-    return from_numpy_dtype(np_dtype)
+    return _dtypes.from_numpy_dtype(np_dtype)
