@@ -29,6 +29,7 @@ PROMOTE, FLOAT, COMPARE = "promote", "float", "compare"
 _ndarray = np.ndarray
 _NO_EDGE = (None, 0)
 _NO_META2 = (None, None)
+_NO_META1 = (None,)
 Tensor = _make = None  # bound by bind_tensor() once the class exists (no import cycle)
 # While a dual level (forward-mode AD) or a vmap is active, every primitive call goes
 # through this dispatcher (autograd/forward_ad.py); otherwise it is None and costs each
@@ -127,7 +128,8 @@ class Primitive:
         self._nothing_saved = (None,) * self.nin
         # Elementwise kernels may run on NumPy scalars, ~10x faster than on 0-d arrays.
         self._scalars = jvp == ELEMENTWISE
-        self.call = self._make_call() if nout == 1 else self._make_multi_call()
+        self.call = self._make_multi_call() if nout != 1 else \
+            self._make_unary_call() if self.nin == 1 else self._make_call()
         INSTANCES.append(self)
 
     def __repr__(self):
@@ -274,6 +276,77 @@ class Primitive:
                 result = _make(out)
             if view:
                 result._become_view_of(args[0])
+            return result
+
+        return call
+
+    def _make_unary_call(self):
+        """``_make_call`` for one tensor input (activations, views, reductions: most unary
+        calls), with the branches for other arities dropped and recording unrolled (the
+        one input requires grad whenever it records, so the save plan is fixed)."""
+        rule, forward, name = self.dtypes, self.forward, self.name
+        differentiable, view = self.differentiable, self.view
+        node_cls, prim = self.node_cls, self
+        save_x, save_out = self._plan(1) if differentiable else ((), False)
+        save_x = bool(save_x)
+        saves = save_x or save_out
+
+        def call(*args):
+            if _hook is not None:
+                return _hook(prim, args)
+            x = args[0]
+            if not isinstance(x, Tensor):
+                raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, "
+                                f"not {type(x).__name__}")
+            a = x._data
+            if rule is FLOAT and a.dtype.kind != "f":
+                a = a.astype(_dt._default[0].np)
+            try:
+                out = forward(np, a) if len(args) == 1 else forward(np, a, *args[1:])
+            except ValueError as e:
+                if "broadcast" in str(e):  # (kept as _make_call has it)
+                    broadcast_shapes(np.shape(a))
+                raise
+            except OverflowError:
+                out = _rerun_with_wrapped_ints(forward, (a,), args[1:])
+            if type(out) is not _ndarray:
+                out = np.asarray(out)
+            if x._requires_grad and STATE.enabled and differentiable:
+                # _record for one input, inline
+                node = node_cls()
+                node._seq = _next_seq()
+                node._prim = prim
+                node._params = args[1:]
+                node._hooks = None
+                if ANOMALY.enabled:
+                    _anomaly_record(node)
+                result = _make(out, True, node)
+                fn = x.grad_fn
+                node.next_functions = ((fn, x._output_nr) if fn is not None else
+                                       (x._accumulator(), 0),)
+                d = x._data
+                node._meta = _NO_META1 if d.shape == out.shape and d.dtype is out.dtype \
+                    else ((d.shape, d.dtype),)
+                if saves:
+                    so = None
+                    if save_out:
+                        counter = result._version_counter()
+                        so = (out, counter, counter[0])
+                    if save_x:
+                        node._saved = (x, so)
+                        node._versions = (x._saved_version(), None)
+                    else:
+                        node._saved = (None, so)
+                        node._versions = None
+                    if _SAVED_HOOKS:
+                        _pack_primitive(node, result)
+                else:
+                    node._saved = None
+                    node._versions = None
+            else:
+                result = _make(out)
+            if view:
+                result._become_view_of(x)
             return result
 
         return call
