@@ -315,3 +315,51 @@ def test_cross_entropy_fast_case_gradcheck_and_vmap():
     per = retrograd.vmap(F.cross_entropy)(xs, ys)
     ref = [F.cross_entropy(xs[i], ys[i]).item() for i in range(2)]
     np.testing.assert_allclose(per.numpy(), ref, rtol=1e-12)
+
+
+TERNARY = [  # primitive name, input shapes (None: that argument is None), params
+    ("addmm", ((5,), (3, 4), (4, 5)), (1, 1)),
+    ("addmm", ((3, 5), (3, 4), (4, 5)), (0.5, 2.0)),   # a full input: no meta for it
+    ("addmv", ((3,), (3, 4), (4,)), (1, 1)),
+    ("baddbmm", ((2, 3, 5), (2, 3, 4), (2, 4, 5)), (1, 1)),
+    ("lerp_tensor", ((3, 4), (3, 4), (4,)), ()),
+    ("clamp_tensor", ((3, 4), (4,), None), (np.dtype(np.float64),)),  # a None bound
+]
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("needs", [(1, 1, 1), (0, 1, 1), (1, 0, 0), (0, 0, 1), (0, 0, 0)],
+                         ids=str)
+@pytest.mark.parametrize("name,shapes,params", TERNARY, ids=[u[0] for u in TERNARY])
+def test_ternary_call_records_what_the_general_call_records(name, shapes, params, needs,
+                                                            mode):
+    prim = REGISTRY[name]
+    general = Primitive._make_call(prim)
+    xs = tuple(None if s is None else _tensor(s, bool(n), n and i == 1, seed=i)
+               for i, (s, n) in enumerate(zip(shapes, needs)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with _mode(mode):
+            fast_out = prim.call(*xs, *params)
+            general_out = general(*xs, *params)
+    assert _node_state(fast_out, xs) == _node_state(general_out, xs)
+    wrt = [x for x in xs if x is not None and x.requires_grad]
+    if fast_out.requires_grad and wrt:
+        g = retrograd.ones_like(fast_out)
+        fa = retrograd.autograd.grad(fast_out, wrt, g, allow_unused=True)
+        ga = retrograd.autograd.grad(general_out, wrt, g, allow_unused=True)
+        assert [None if t is None else t._data.tobytes() for t in fa] == \
+            [None if t is None else t._data.tobytes() for t in ga]
+
+
+def test_ternary_call_errors_are_the_general_calls():
+    prim = REGISTRY["addmm"]
+    general = Primitive._make_call(prim)
+    a, b = retrograd.randn(3, 4), retrograd.randn(4, 5)
+    for args in [(a, b), (retrograd.randn(3, 5), a, retrograd.randn(3, 5), 1, 1)]:
+        errors = []
+        for call in (prim.call, general):
+            with pytest.raises(Exception) as e:
+                call(*args)
+            errors.append((type(e.value), str(e.value)))
+        assert errors[0] == errors[1]
