@@ -22,12 +22,17 @@ __all__ = ["linear", "bilinear", "dropout", "dropout1d", "dropout2d", "dropout3d
 def linear(input, weight, bias=None):
     """x @ W.T + b. With a bias, a 2-D (or contiguous, flattened to 2-D) input takes one
     fused addmm node, as PyTorch's graph shows (AddmmBackward0 over TBackward0)."""
-    if input.dim() == 0 or weight.dim() == 0:
+    # (ranks read off the arrays once: dim() calls are what a tiny layer pays for)
+    try:
+        nd, wnd = input._data.ndim, weight._data.ndim
+    except AttributeError:
+        nd, wnd = input.dim(), weight.dim()  # not tensors: their own error, or duck types
+    if nd == 0 or wnd == 0:
         raise RuntimeError(f"both arguments to linear need to be at least 1D, but they are "
-                           f"{input.dim()}D and {weight.dim()}D")
+                           f"{nd}D and {wnd}D")
     wt = weight.t()
     if bias is not None:
-        if input.dim() == 2:
+        if nd == 2:
             return _t.addmm(bias, input, wt)
         if bias.dim() == 1 and wt.dim() == 2 and input._data.flags.c_contiguous:
             rows = math.prod(input.shape[:-1])

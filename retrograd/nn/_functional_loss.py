@@ -2,8 +2,10 @@
 retrograd ops with PyTorch's reductions, legacy size_average/reduce and error texts."""
 import warnings
 
+import numpy as np
 
 import retrograd as _t
+from ..tensor import Tensor as _Tensor
 
 from ._functional_act import _log_softmax
 from . import _softmax_prims as _sp, _loss_prims as _lp
@@ -12,6 +14,8 @@ from ..ops.pointwise import mul as _mul, div as _div
 # x * number and x / number as PyTorch records them inside its C++ (Tensor, Scalar) overloads
 _mul_scalar = _mul.variant("MulBackward1")
 _div_scalar = _div.variant("DivBackward1")
+
+_INT64 = np.dtype(np.int64)  # (a target array of this very dtype is an int64 tensor)
 
 __all__ = ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "nll_loss", "cross_entropy",
            "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div"]
@@ -196,6 +200,16 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     if not 0.0 <= label_smoothing <= 1.0:
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: "
                            f"{label_smoothing}")
+    # The common case, class indices for a batch of logits, recognized from the arrays: it
+    # passes every check of the general path below, which it then equals step for step
+    # (log_softmax over dim 1, then nll_loss_p), minus the Tensor method calls.
+    if weight is None and not label_smoothing > 0 and isinstance(input, _Tensor) and \
+            isinstance(target, _Tensor):
+        shape, tshape = input._data.shape, target._data.shape
+        if len(shape) == 2 and len(tshape) == 1 and tshape[0] == shape[0] and \
+                target._data.dtype is _INT64 and reduction in ("none", "mean", "sum"):
+            return _sp.nll_loss_p.call(_sp.log_softmax_p.call(input, 1), target, None,
+                                       reduction, ignore_index)
     cls = 1 if input.dim() >= 2 else 0
     n_cls = input.size(cls)
     logp = _log_softmax(input, cls)

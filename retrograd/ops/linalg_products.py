@@ -240,6 +240,19 @@ def _check_input(c, shape):
 
 
 def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
+    # The common case (a linear layer: float matrices of one dtype, a bias row) passes
+    # every check below; it is recognized from the arrays at once. Anything else (or a
+    # non-tensor) takes the checks in PyTorch's order.
+    try:
+        c, a, b = input._data, mat1._data, mat2._data
+    except AttributeError:
+        pass
+    else:
+        dt = a.dtype
+        if dt.kind == "f" and b.dtype is dt and c.dtype is dt and a.ndim == 2 and \
+                b.ndim == 2 and a.shape[1] == b.shape[0] and c.ndim == 1 and \
+                c.shape[0] in (1, b.shape[1]):
+            return addmm_p.call(input, mat1, mat2, beta, alpha)  # (_scalars: floats as is)
     if mat1.ndim != 2:
         raise RuntimeError(f"mat1 must be a matrix, got {mat1.ndim}-D tensor")
     if mat2.ndim != 2:

@@ -29,6 +29,7 @@ PROMOTE, FLOAT, COMPARE = "promote", "float", "compare"
 _ndarray = np.ndarray
 _NO_EDGE = (None, 0)
 _NO_META2 = (None, None)
+_NO_META1 = (None,)
 Tensor = _make = None  # bound by bind_tensor() once the class exists (no import cycle)
 # While a dual level (forward-mode AD) or a vmap is active, every primitive call goes
 # through this dispatcher (autograd/forward_ad.py); otherwise it is None and costs each
@@ -127,7 +128,9 @@ class Primitive:
         self._nothing_saved = (None,) * self.nin
         # Elementwise kernels may run on NumPy scalars, ~10x faster than on 0-d arrays.
         self._scalars = jvp == ELEMENTWISE
-        self.call = self._make_call() if nout == 1 else self._make_multi_call()
+        self.call = self._make_multi_call() if nout != 1 else \
+            self._make_unary_call() if self.nin == 1 else \
+            self._make_ternary_call() if self.nin == 3 and dtypes is None else self._make_call()
         INSTANCES.append(self)
 
     def __repr__(self):
@@ -274,6 +277,181 @@ class Primitive:
                 result = _make(out)
             if view:
                 result._become_view_of(args[0])
+            return result
+
+        return call
+
+    def _make_unary_call(self):
+        """``_make_call`` for one tensor input (activations, views, reductions: most unary
+        calls), with the branches for other arities dropped and recording unrolled (the
+        one input requires grad whenever it records, so the save plan is fixed)."""
+        rule, forward, name = self.dtypes, self.forward, self.name
+        differentiable, view = self.differentiable, self.view
+        node_cls, prim = self.node_cls, self
+        save_x, save_out = self._plan(1) if differentiable else ((), False)
+        save_x = bool(save_x)
+        saves = save_x or save_out
+
+        def call(*args):
+            if _hook is not None:
+                return _hook(prim, args)
+            x = args[0]
+            if not isinstance(x, Tensor):
+                raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, "
+                                f"not {type(x).__name__}")
+            a = x._data
+            if rule is FLOAT and a.dtype.kind != "f":
+                a = a.astype(_dt._default[0].np)
+            try:
+                out = forward(np, a) if len(args) == 1 else forward(np, a, *args[1:])
+            except ValueError as e:
+                if "broadcast" in str(e):  # (kept as _make_call has it)
+                    broadcast_shapes(np.shape(a))
+                raise
+            except OverflowError:
+                out = _rerun_with_wrapped_ints(forward, (a,), args[1:])
+            if type(out) is not _ndarray:
+                out = np.asarray(out)
+            if x._requires_grad and STATE.enabled and differentiable:
+                # _record for one input, inline
+                node = node_cls()
+                node._seq = _next_seq()
+                node._prim = prim
+                node._params = args[1:]
+                node._hooks = None
+                if ANOMALY.enabled:
+                    _anomaly_record(node)
+                result = _make(out, True, node)
+                fn = x.grad_fn
+                node.next_functions = ((fn, x._output_nr) if fn is not None else
+                                       (x._accumulator(), 0),)
+                d = x._data
+                node._meta = _NO_META1 if d.shape == out.shape and d.dtype is out.dtype \
+                    else ((d.shape, d.dtype),)
+                if saves:
+                    so = None
+                    if save_out:
+                        counter = result._version_counter()
+                        so = (out, counter, counter[0])
+                    if save_x:
+                        node._saved = (x, so)
+                        node._versions = (x._saved_version(), None)
+                    else:
+                        node._saved = (None, so)
+                        node._versions = None
+                    if _SAVED_HOOKS:
+                        _pack_primitive(node, result)
+                else:
+                    node._saved = None
+                    node._versions = None
+            else:
+                result = _make(out)
+            if view:
+                result._become_view_of(x)
+            return result
+
+        return call
+
+    def _make_ternary_call(self):
+        """``_make_call`` for three inputs without dtype rules (addmm, the linear layer's
+        op, and the other fused products), unrolled: no lists or loops over the inputs,
+        recording inline."""
+        forward, differentiable, view = self.forward, self.differentiable, self.view
+        node_cls, prim, plans, make_plan = self.node_cls, self, self._plans, self._plan
+        general = self._make_call()
+
+        def call(*args):
+            if _hook is not None:
+                return _hook(prim, args)
+            if len(args) < 3:
+                return general(*args)  # (fewer arguments: the general call's error)
+            a, b, c = args[0], args[1], args[2]
+            ra = rb = rc = False
+            if isinstance(a, Tensor):
+                xa = a._data
+                ra = a._requires_grad
+            else:
+                xa = a
+            if isinstance(b, Tensor):
+                xb = b._data
+                rb = b._requires_grad
+            else:
+                xb = b
+            if isinstance(c, Tensor):
+                xc = c._data
+                rc = c._requires_grad
+            else:
+                xc = c
+            try:
+                out = forward(np, xa, xb, xc) if len(args) == 3 else \
+                    forward(np, xa, xb, xc, *args[3:])
+            except ValueError as e:
+                if "broadcast" in str(e):  # NumPy's words; PyTorch's are the ones users search
+                    broadcast_shapes(np.shape(xa), np.shape(xb), np.shape(xc))
+                raise
+            except OverflowError:
+                out = _rerun_with_wrapped_ints(forward, (xa, xb, xc), args[3:])
+            if type(out) is not _ndarray:
+                out = np.asarray(out)
+            if (ra or rb or rc) and STATE.enabled and differentiable:
+                # _record for three inputs, inline
+                node = node_cls()
+                node._seq = _next_seq()
+                node._prim = prim
+                node._params = args[3:]
+                node._hooks = None
+                if ANOMALY.enabled:
+                    _anomaly_record(node)
+                result = _make(out, True, node)
+                out_shape, out_dtype = out.shape, out.dtype
+                ea = eb = ec = _NO_EDGE
+                ma = mb = mc = None
+                if ra:
+                    fn = a.grad_fn
+                    ea = (fn, a._output_nr) if fn is not None else (a._accumulator(), 0)
+                    if xa.shape != out_shape or xa.dtype is not out_dtype:
+                        ma = (xa.shape, xa.dtype)
+                if rb:
+                    fn = b.grad_fn
+                    eb = (fn, b._output_nr) if fn is not None else (b._accumulator(), 0)
+                    if xb.shape != out_shape or xb.dtype is not out_dtype:
+                        mb = (xb.shape, xb.dtype)
+                if rc:
+                    fn = c.grad_fn
+                    ec = (fn, c._output_nr) if fn is not None else (c._accumulator(), 0)
+                    if xc.shape != out_shape or xc.dtype is not out_dtype:
+                        mc = (xc.shape, xc.dtype)
+                node.next_functions = (ea, eb, ec)
+                node._meta = (ma, mb, mc)
+                mask = ra + 2 * rb + 4 * rc
+                plan = plans.get(mask)
+                idx, save_out = plan if plan is not None else make_plan(mask)
+                if idx or save_out:
+                    so = None
+                    if save_out:
+                        counter = result._version_counter()
+                        so = (out, counter, counter[0])
+                    sa = a if 0 in idx else None
+                    sb = b if 1 in idx else None
+                    sc = c if 2 in idx else None
+                    node._saved = (sa, sb, sc, so)
+                    ta, tb, tc = (isinstance(sa, Tensor), isinstance(sb, Tensor),
+                                  isinstance(sc, Tensor))
+                    if ta or tb or tc:
+                        node._versions = (sa._saved_version() if ta else None,
+                                          sb._saved_version() if tb else None,
+                                          sc._saved_version() if tc else None, None)
+                    else:
+                        node._versions = None
+                    if _SAVED_HOOKS:
+                        _pack_primitive(node, result)
+                else:
+                    node._saved = None
+                    node._versions = None
+            else:
+                result = _make(out)
+            if view:
+                result._become_view_of(a)
             return result
 
         return call
