@@ -284,3 +284,45 @@ def test_sgd_steps_match_pytorch_in_float32():
             opt.step()
         finals.append(w.detach().numpy().copy())
     np.testing.assert_allclose(finals[0], finals[1], rtol=1e-5, atol=1e-6)  # float32
+
+
+# ----- a product's gradients come out in the layout of the matrix they are for
+def _product_case(lib, kind, a_column_major, b_column_major):
+    gen = np.random.default_rng(5)
+    a0, b0 = gen.standard_normal((4, 3)), gen.standard_normal((3, 5))
+    a = lib.tensor(a0.T.copy()).t() if a_column_major else lib.tensor(a0)
+    b = lib.tensor(b0.T.copy()).t() if b_column_major else lib.tensor(b0)
+    a.requires_grad_()
+    b.requires_grad_()
+    c = lib.tensor(gen.standard_normal(5), requires_grad=True)
+    y = {"mm": lambda: lib.mm(a, b), "matmul": lambda: a @ b,
+         "addmm": lambda: lib.addmm(c, a, b, beta=0.5, alpha=2.0)}[kind]()
+    ga, gb = lib.autograd.grad(y.sin().sum(), (a, b), create_graph=True)
+    (gga,) = lib.autograd.grad(ga.sum() + gb.pow(2).sum(), (a,))
+    return [(g.stride(), graph(g.grad_fn), np.round(g.detach().numpy(), 12).tolist())
+            for g in (ga, gb)] + [np.round(gga.numpy(), 10).tolist()]
+
+
+@pytest.mark.parametrize("kind", ["mm", "matmul", "addmm"])
+@pytest.mark.parametrize("a_column_major", [False, True])
+@pytest.mark.parametrize("b_column_major", [False, True])
+def test_product_gradients_have_pytorch_layout_and_graphs(kind, a_column_major,
+                                                          b_column_major):
+    ours = _product_case(retrograd, kind, a_column_major, b_column_major)
+    theirs = _product_case(torch, kind, a_column_major, b_column_major)
+    assert ours == theirs
+
+
+def test_linear_weight_grad_is_contiguous_as_pytorch():
+    strides = []
+    for lib in (retrograd, torch):
+        lib.manual_seed(0)
+        x = lib.randn(6, 3, requires_grad=True)
+        w = lib.randn(4, 3, requires_grad=True)
+        b = lib.randn(4, requires_grad=True)
+        (gw,) = lib.autograd.grad(lib.nn.functional.linear(x, w, b).sum(), w,
+                                  create_graph=True)
+        lib.nn.functional.linear(x, w, b).sum().backward()
+        strides.append((gw.stride(), w.grad.stride(), x.grad.stride(),
+                        graph(gw.grad_fn)))
+    assert strides[0] == strides[1]

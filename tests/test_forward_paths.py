@@ -211,7 +211,7 @@ def test_addmm_fast_case_equals_the_primitive_bitwise():
     c, a, b = (retrograd.tensor(gen.standard_normal(s).astype(np.float32), requires_grad=True)
                for s in ((5,), (3, 4), (4, 5)))
     fast = retrograd.addmm(c, a, b, beta=0.5, alpha=3)
-    ref = addmm_p(c, a, b, 0.5, 3)
+    ref = addmm_p(c, a, b, 0.5, 3, 0)  # (layout 0: both matrices row-major)
     assert fast._data.tobytes() == ref._data.tobytes()
     assert _node_state(fast, (c, a, b)) == _node_state(ref, (c, a, b))
 

@@ -166,7 +166,7 @@ def _matmul_phys(pa, pb, lv, na, nb_):
 
 
 def _mm(prim, args, lv):
-    a, b = args
+    a, b = args[:2]  # (then mm's layout param: the batched product takes its own)
     pa = align(a, lv, 2)
     pb = align(b, lv, 2) if type(b) is BatchedTensor else b
     return _matmul_phys(pa, pb, lv, 2, 2)

@@ -9,10 +9,9 @@ from ..tensor import Tensor as _Tensor
 
 from ._functional_act import _log_softmax
 from . import _softmax_prims as _sp, _loss_prims as _lp
-from ..ops.pointwise import mul as _mul, div as _div
+from ..ops.pointwise import mul_scalar as _mul_scalar, div as _div
 
-# x * number and x / number as PyTorch records them inside its C++ (Tensor, Scalar) overloads
-_mul_scalar = _mul.variant("MulBackward1")
+# x / number as PyTorch records it inside its C++ (Tensor, Scalar) overloads
 _div_scalar = _div.variant("DivBackward1")
 
 _INT64 = np.dtype(np.int64)  # (a target array of this very dtype is an int64 tensor)

@@ -9,6 +9,7 @@ linalg_lu (LU) and linalg_distance (cdist); retrograd/linalg.py is torch.linalg.
 import numpy as np
 
 from .primitive import primitive, broadcast_shapes
+from ..autograd.grad_mode import STATE
 from . import shape as _shape
 from .. import dtypes as _dt
 
@@ -34,12 +35,51 @@ mv_p = primitive("mv", "MvBackward0", forward=lambda xp, m, v: xp.matmul(m, v),
                       lambda g, m, v, out: mv(m.t(), g)),
                  jvp=lambda tm, tv, m, v, out: _add_tangents(
                      None if tm is None else mv(tm, v), None if tv is None else mv(m, tv)))
-mm_p = primitive("mm", "MmBackward0", forward=lambda xp, a, b: xp.matmul(a, b),
-                 # (the primitives themselves: the shapes are known good, the checks of mm
-                 # and t are for user calls; every training step runs these)
-                 vjp=(lambda g, a, b, out: mm_p(g, _shape.t_p(b)),
-                      lambda g, a, b, out: mm_p(_shape.t_p(a), g)),
-                 jvp=lambda ta, tb, a, b, out: _add_tangents(
+# ----- the gradients of a matrix product, in the layout of the matrix they are for
+# ``layout`` (a param of mm and addmm, read from the inputs when the product was taken):
+# bit 1 set when mat1 was column-major (strides (1, rows), a transposed matrix), bit 2 for
+# mat2. PyTorch then computes that matrix's gradient transposed, (b @ g.T).T rather than
+# g @ b.T, so it comes out column-major too: a linear layer's W.t() gets a gradient whose
+# transpose, W.grad, is contiguous, and gradient strides and double-backward graphs are
+# PyTorch's. (The primitives themselves, not mm()/t(): the shapes are known good.)
+MAT1_COLUMN_MAJOR, MAT2_COLUMN_MAJOR = 1, 2
+
+
+def _column_major(d):
+    s0, s1 = d.strides
+    return d.size != 0 and s0 == d.itemsize and s1 == d.shape[0] * d.itemsize
+
+
+def product_layout(a, b):
+    """The ``layout`` bits of the matrices a and b (Tensors)."""
+    return _column_major(a._data) * MAT1_COLUMN_MAJOR + _column_major(b._data) * \
+        MAT2_COLUMN_MAJOR
+
+
+def _mm_of(a, b):
+    """A product taken inside a gradient formula: its own layout matters only when that
+    formula is being recorded (create_graph)."""
+    return mm_p(a, b, product_layout(a, b)) if STATE.enabled else mm_p.call(a, b)
+
+
+def grad_mat1(g, b, layout):
+    """d(a @ b)/da applied to g."""
+    if layout & MAT1_COLUMN_MAJOR:
+        return _shape.t_p(_mm_of(b, _shape.t_p(g)))
+    return _mm_of(g, _shape.t_p(b))
+
+
+def grad_mat2(g, a, layout):
+    """d(a @ b)/db applied to g."""
+    if layout & MAT2_COLUMN_MAJOR:
+        return _shape.t_p(_mm_of(_shape.t_p(g), a))
+    return _mm_of(_shape.t_p(a), g)
+
+
+mm_p = primitive("mm", "MmBackward0", forward=lambda xp, a, b, layout=0: xp.matmul(a, b),
+                 vjp=(lambda g, a, b, out, layout=0: grad_mat1(g, b, layout),
+                      lambda g, a, b, out, layout=0: grad_mat2(g, a, layout)),
+                 jvp=lambda ta, tb, a, b, out, layout=0: _add_tangents(
                      None if ta is None else mm(ta, b), None if tb is None else mm(a, tb)))
 bmm_p = primitive("bmm", "BmmBackward0", forward=lambda xp, a, b: xp.matmul(a, b),
                   vjp=(lambda g, a, b, out: bmm(g, b.transpose(1, 2)),
@@ -96,7 +136,7 @@ def mm(a, b):
         raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
                            f"{a.dtype._cname} != {b.dtype._cname}")
     _no_bool(a, "addmm_impl_cpu_", b)
-    return mm_p(a, b)
+    return mm_p(a, b, product_layout(a, b))
 
 
 def bmm(a, b):

@@ -4,7 +4,9 @@ cross, with PyTorch's graphs, dtype checks and error texts."""
 import numpy as np
 
 from .primitive import primitive, broadcast_shapes, PROMOTE
-from .linalg import mm, mm_p, mv, bmm, dot_p, _fmt, _add_tangents
+from .pointwise import mul_scalar
+from .linalg import (mm, mv, bmm, dot_p, _fmt, _add_tangents, grad_mat1, grad_mat2,
+                     product_layout)
 from . import shape as _shape
 from .. import dtypes as _dt
 
@@ -135,8 +137,8 @@ vdot_p = dot_p.variant("VdotBackward0")  # real vectors: vdot is dot
 
 # ----- addmm, addmv, baddbmm, addbmm: beta * input + alpha * product, one node each
 
-def _scaled(x, s):
-    return x if s == 1 else x * s
+def _scaled(x, s):  # (PyTorch's formulas multiply by the Scalar overload: MulBackward1)
+    return x if s == 1 else mul_scalar(x, s)
 
 
 def _scalars(dt, beta, alpha):
@@ -160,7 +162,7 @@ def _add_product(xp, c, prod, beta, alpha):
     return out.astype(prod.dtype, copy=False)
 
 
-def _addmm_kernel(xp, c, a, b, beta, alpha):
+def _addmm_kernel(xp, c, a, b, beta, alpha, layout=0):
     return _add_product(xp, c, xp.matmul(a, b), beta, alpha)
 
 
@@ -169,7 +171,7 @@ def _addbmm_kernel(xp, c, a, b, beta, alpha):
 
 
 def _add_jvp(product):
-    def jvp(tc, ta, tb, c, a, b, out, beta, alpha):
+    def jvp(tc, ta, tb, c, a, b, out, beta, alpha, layout=0):
         total = None
         if tc is not None:
             total = _scaled(tc, beta).expand(out.shape)
@@ -181,11 +183,11 @@ def _add_jvp(product):
     return jvp
 
 
-addmm_p = primitive(
+addmm_p = primitive(  # (layout: as mm's, see ops/linalg.py)
     "addmm", "AddmmBackward0", forward=_addmm_kernel,
-    vjp=(lambda g, c, a, b, out, beta, alpha: _scaled(g, beta),
-         lambda g, c, a, b, out, beta, alpha: _scaled(mm_p(g, _shape.t_p(b)), alpha),
-         lambda g, c, a, b, out, beta, alpha: _scaled(mm_p(_shape.t_p(a), g), alpha)),
+    vjp=(lambda g, c, a, b, out, beta, alpha, layout=0: _scaled(g, beta),
+         lambda g, c, a, b, out, beta, alpha, layout=0: _scaled(grad_mat1(g, b, layout), alpha),
+         lambda g, c, a, b, out, beta, alpha, layout=0: _scaled(grad_mat2(g, a, layout), alpha)),
     jvp=_add_jvp(lambda a, b: mm(a, b)))
 addmv_p = primitive(
     "addmv", "AddmvBackward0", forward=_addmm_kernel,
@@ -252,7 +254,8 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
         if dt.kind == "f" and b.dtype is dt and c.dtype is dt and a.ndim == 2 and \
                 b.ndim == 2 and a.shape[1] == b.shape[0] and c.ndim == 1 and \
                 c.shape[0] in (1, b.shape[1]):
-            return addmm_p.call(input, mat1, mat2, beta, alpha)  # (_scalars: floats as is)
+            return addmm_p.call(input, mat1, mat2, beta, alpha,  # (_scalars: floats as is)
+                                product_layout(mat1, mat2))
     if mat1.ndim != 2:
         raise RuntimeError(f"mat1 must be a matrix, got {mat1.ndim}-D tensor")
     if mat2.ndim != 2:
@@ -265,7 +268,8 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
     if m1[1] != m2[0]:
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({_fmt(mat1.shape)} and "
                            f"{_fmt(mat2.shape)})")
-    return addmm_p(input, mat1, mat2, *_scalars(mat1.dtype, beta, alpha))
+    return addmm_p(input, mat1, mat2, *_scalars(mat1.dtype, beta, alpha),
+                   product_layout(mat1, mat2))
 
 
 def addmv(input, mat, vec, *, beta=1, alpha=1, out=None):

@@ -45,6 +45,9 @@ mul = primitive(
     vjp=(lambda g, a, b, out: g * b,
          lambda g, a, b, out: g * a),
     jvp=ELEMENTWISE, dtypes=PROMOTE)
+# x * number as PyTorch records it inside its formulas and C++ (Tensor, Scalar) overloads
+# (a Python number in user code is wrapped into a tensor: MulBackward0)
+mul_scalar = mul.variant("MulBackward1")
 
 div = primitive(
     "div", "DivBackward0",
