@@ -51,3 +51,29 @@ def ratio_line(medians, target=None):
         return None
     text = f"ratio retrograd / torch: {medians['retrograd'] / medians['torch']:.2f}x"
     return text + (f" (target <= {target}x)" if target is not None else "")
+
+
+def compare_training(setup, step, rounds, per_round, unit="us", target=None):
+    """Time ``step(lib, *setup(lib))`` in both libraries (fresh states, interleaved) and
+    print each one's time per step and first loss (from another fresh state: the two
+    libraries must agree on it), then the ratio."""
+    libs = libraries()
+    first_loss = {name: step(lib, *setup(lib)) for name, lib in libs.items()}
+    states = {name: setup(lib) for name, lib in libs.items()}
+    calls = {name: (lambda lib=lib, st=states[name]: step(lib, *st)) for name, lib in libs.items()}
+    medians = interleaved(calls, rounds, per_round)
+    scale = {"us": 1e6, "ms": 1e3}[unit]
+    for name, t in medians.items():
+        print(f"{name:>10}: {t * scale:8.{1 if unit == 'us' else 2}f} {unit} per training step, "
+              f"first loss = {first_loss[name]:.6f}")
+    line = ratio_line(medians, target)
+    if line:
+        print(line)
+
+
+def optimizer_step(opt, loss):
+    """The end of every training step: zero_grad, backward, step; the loss as a number."""
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+    return loss.item()

@@ -42,10 +42,7 @@ def step(torch, params, x, y, opt):
     for i in range(0, len(params) - 2, 2):
         h = F.max_pool2d(F.relu(F.conv2d(h, params[i], params[i + 1], padding=1)), 2)
     loss = F.cross_entropy(F.linear(h.flatten(1), params[-2], params[-1]), y)
-    opt.zero_grad()
-    loss.backward()
-    opt.step()
-    return loss.item()
+    return _compare.optimizer_step(opt, loss)
 
 
 def main():
@@ -54,18 +51,7 @@ def main():
     ap.add_argument("--steps", type=int, default=5, help="training steps per round")
     ap.add_argument("--size", type=int, default=28, help="image height and width (28 or 8)")
     args = ap.parse_args()
-    libs = _compare.libraries()
-    first_loss = {name: step(lib, *setup(lib, args.size)) for name, lib in libs.items()}
-    states = {name: setup(lib, args.size) for name, lib in libs.items()}
-    calls = {name: (lambda lib=lib, st=states[name]: step(lib, *st)) for name, lib in libs.items()}
-    medians = _compare.interleaved(calls, args.rounds, args.steps)
-    for name, t in medians.items():
-        print(f"{name:>10}: {t * 1e3:8.2f} ms per training step, first loss = "
-              f"{first_loss[name]:.6f}")
-    line = _compare.ratio_line(medians)
-    if line:
-        print(line)
-
+    _compare.compare_training(lambda lib: setup(lib, args.size), step, args.rounds, args.steps, unit="ms")
 
 if __name__ == "__main__":
     main()

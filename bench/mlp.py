@@ -34,10 +34,7 @@ def step(torch, params, x, y, opt):
     for i in range(0, len(params) - 2, 2):
         h = F.relu(F.linear(h, params[i], params[i + 1]))
     loss = F.cross_entropy(F.linear(h, params[-2], params[-1]), y)
-    opt.zero_grad()
-    loss.backward()
-    opt.step()
-    return loss.item()
+    return _compare.optimizer_step(opt, loss)
 
 
 def main():
@@ -45,18 +42,7 @@ def main():
     ap.add_argument("--rounds", type=int, default=30)
     ap.add_argument("--steps", type=int, default=20, help="training steps per round")
     args = ap.parse_args()
-    libs = _compare.libraries()
-    first_loss = {name: step(lib, *setup(lib)) for name, lib in libs.items()}
-    states = {name: setup(lib) for name, lib in libs.items()}
-    calls = {name: (lambda lib=lib, st=states[name]: step(lib, *st)) for name, lib in libs.items()}
-    medians = _compare.interleaved(calls, args.rounds, args.steps)
-    for name, t in medians.items():
-        print(f"{name:>10}: {t * 1e6:8.1f} us per training step, first loss = "
-              f"{first_loss[name]:.6f}")
-    line = _compare.ratio_line(medians, target=1.0)
-    if line:
-        print(line)
-
+    _compare.compare_training(setup, step, args.rounds, args.steps, unit="us", target=1.0)
 
 if __name__ == "__main__":
     main()
