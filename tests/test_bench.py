@@ -9,23 +9,24 @@ import sys
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BENCHES = {  # script: the smallest arguments
-    "chain.py": ["--ops", "50", "--repeat", "1"],
-    "mlp.py": ["--rounds", "1", "--steps", "1"],
-    "cnn.py": ["--rounds", "1", "--steps", "1", "--size", "8"],
+BENCHES = {  # name: the script and its smallest arguments
+    "chain": ["chain.py", "--ops", "50", "--repeat", "1"],
+    "mlp": ["mlp.py", "--rounds", "1", "--steps", "1"],
+    "mlp-tiny": ["mlp.py", "--rounds", "1", "--steps", "1", "--tiny"],
+    "cnn": ["cnn.py", "--rounds", "1", "--steps", "1", "--size", "8"],
 }
 
 
-def _run(script, args):
+def _run(script, *args):
     proc = subprocess.run([sys.executable, os.path.join(ROOT, "bench", script), *args],
                           capture_output=True, text=True, timeout=300, cwd=ROOT)
     assert proc.returncode == 0, proc.stderr
     return proc.stdout
 
 
-@pytest.mark.parametrize("script", sorted(BENCHES))
-def test_bench_runs_and_both_libraries_agree(script):
-    out = _run(script, BENCHES[script])
+@pytest.mark.parametrize("name", sorted(BENCHES))
+def test_bench_runs_and_both_libraries_agree(name):
+    out = _run(*BENCHES[name])
     assert re.search(r"retrograd: .* (us|ms)", out)
     try:
         import torch  # noqa: F401
