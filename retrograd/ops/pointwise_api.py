@@ -161,18 +161,10 @@ def masked_fill(input, mask, value):
     return _b.masked_fill_scalar(input, mask, operand(value))
 
 
-# ----- logic and bits
-def _logical(fn_name, prim):
-    def fn(input, other):
-        _both_tensors(fn_name, input, other)
-        return prim(input, other)
-    fn.__name__ = fn_name
-    return fn
-
-
-logical_and = _logical("logical_and", _b.logical_and_p)
-logical_or = _logical("logical_or", _b.logical_or_p)
-logical_xor = _logical("logical_xor", _b.logical_xor_p)
+# ----- logic and bits (two tensors too)
+logical_and = _two_tensor("logical_and", _b.logical_and_p)
+logical_or = _two_tensor("logical_or", _b.logical_or_p)
+logical_xor = _two_tensor("logical_xor", _b.logical_xor_p)
 
 
 def logical_not(input):
