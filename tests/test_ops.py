@@ -316,9 +316,10 @@ def _trace_table(current):
         current[:] = [op.name]
         for i, sample in enumerate(op.samples):
             arrays = make_arrays(sample, op.domain, _dtype_for(op), _seed(op.name, i))
-            _, out = _run(rt, op, sample, arrays)
-            if out.requires_grad:
-                out.sum().backward()
+            args, out = _run(rt, op, sample, arrays)
+            if out.requires_grad:  # (recorded: a plain backward runs array formulas)
+                leaves = [a for a in args if isinstance(a, rt.Tensor) and a.requires_grad]
+                rt.autograd.grad(out.sum(), leaves, create_graph=True, allow_unused=True)
 
 
 # ----- Hypothesis: random broadcasting pairs for the binary arithmetic ops

@@ -5,6 +5,8 @@ import heapq
 
 import numpy as _np
 
+_ndarray = _np.ndarray
+
 from .grad_mode import STATE
 from .graph import AccumulateGrad, FREED
 from .general_path import _Task, _task_stack, _run_hooked
@@ -12,6 +14,10 @@ from .anomaly_mode import ANOMALY
 from .. import tensor as _tensor  # (Tensor itself: tensor.py imports this package)
 from .. import dtypes as _dtypes
 from . import anomaly_mode as _anomaly
+
+# Whether plain backward runs use the primitives' array formulas (vjp_data); off, every
+# formula runs on Tensors (the tests compare the two bit for bit).
+ARRAY_FORMULAS = True
 
 _UNUSED_MSG = ("The differentiated Tensor at index {} appears to not have been used in the "
                "graph. Set allow_unused=True if this is the desired behavior.")
@@ -94,8 +100,8 @@ def _accumulate(node, grad, create_graph):
         # layout contract); a vmap-batched gradient keeps its own type's clone.
         if create_graph:
             var._grad = _copy_in_graph(grad)
-        elif type(grad) is _tensor.Tensor:
-            vdata, gdata = var._data, grad._data
+        elif type(grad) is _tensor.Tensor or type(grad) is _ndarray:
+            vdata, gdata = var._data, grad if type(grad) is _ndarray else grad._data
             if vdata.shape != gdata.shape:
                 data = _np.empty_like(gdata)
                 _np.copyto(data, gdata)
@@ -111,7 +117,7 @@ def _accumulate(node, grad, create_graph):
     elif create_graph:
         var._grad = old + grad
     else:  # in place even when .grad has a graph of its own (it keeps its grad_fn)
-        old._data += grad._data
+        old._data += grad if type(grad) is _ndarray else grad._data
         old._bump_version()
 
 
@@ -199,6 +205,13 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None,
     STATE.enabled = create_graph
     node = None
     anomaly = ANOMALY.enabled
+    # Array formulas (a primitive's vjp_data) run when nothing about the backward can be
+    # observed but its results: no graph of it is built, no dual level or vmap is active
+    # (their tangents and batches live on Tensors), no anomaly mode. Their gradients stay
+    # bare arrays in the buffers until a Tensor consumer (a formula, a hook, .grad,
+    # autograd.grad's result) needs one, and get the same bits as the Tensor formulas.
+    on_arrays = ARRAY_FORMULAS and not (create_graph or anomaly or (_SUM_DIM or _sum_dim())[1]._hook is not None
+                     or any(type(g) is not _tensor.Tensor for g in root_grads))
     check_nan = anomaly and ANOMALY.check_nan
     if anomaly:
         parent = _anomaly.CURRENT[0]  # (a backward run from inside a formula: restored)
@@ -213,7 +226,7 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None,
                 # hooks, retained grads or a node that is not a primitive's: the general path
                 if anomaly:
                     _anomaly.CURRENT[0] = node
-                results = _run_hooked(node, grads, task)
+                results = _run_hooked(node, _tensors(grads), task)
                 if results is None:
                     continue
                 for i, ((nxt, nr), g) in enumerate(zip(node.next_functions, results)):
@@ -237,7 +250,7 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None,
                 if wanted is not None:
                     for nr, i in wanted:
                         if grads is not None and nr < len(grads):
-                            captured[i] = grads[nr]
+                            captured[i] = _tensors(grads)[nr]
                     # autograd.grad: an input's node runs only if it leads to another input
                     if not accumulate and not any(n in needed for n, _ in node.next_functions
                                                   if n is not None):
@@ -250,33 +263,56 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None,
             # The node's VJP formulas, one per input that needs a gradient, each result
             # reduced to its input's shape and dtype, and passed on at once.
             prim = node._prim
-            if grads is None:
-                grad = None
-            elif prim.nout == 1:
-                grad = grads[0]
-            else:
-                grad = _fill_missing(grads, node._out_meta)
-            if anomaly:
-                _anomaly.CURRENT[0] = node
-            if grad is not None:
-                if node._saved is None:
-                    saved, out = prim._nothing_saved, None
+            vjps = prim.vjp_data if on_arrays else None
+            arrays = vjps is not None
+            if arrays:
+                if grads is not None:
+                    grad = grads[0]
+                    if type(grad) is not _ndarray:
+                        grad = grad._data
+                    saved, out = node._unpack_data()
+                    params = node._params
                 else:
-                    saved, out = node._unpack()
-                params = node._params
+                    grad = None
+            else:
+                vjps = prim.vjp
+                if grads is None:
+                    grad = None
+                elif prim.nout == 1:
+                    grad = grads[0]
+                    if type(grad) is _ndarray:
+                        grad = _tensor.Tensor._make(grad)
+                else:
+                    grad = _fill_missing(_tensors(grads), node._out_meta)
+                if anomaly:
+                    _anomaly.CURRENT[0] = node
+                if grad is not None:
+                    if node._saved is None:
+                        saved, out = prim._nothing_saved, None
+                    else:
+                        saved, out = node._unpack()
+                    params = node._params
             i = -1
-            for (nxt, nr), meta, vjp in zip(node.next_functions, node._meta, prim.vjp):
+            for (nxt, nr), meta, vjp in zip(node.next_functions, node._meta, vjps):
                 i += 1
                 if nxt is None or (needed is not None and nxt not in needed):
                     continue
                 if grad is not None:
                     g = vjp(grad, *saved, out, *params)
+                    if g is NotImplemented:  # an array formula's rare case: the Tensor one
+                        g = _via_tensors(prim.vjp[i], grad, saved, out, params)
                     if g is not None:
                         if check_nan:
                             _anomaly.check_nan(node, i, g)
                         # (_conform's test inline: most metas match, nothing to do)
-                        if meta is not None and (g._data.shape != meta[0] or
-                                                 g._data.dtype != meta[1]):
+                        if arrays:  # (ufuncs make 0-d results NumPy scalars)
+                            if type(g) is not _ndarray:
+                                g = _np.asarray(g)
+                            if meta is not None and (g.shape != meta[0] or
+                                                     g.dtype != meta[1]):
+                                g = _conform(_tensor.Tensor._make(g), meta, node, i)._data
+                        elif meta is not None and (g._data.shape != meta[0] or
+                                                   g._data.dtype != meta[1]):
                             g = _conform(g, meta, node, i)
                         buf = buffers.get(nxt)
                         if buf is None:
@@ -327,7 +363,32 @@ def _add_to_buffer(buf, nr, grad):
     while len(buf) <= nr:
         buf.append(None)
     old = buf[nr]
-    buf[nr] = grad if old is None else old + grad
+    if old is None:
+        buf[nr] = grad
+    elif type(old) is _ndarray and type(grad) is _ndarray:  # (Tensor addition's bits)
+        buf[nr] = _np.asarray(old + grad)
+    else:
+        buf[nr] = _tensor_of(old) + _tensor_of(grad)
+
+
+def _via_tensors(formula, grad, saved, out, params):
+    """A Tensor formula run from the array path, on its arrays wrapped, unwrapped after."""
+    wrap = _tensor.Tensor._make
+    g = formula(wrap(grad), *[wrap(s) if type(s) is _ndarray else s for s in saved],
+                None if out is None else wrap(out), *params)
+    return None if g is None else g._data
+
+
+def _tensor_of(grad):
+    """A buffered gradient as a Tensor (array formulas leave bare arrays)."""
+    return _tensor.Tensor._make(grad) if type(grad) is _ndarray else grad
+
+
+def _tensors(grads):
+    """A node's buffered gradients as Tensors, for whatever reads them as such."""
+    if grads is None:
+        return None
+    return [_tensor.Tensor._make(g) if type(g) is _ndarray else g for g in grads]
 
 
 def _conform(g, meta, node, i):

@@ -110,6 +110,32 @@ class PrimitiveNode(Node):
             out = self._unpack_output(out, 0)
         return saved[:-1], out
 
+    def _unpack_data(self):
+        """``_unpack``'s arrays: the saved inputs' arrays (other saved values as they are)
+        and the output's array, after the same checks, without wrapping the output (the
+        engine's array formulas read these)."""
+        saved, versions = self._saved, self._versions
+        if saved is None:
+            return self._prim._nothing_saved, None
+        if versions is PACKED or type(saved) is not tuple:  # (FREED, hooks, checkpoints)
+            values, out = self._unpack()
+            return [_data_of(v) for v in values], None if out is None else out._data
+        if versions is not None:
+            for value, version in zip(saved, versions):
+                if version is not None and value._version != version:
+                    err = RuntimeError(_modified_msg(value, value._version, version,
+                                                     value.grad_fn))
+                    err._version_counter = value._vc
+                    raise err
+        out = saved[-1]
+        if out is not None:
+            out, counter, version = out
+            if counter[0] != version:
+                err = RuntimeError(_modified_msg_array(out, counter[0], version, self, 0))
+                err._version_counter = counter
+                raise err
+        return [_data_of(v) for v in saved[:-1]], out
+
     def _unpack_output(self, saved_output, nr):
         array, counter, version = saved_output
         if counter[0] != version:
@@ -162,6 +188,11 @@ class AccumulateGrad(Node):
 
     def name(self):
         return "torch::autograd::AccumulateGrad"  # PyTorch's name; the repr keeps the class name
+
+
+def _data_of(value):
+    """A saved value as array formulas take it: a tensor's array, anything else as is."""
+    return value._data if isinstance(value, _tensor_cls[0]) else value
 
 
 _classes = {}

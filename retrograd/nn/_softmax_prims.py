@@ -130,7 +130,8 @@ def _sum(t, dim):
 log_softmax_p = primitive(
     "log_softmax", "LogSoftmaxBackward0", forward=_along(_log_softmax_kernel),
     vjp=(lambda g, a, out, dim: log_softmax_backward_data(g, out, dim),),
-    jvp=lambda t, a, out, dim: t - _sum(out.exp() * t, dim))
+    jvp=lambda t, a, out, dim: t - _sum(out.exp() * t, dim),
+    vjp_data=(lambda g, a, out, dim: log_softmax_backward_data.forward(np, g, out, dim),))
 
 softmax_p = primitive(
     "softmax", "SoftmaxBackward0", forward=_along(_softmax_kernel),
@@ -278,7 +279,8 @@ def _zeros(t):
 
 
 nll_loss_p = primitive("nll_loss", "NllLossBackward0", forward=_nll_kernel, vjp=(_nll_vjp,),
-                       jvp=LINEAR)
+                       jvp=LINEAR, vjp_data=(lambda g, x, out, *params:
+                                             _nll_bwd_kernel(np, g, x, *params),))
 nll_loss2d_p = nll_loss_p.variant("NllLoss2DBackward0")
 nll_loss_backward = primitive(
     "nll_loss_backward", "NllLossBackwardBackward0", forward=_nll_bwd_kernel,

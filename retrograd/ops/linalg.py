@@ -76,9 +76,25 @@ def grad_mat2(g, a, layout):
     return _mm_of(_shape.t_p(a), g)
 
 
+def grad_mat1_data(g, b, layout):
+    """grad_mat1 on arrays (the engine's array formulas): the same products."""
+    if layout & MAT1_COLUMN_MAJOR:
+        return np.matmul(b, g.T).T
+    return np.matmul(g, b.T)
+
+
+def grad_mat2_data(g, a, layout):
+    """grad_mat2 on arrays."""
+    if layout & MAT2_COLUMN_MAJOR:
+        return np.matmul(g.T, a).T
+    return np.matmul(a.T, g)
+
+
 mm_p = primitive("mm", "MmBackward0", forward=lambda xp, a, b, layout=0: xp.matmul(a, b),
                  vjp=(lambda g, a, b, out, layout=0: grad_mat1(g, b, layout),
                       lambda g, a, b, out, layout=0: grad_mat2(g, a, layout)),
+                 vjp_data=(lambda g, a, b, out, layout=0: grad_mat1_data(g, b, layout),
+                           lambda g, a, b, out, layout=0: grad_mat2_data(g, a, layout)),
                  jvp=lambda ta, tb, a, b, out, layout=0: _add_tangents(
                      None if ta is None else mm(ta, b), None if tb is None else mm(a, tb)))
 bmm_p = primitive("bmm", "BmmBackward0", forward=lambda xp, a, b: xp.matmul(a, b),

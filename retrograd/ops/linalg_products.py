@@ -6,6 +6,7 @@ import numpy as np
 from .primitive import primitive, broadcast_shapes, PROMOTE
 from .pointwise import mul_scalar
 from .linalg import (mm, mv, bmm, dot_p, _fmt, _add_tangents, grad_mat1, grad_mat2,
+                     grad_mat1_data, grad_mat2_data,
                      product_layout)
 from . import shape as _shape
 from .. import dtypes as _dt
@@ -188,7 +189,14 @@ addmm_p = primitive(  # (layout: as mm's, see ops/linalg.py)
     vjp=(lambda g, c, a, b, out, beta, alpha, layout=0: _scaled(g, beta),
          lambda g, c, a, b, out, beta, alpha, layout=0: _scaled(grad_mat1(g, b, layout), alpha),
          lambda g, c, a, b, out, beta, alpha, layout=0: _scaled(grad_mat2(g, a, layout), alpha)),
-    jvp=_add_jvp(lambda a, b: mm(a, b)))
+    jvp=_add_jvp(lambda a, b: mm(a, b)),
+    # (scaled by beta or alpha: the Tensor formulas, whose MulBackward1 rounding they keep)
+    vjp_data=(lambda g, c, a, b, out, beta, alpha, layout=0:
+              g if beta == 1 else NotImplemented,
+              lambda g, c, a, b, out, beta, alpha, layout=0:
+              grad_mat1_data(g, b, layout) if alpha == 1 else NotImplemented,
+              lambda g, c, a, b, out, beta, alpha, layout=0:
+              grad_mat2_data(g, a, layout) if alpha == 1 else NotImplemented))
 addmv_p = primitive(
     "addmv", "AddmvBackward0", forward=_addmm_kernel,
     vjp=(lambda g, c, a, b, out, beta, alpha: _scaled(g, beta),

@@ -277,7 +277,10 @@ def _abs_kernel(xp, a):
 
 
 relu = primitive("relu", "ReluBackward0", forward=_relu_kernel,
-                 vjp=(lambda g, a, out: threshold_backward(g, out, 0),), jvp=ELEMENTWISE)
+                 vjp=(lambda g, a, out: threshold_backward(g, out, 0),), jvp=ELEMENTWISE,
+                 # (threshold_backward's kernel; mixed dtypes take its promotion)
+                 vjp_data=(lambda g, a, out: _zero_where(out <= 0, g)
+                           if g.dtype is out.dtype else NotImplemented,))
 threshold_backward = primitive(  # the gradient where x > threshold, else 0
     "threshold_backward", "ThresholdBackwardBackward0",
     forward=lambda xp, g, x, threshold: _zero_where(x <= threshold, g),

@@ -106,16 +106,22 @@ class Primitive:
     backward applies ``vjp[i]`` for each input ``i`` that needs a gradient."""
     __slots__ = ("name", "node_name", "node_cls", "forward", "vjp", "jvp", "nin", "dtypes",
                  "view", "differentiable", "_uses", "_plans", "_nothing_saved", "_scalars",
-                 "call", "nout")
+                 "call", "nout", "vjp_data")
 
     def __init__(self, name, node, forward, vjp=(), jvp=None, nin=None, dtypes=None,
-                 view=False, nout=1):
+                 view=False, nout=1, vjp_data=None):
         self.name = name
         self.node_name = node
         self.node_cls = node_class(node) if node else None
         self.forward = forward
         self.vjp = tuple(vjp)
         self.jvp = jvp
+        # Optional: the same formulas on bare arrays (g, saved input arrays, output array,
+        # params -> array), which the engine runs instead when no graph of the backward is
+        # built (see engine.py); each must give the bits its Tensor formula gives.
+        self.vjp_data = None if vjp_data is None else tuple(vjp_data)
+        if self.vjp_data is not None and (len(self.vjp_data) != len(self.vjp) or nout != 1):
+            raise ValueError("vjp_data needs one formula per vjp formula, one output")
         self.nin = len(self.vjp) if nin is None else nin
         self.dtypes = dtypes
         self.view = view
@@ -676,11 +682,12 @@ class Primitive:
         """The same primitive under another node name (PyTorch names overloads apart:
         SumBackward0 for a full sum, SumBackward1 with dims)."""
         return primitive(f"{self.name}[{node}]", node, self.forward, self.vjp, self.jvp,
-                         self.nin, self.dtypes, self.view, register=False, nout=self.nout)
+                         self.nin, self.dtypes, self.view, register=False, nout=self.nout,
+                         vjp_data=self.vjp_data)
 
 
 def primitive(name, node, forward, vjp=(), jvp=None, nin=None, dtypes=None, view=False,
-              register=True, nout=1):
+              register=True, nout=1, vjp_data=None):
     """Declare a primitive: its name, its PyTorch node name, ``forward(xp, *arrays,
     *params)``, one VJP formula ``(grad, *inputs, out, *params)`` per input written in
     Tensor ops, and its JVP (ELEMENTWISE, LINEAR, or ``(*tangents, *inputs, out,
@@ -688,8 +695,9 @@ def primitive(name, node, forward, vjp=(), jvp=None, nin=None, dtypes=None, view
     With ``nout`` > 1 the forward returns a tuple of arrays and the call a tuple of
     tensors sharing one node; each VJP formula then reads ``(grads, *inputs, outs,
     *params)``: a gradient per output (zeros where none arrived; None for integer
-    outputs) and the outputs; the JVP returns a tuple of tangents."""
-    p = Primitive(name, node, forward, vjp, jvp, nin, dtypes, view, nout)
+    outputs) and the outputs; the JVP returns a tuple of tangents. ``vjp_data``, for the
+    hottest one-output primitives, repeats the VJP formulas on arrays (engine.py)."""
+    p = Primitive(name, node, forward, vjp, jvp, nin, dtypes, view, nout, vjp_data)
     if register:
         if name in REGISTRY:
             raise ValueError(f"primitive {name!r} declared twice")

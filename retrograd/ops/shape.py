@@ -34,7 +34,8 @@ transpose_p = primitive("transpose", "TransposeBackward0",
                         vjp=(lambda g, a, out, d0, d1: g.transpose(d0, d1),),
                         jvp=LINEAR, view=True)
 t_p = primitive("t", "TBackward0", forward=lambda xp, a: a.T,
-                vjp=(lambda g, a, out: g.t(),), jvp=LINEAR, view=True)
+                vjp=(lambda g, a, out: g.t(),), jvp=LINEAR, view=True,
+                vjp_data=(lambda g, a, out: g.T,))
 permute_p = primitive("permute", "PermuteBackward0",
                       forward=lambda xp, a, dims: xp.transpose(a, dims),
                       vjp=(lambda g, a, out, dims: g.permute(tuple(np.argsort(dims).tolist())),),

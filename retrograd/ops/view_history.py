@@ -229,6 +229,7 @@ class _CopySlicesRule:
     __slots__ = ("vjp", "_nothing_saved", "name", "nin")
     nout = 1
     view = False
+    vjp_data = None  # (Tensor formulas only)
 
     def __init__(self, nin):
         self.nin = nin
@@ -263,6 +264,7 @@ class _CopySlicesAnyRule:
     into the result's history (which reaches the view's old values on its own)."""
     __slots__ = ()
     name = "copy_slices"
+    vjp_data = None
     nin = 2
     nout = 1
     view = False

@@ -233,6 +233,7 @@ class _ReentrantRule:
     checkpointed function; the first one run recomputes and differentiates for all."""
     __slots__ = ("vjp", "_nothing_saved", "nin", "nout", "name")
     view = False
+    vjp_data = None  # (Tensor formulas only)
 
     def __init__(self, nin, nout):
         self.nin, self.nout, self.name = nin, nout, "checkpoint"
