@@ -72,8 +72,7 @@ def sum_to(grad, shape, node=None, index=0):
                 and data.dtype.kind == "f"):
             # What calling the primitive does here (nothing to record, no dispatcher, no
             # cast): its kernel, wrapped; the call's argument handling is a third of the cost
-            out = sum_dim_p.forward(_np, data, (0,), False, gshape)
-            return _tensor.Tensor._make(out if type(out) is _np.ndarray else _np.asarray(out))
+            return _tensor.Tensor._make(_sum_batch(data))
         return sum_dim_p(grad, (0,), False, gshape)  # (grad.sum(0)'s primitive, directly)
     if lead < 0 or any(s != 1 and s != g for s, g in zip(shape, gshape[lead:])):
         name = node.name() if node is not None else "backward"
@@ -87,6 +86,22 @@ def sum_to(grad, shape, node=None, index=0):
         return grad.reshape(shape) if lead else grad
     # only leading dims to drop (a bias's gradient): one sum, no reshape
     return grad.sum(tuple(range(lead))) if lead else grad
+
+
+def _sum_batch(data):
+    """sum(0)'s kernel on a float array: a bias's gradient, the batch dim summed away."""
+    out = (_SUM_DIM or _sum_dim())[0].forward(_np, data, (0,), False, data.shape)
+    return out if type(out) is _ndarray else _np.asarray(out)
+
+
+def _conform_data(g, meta, node, i):
+    """``_conform`` for an array formula's result: a bias's gradient directly, anything
+    else through the Tensor path."""
+    shape, dtype = meta
+    if g.dtype == dtype and g.dtype.kind == "f" and g.ndim == len(shape) + 1 and \
+            g.shape[1:] == shape:
+        return _sum_batch(g)
+    return _conform(_tensor.Tensor._make(g), meta, node, i)._data
 
 
 def _accumulate(node, grad, create_graph):
@@ -310,7 +325,7 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None,
                                 g = _np.asarray(g)
                             if meta is not None and (g.shape != meta[0] or
                                                      g.dtype != meta[1]):
-                                g = _conform(_tensor.Tensor._make(g), meta, node, i)._data
+                                g = _conform_data(g, meta, node, i)
                         elif meta is not None and (g._data.shape != meta[0] or
                                                    g._data.dtype != meta[1]):
                             g = _conform(g, meta, node, i)

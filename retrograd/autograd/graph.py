@@ -117,9 +117,11 @@ class PrimitiveNode(Node):
         saved, versions = self._saved, self._versions
         if saved is None:
             return self._prim._nothing_saved, None
+        tensor = _tensor_cls[0]
         if versions is PACKED or type(saved) is not tuple:  # (FREED, hooks, checkpoints)
             values, out = self._unpack()
-            return [_data_of(v) for v in values], None if out is None else out._data
+            return ([v._data if isinstance(v, tensor) else v for v in values],
+                    None if out is None else out._data)
         if versions is not None:
             for value, version in zip(saved, versions):
                 if version is not None and value._version != version:
@@ -134,7 +136,8 @@ class PrimitiveNode(Node):
                 err = RuntimeError(_modified_msg_array(out, counter[0], version, self, 0))
                 err._version_counter = counter
                 raise err
-        return [_data_of(v) for v in saved[:-1]], out
+        # (a tensor's array; other saved values, Python numbers, as they are)
+        return [v._data if isinstance(v, tensor) else v for v in saved[:-1]], out
 
     def _unpack_output(self, saved_output, nr):
         array, counter, version = saved_output
@@ -188,11 +191,6 @@ class AccumulateGrad(Node):
 
     def name(self):
         return "torch::autograd::AccumulateGrad"  # PyTorch's name; the repr keeps the class name
-
-
-def _data_of(value):
-    """A saved value as array formulas take it: a tensor's array, anything else as is."""
-    return value._data if isinstance(value, _tensor_cls[0]) else value
 
 
 _classes = {}

@@ -37,12 +37,13 @@ class SGD(Optimizer):
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                buf = self.state[p].get("momentum_buffer") if momentum != 0 else None
+                state = self.state[p] if momentum != 0 else None
+                buf = state.get("momentum_buffer") if momentum != 0 else None
                 buf = _sgd_update(p, p.grad, buf, weight_decay=group["weight_decay"], momentum=momentum,
                                   lr=_plain_hparam(group["lr"]), dampening=group["dampening"],
                                   nesterov=group["nesterov"], maximize=group["maximize"])
                 if momentum != 0:
-                    self.state[p]["momentum_buffer"] = buf
+                    state["momentum_buffer"] = buf
         return loss
 
 
