@@ -41,7 +41,8 @@ def _assert_same_bits(with_arrays, with_tensors):
 
 def test_the_primitives_with_array_formulas():
     # (the MLP's training step: a list to extend, each with the tests below)
-    assert WITH_ARRAYS == ["addmm", "log_softmax", "mm", "nll_loss", "relu", "t"]
+    assert WITH_ARRAYS == ["add", "addmm", "log_softmax", "mm", "mul", "neg", "nll_loss", "relu",
+                           "sub", "t"]
 
 
 @pytest.mark.parametrize("prim", [p for p in INSTANCES if p.vjp_data is not None],

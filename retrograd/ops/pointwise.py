@@ -18,20 +18,38 @@ def _quiet(fn):
     return kernel
 
 
+def _times(g, x):
+    """``g * x`` for an array formula (engine.py): what mul's kernel computes when there is
+    nothing to promote, an array of g's dtype or a Python float or int (NumPy keeps it
+    weak, as PyTorch does a wrapped number); anything else is left to the Tensor formula."""
+    tx = type(x)
+    if g.ndim == 0:  # (as mul's call: NumPy scalars compute ~10x faster than 0-d arrays)
+        g = g[()]
+    if tx is np.ndarray:
+        return g * x if x.dtype is g.dtype else NotImplemented
+    if tx is float or tx is int and -(1 << 62) < x < 1 << 62:
+        return g * x
+    return NotImplemented
+
+
 # ----- arithmetic
 add = primitive(
     "add", "AddBackward0",
     forward=lambda xp, a, b, alpha=1: a + b if alpha == 1 else a + b * alpha,
     vjp=(lambda g, a, b, out, alpha=1: g,
          lambda g, a, b, out, alpha=1: g if alpha == 1 else g * alpha),
-    jvp=ELEMENTWISE, dtypes=PROMOTE)
+    jvp=ELEMENTWISE, dtypes=PROMOTE,
+    vjp_data=(lambda g, a, b, out, alpha=1: g,
+              lambda g, a, b, out, alpha=1: g if alpha == 1 else _times(g, alpha)))
 
 sub = primitive(
     "sub", "SubBackward0",
     forward=lambda xp, a, b, alpha=1: a - b if alpha == 1 else a - b * alpha,
     vjp=(lambda g, a, b, out, alpha=1: g,
          lambda g, a, b, out, alpha=1: -g if alpha == 1 else g * -alpha),
-    jvp=ELEMENTWISE, dtypes=PROMOTE)
+    jvp=ELEMENTWISE, dtypes=PROMOTE,
+    vjp_data=(lambda g, a, b, out, alpha=1: g,
+              lambda g, a, b, out, alpha=1: -g if alpha == 1 else _times(g, -alpha)))
 
 rsub = primitive(  # other - alpha * a, for a Python number `other` (1 - x)
     "rsub", "RsubBackward1",
@@ -44,7 +62,9 @@ mul = primitive(
     forward=lambda xp, a, b: a * b,  # operators: fast on NumPy scalars too
     vjp=(lambda g, a, b, out: g * b,
          lambda g, a, b, out: g * a),
-    jvp=ELEMENTWISE, dtypes=PROMOTE)
+    jvp=ELEMENTWISE, dtypes=PROMOTE,
+    vjp_data=(lambda g, a, b, out: _times(g, b),
+              lambda g, a, b, out: _times(g, a)))
 # x * number as PyTorch records it inside its formulas and C++ (Tensor, Scalar) overloads
 # (a Python number in user code is wrapped into a tensor: MulBackward0)
 mul_scalar = mul.variant("MulBackward1")
@@ -70,7 +90,7 @@ neg = primitive(
     "neg", "NegBackward0",
     forward=_neg_kernel,
     vjp=(lambda g, a, out: -g,),
-    jvp=LINEAR)
+    jvp=LINEAR, vjp_data=(lambda g, a, out: -g,))
 
 reciprocal = primitive(
     "reciprocal", "ReciprocalBackward0",
