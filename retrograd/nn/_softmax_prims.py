@@ -38,6 +38,23 @@ def _along(fn):
     return kernel
 
 
+# The reductions the array methods (.max(), .sum(), .all()) call, without their wrapper's
+# Python frame: the loss runs a dozen NumPy calls on small arrays every training step.
+_max_reduce, _add_reduce, _all = np.maximum.reduce, np.add.reduce, np.logical_and.reduce
+_ROWS = {}
+
+
+def _rows(n):
+    """np.arange(n) (row indices to pick labels with), kept read-only per batch size."""
+    rows = _ROWS.get(n)
+    if rows is None:
+        if len(_ROWS) > 64:
+            _ROWS.clear()
+        rows = _ROWS[n] = np.arange(n)
+        rows.flags.writeable = False
+    return rows
+
+
 def _row_max(a, dim):
     """a's max along dim, keeping it. For rows of up to 32 along the last dim of a
     matrix (a classifier's logits) NumPy's reduction runs its inner loop once per row;
@@ -47,11 +64,11 @@ def _row_max(a, dim):
     and the row's exp-sum is >= 2). A NaN or inf max is recomputed the usual way: which
     NaN a row with several gives back depends on the order."""
     if a.ndim == 2 and dim == 1 and 0 < a.shape[1] <= 32:
-        m = a.T.copy().max(0)
-        if np.isfinite(m).all():
+        m = _max_reduce(a.T.copy(), axis=0)
+        if _all(np.isfinite(m), axis=None):
             return m.reshape(-1, 1), True
     m = a.max(dim, keepdims=True)
-    return m, bool(np.isfinite(m).all())
+    return m, bool(_all(np.isfinite(m), axis=None))
 
 
 def _shifted(xp, a, dim):
@@ -70,7 +87,7 @@ def _quiet(fn):
     returns nan/inf silently). (isfinite over the array, not over its sum: summing +inf
     and -inf warns 'invalid value' itself.)"""
     def kernel(xp, g, *args):
-        if not np.isfinite(g).all():
+        if not _all(np.isfinite(g), axis=None):
             with np.errstate(all="ignore"):
                 return fn(xp, g, *args)
         return fn(xp, g, *args)
@@ -80,7 +97,7 @@ def _quiet(fn):
 def _lsm_from_shifted(s, dim):
     """s - log(sum(exp(s))) along dim, s being the shifted input, written into s."""
     e = np.exp(s)
-    total = e.sum(dim, keepdims=True)
+    total = _add_reduce(e, axis=dim, keepdims=True)
     return np.subtract(s, np.log(total, out=total), out=s)
 
 
@@ -96,7 +113,7 @@ def _log_softmax_kernel(xp, a, dim):
 
 def _sm_from_shifted(s, dim):
     e = np.exp(s, out=s)
-    return np.divide(e, e.sum(dim, keepdims=True), out=e)
+    return np.divide(e, _add_reduce(e, axis=dim, keepdims=True), out=e)
 
 
 def _softmax_kernel(xp, a, dim):
@@ -112,14 +129,14 @@ def _softmax_kernel(xp, a, dim):
 @_quiet
 def _lsm_bwd_kernel(xp, g, out, dim):
     e = np.exp(out)  # g - exp(out) * sum(g), the temporaries reused
-    np.multiply(e, g.sum(dim, keepdims=True), out=e)
+    np.multiply(e, _add_reduce(g, axis=dim, keepdims=True), out=e)
     return np.subtract(g, e, out=e)
 
 
 @_quiet
 def _sm_bwd_kernel(xp, g, out, dim):
     go = g * out
-    t = np.multiply(out, go.sum(dim, keepdims=True))
+    t = np.multiply(out, _add_reduce(go, axis=dim, keepdims=True))
     return np.subtract(go, t, out=go)
 
 
@@ -185,7 +202,7 @@ def _picks(x, target, weight, ignore_index):
     n_cls = x.shape[cls]
     # one pass when every label is a class (negatives wrap to huge as unsigned) and the
     # ignored label is none of them: nothing to mask
-    in_range = not t.size or int(t.view(np.uint64).max()) < n_cls
+    in_range = not t.size or int(_max_reduce(t.view(np.uint64), axis=None)) < n_cls
     if in_range and not 0 <= ignore_index < n_cls:
         all_valid, safe = True, t
     else:
@@ -207,7 +224,7 @@ def _picks(x, target, weight, ignore_index):
 def _at_labels(x, safe, cls):
     """The index picking x's entry at each label along the class dim."""
     if x.ndim == 2:
-        return np.arange(x.shape[0]), safe
+        return _rows(x.shape[0]), safe
     if x.ndim == 1:
         return (safe,)
     idx = list(np.indices(safe.shape, sparse=True))
@@ -225,7 +242,7 @@ def _nll_kernel(xp, x, target, weight, reduction, ignore_index):
     loss = -picked if w is None else -(picked * w)
     if reduction == "none":
         return loss
-    total = loss.sum(dtype=x.dtype)
+    total = _add_reduce(loss, axis=None, dtype=x.dtype)
     if reduction == "sum":
         return total
     if w is None and safe.size:
