@@ -661,3 +661,5 @@ def _wrap_dim_of_shape(dim, ndim):
 
 
 _graph._tensor_cls[0] = Tensor
+from .autograd import engine as _engine  # noqa: E402 (needs Tensor: it runs _accumulate)
+_engine._calibrate_stealing()

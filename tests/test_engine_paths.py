@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import retrograd as torch
+from retrograd.autograd import engine
 from retrograd.autograd.graph import FREED_MSG
 
 
@@ -111,9 +112,9 @@ def test_matches_torch():
 
 @pytest.mark.parametrize("order", ["C", "F"])
 @pytest.mark.parametrize("transposed_grad", [False, True])
-def test_accumulated_grad_is_a_fresh_copy_with_the_leafs_layout(order, transposed_grad):
-    # AccumulateGrad's first gradient: a new array (never the incoming one), laid out as
-    # the leaf (PyTorch's gradient layout contract), whatever the incoming layout
+def test_accumulated_grad_is_its_own_array_with_the_leafs_layout(order, transposed_grad):
+    # AccumulateGrad's first gradient: an array of its own (never one anything else holds),
+    # laid out as the leaf (PyTorch's gradient layout contract), whatever the incoming layout
     data = np.asarray(np.arange(6.0).reshape(2, 3), order=order)
     leaf = torch.from_numpy(data).requires_grad_()
     other = torch.tensor(np.arange(6.0).reshape(3, 2) + 1)
@@ -173,3 +174,100 @@ def test_broadcast_grad_reduction_under_forward_ad_and_vmap():
     out = torch.func.vmap(grad_of)(vs)
     expected = np.stack([(2 * x * x * v).sum(0).numpy() for v in vs.detach()])
     np.testing.assert_allclose(out.detach().numpy(), expected)
+
+
+# ----- AccumulateGrad keeps a gradient nobody else holds (PyTorch steals it) rather than
+# copying it; anything else holding it (another edge's buffer, the caller, a retained
+# grad, a read-only broadcast) gets a copy
+
+def _mlp_grads():
+    rng = np.random.default_rng(0)
+    w = torch.tensor(rng.standard_normal((4, 3)), requires_grad=True)
+    b = torch.tensor(rng.standard_normal(4), requires_grad=True)
+    x = torch.tensor(rng.standard_normal((5, 3)))
+    loss = torch.nn.functional.linear(x, w, b).relu().sum(1).mean()
+    return w, b, loss
+
+
+def test_a_gradient_nobody_else_holds_is_kept_not_copied():
+    w, b, loss = _mlp_grads()
+    loss.backward()
+    # W.grad is the weight product itself (a transposed view of it, in W's layout)
+    assert not w.grad._data.flags.owndata and w.grad._data.flags.c_contiguous
+    assert w.grad.stride() == w.stride() and w.grad._data.flags.writeable
+    ref_w, ref_b, ref_loss = _mlp_grads()
+    engine_steal = engine._stealable
+    engine._stealable = lambda g, v: False
+    try:
+        ref_loss.backward()
+    finally:
+        engine._stealable = engine_steal
+    assert ref_w.grad._data.flags.owndata
+    for ours, ref in ((w, ref_w), (b, ref_b)):
+        assert ours.grad._data.tobytes() == ref.grad._data.tobytes()
+    w.grad.mul_(0)  # the kept array is the gradient's alone: writing it is safe
+    assert not np.shares_memory(w.grad._data, w._data)
+
+
+def test_one_gradient_for_two_leaves_is_copied_for_one_of_them():
+    a = torch.tensor([[1.0, 2.0]], requires_grad=True)
+    b = torch.tensor([[3.0, 4.0]], requires_grad=True)
+    w = torch.tensor([[1.0, -1.0], [0.5, 2.0]])
+    ((a + b) @ w).sum().backward()  # add passes one fresh array to both leaves
+    assert not np.shares_memory(a.grad._data, b.grad._data)
+    np.testing.assert_array_equal(a.grad.numpy(), b.grad.numpy())
+    a.grad.add_(1)
+    np.testing.assert_array_equal(b.grad.numpy(), [[0.0, 2.5]])
+    ((a + b) @ w).sum().backward()  # later gradients add into each one's own array
+    np.testing.assert_array_equal(a.grad.numpy(), [[1.0, 6.0]])
+    np.testing.assert_array_equal(b.grad.numpy(), [[0.0, 5.0]])
+
+
+def test_a_gradient_the_caller_holds_is_copied():
+    a = torch.zeros(2, 3, requires_grad=True)
+    b = torch.zeros(2, 3, requires_grad=True)
+    g = torch.ones(2, 3)
+    (a + b).backward(g)
+    for leaf in (a, b):
+        assert not np.shares_memory(leaf.grad._data, g._data)
+    a.grad.add_(5)
+    np.testing.assert_array_equal(g.numpy(), np.ones((2, 3)))
+    a2 = torch.zeros(2, 3, requires_grad=True)
+    a2.backward(g)  # a leaf root: its gradient is the caller's tensor
+    assert not np.shares_memory(a2.grad._data, g._data)
+
+
+def test_broadcast_and_retained_gradients_are_copied():
+    a = torch.zeros(2, 3, requires_grad=True)
+    b = torch.zeros(2, 3, requires_grad=True)
+    (a + b).sum().backward()  # sum's gradient is a read-only broadcast of one value
+    for leaf in (a, b):
+        assert leaf.grad._data.flags.writeable
+        leaf.grad.add_(1)
+    np.testing.assert_array_equal(a.grad.numpy(), np.full((2, 3), 2.0))
+    x = torch.tensor([[1.0, -2.0]], requires_grad=True)
+    w = torch.tensor([[2.0], [3.0]], requires_grad=True)
+    h = x @ w.t().t()
+    h.retain_grad()
+    (h * 3).sum().backward()
+    assert not np.shares_memory(h.grad._data, w.grad._data)
+    assert not np.shares_memory(h.grad._data, x.grad._data)
+
+
+def test_autograd_grad_results_are_not_kept_by_leaves():
+    a = torch.tensor([1.0, 2.0], requires_grad=True)
+    b = torch.tensor([3.0, 4.0], requires_grad=True)
+    y = (a * b).sum() * 2
+    (ga,) = torch.autograd.grad(y, [a], retain_graph=True)
+    y.backward(inputs=[a, b])
+    assert not np.shares_memory(ga._data, a.grad._data)
+    np.testing.assert_array_equal(a.grad.numpy(), ga.numpy())
+
+
+def test_the_engine_reference_count_is_measured_on_this_interpreter():
+    # (-1, never keeping a gradient, only where the count cannot be relied on)
+    import sys
+    if getattr(sys, "_is_gil_enabled", lambda: True)():
+        assert engine._ENGINE_REFS > 0
+    else:
+        assert engine._ENGINE_REFS == -1

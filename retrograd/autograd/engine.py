@@ -2,6 +2,8 @@
 broadcast gradients (sum_to), accumulating into .grad, releasing saved tensors.
 Every walk over the graph is a loop with an explicit stack or heap: no recursion."""
 import heapq
+import sys as _sys
+from sys import getrefcount as _getrefcount
 
 import numpy as _np
 
@@ -105,7 +107,7 @@ def _conform_data(g, meta, node, i):
 
 
 def _accumulate(node, grad, create_graph):
-    """AccumulateGrad's work: the first gradient is stored as a fresh tensor (never an
+    """AccumulateGrad's work: the first gradient is stored as a tensor of its own (never an
     alias of something else), later ones are added in place, as PyTorch does."""
     var = node.variable
     old = var._grad
@@ -115,6 +117,8 @@ def _accumulate(node, grad, create_graph):
         # layout contract); a vmap-batched gradient keeps its own type's clone.
         if create_graph:
             var._grad = _copy_in_graph(grad)
+        elif type(grad) is _ndarray and _stealable(grad, var._data):
+            var._grad = _tensor.Tensor._make(grad)
         elif type(grad) is _tensor.Tensor or type(grad) is _ndarray:
             vdata, gdata = var._data, grad if type(grad) is _ndarray else grad._data
             if vdata.shape != gdata.shape:
@@ -134,6 +138,53 @@ def _accumulate(node, grad, create_graph):
     else:  # in place even when .grad has a graph of its own (it keeps its grad_fn)
         old._data += grad if type(grad) is _ndarray else grad._data
         old._bump_version()
+
+
+# The reference count _stealable sees for a gradient array only the engine holds (the
+# buffer list run_backward popped, _accumulate's and _stealable's parameters, and
+# getrefcount's argument, where the interpreter counts that): measured at import by
+# _calibrate_stealing; -1 keeps nothing.
+_ENGINE_REFS = -1
+
+
+def _stealable(g, vdata):
+    """Whether AccumulateGrad may keep the array itself rather than a copy, as PyTorch's
+    steals a gradient nobody else holds: no other reference to it or to the array it views
+    (CPython's reference counts tell), writeable, and in the variable's layout."""
+    return (_getrefcount(g) == _ENGINE_REFS and g.strides == vdata.strides and
+            g.shape == vdata.shape and g.dtype is vdata.dtype and g.flags.writeable and
+            (g.base is None or type(g.base) is _ndarray and _getrefcount(g.base) == 2 and
+             g.base.base is None))
+
+
+def _calibrate_stealing():
+    """Find _ENGINE_REFS by running _accumulate as run_backward calls it (interpreters
+    count differently: 3.14 borrows stack references). It stays -1 unless a gradient only
+    the engine holds is kept and one with a second holder is not; free-threaded builds,
+    whose counts another thread may be changing, never keep."""
+    global _ENGINE_REFS
+    _ENGINE_REFS = -1
+    if not getattr(_sys, "_is_gil_enabled", lambda: True)():
+        return
+
+    class Leaf:  # (what _accumulate reads of a leaf and its node)
+        __slots__ = ("_data", "_grad", "variable")
+
+    def kept(another_holder):
+        leaf = Leaf()
+        leaf._data, leaf._grad, leaf.variable = _np.zeros(3), None, leaf
+        grads = [_np.zeros(3)]
+        holder = grads[0] if another_holder else None  # noqa: F841 (held, not read)
+        _accumulate(leaf, grads[0], False)
+        return leaf._grad._data is grads[0]
+
+    for refs in range(1, 10):
+        _ENGINE_REFS = refs
+        if kept(False):
+            if kept(True):
+                break
+            return
+    _ENGINE_REFS = -1
 
 
 _SUM_DIM = []
@@ -345,6 +396,7 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None,
                             push(ready, (-single._seq, single))
                             single = None
                         push(ready, (-nxt._seq, nxt))
+            g = grad = None  # (nothing but the buffers holds a gradient: see _stealable)
             if not retain_graph and node._saved is not None:
                 node._saved = FREED
     except BaseException as e:
