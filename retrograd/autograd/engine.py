@@ -170,18 +170,19 @@ def _calibrate_stealing():
     class Leaf:  # (what _accumulate reads of a leaf and its node)
         __slots__ = ("_data", "_grad", "variable")
 
-    def kept(another_holder):
+    def kept(holder):
         leaf = Leaf()
         leaf._data, leaf._grad, leaf.variable = _np.zeros(3), None, leaf
         grads = [_np.zeros(3)]
-        holder = grads[0] if another_holder else None  # noqa: F841 (held, not read)
+        if holder is not None:  # someone else holding the gradient too
+            holder.append(grads[0])
         _accumulate(leaf, grads[0], False)
         return leaf._grad._data is grads[0]
 
     for refs in range(1, 10):
         _ENGINE_REFS = refs
-        if kept(False):
-            if kept(True):
+        if kept(None):
+            if kept([]):
                 break
             return
     _ENGINE_REFS = -1
