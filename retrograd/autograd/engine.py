@@ -338,7 +338,10 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None,
                     grad = grads[0]
                     if type(grad) is not _ndarray:
                         grad = grad._data
-                    saved, out = node._unpack_data()
+                    if node._saved is None:  # (add, sub: nothing to unpack)
+                        saved, out = prim._nothing_saved, None
+                    else:
+                        saved, out = node._unpack_data()
                     params = node._params
                 else:
                     grad = None
