@@ -33,21 +33,26 @@ class SGD(Optimizer):
         """Perform a single optimization step; returns the closure's loss."""
         loss = _closure_loss(closure)
         for group in self.param_groups:
-            momentum = group["momentum"]
+            momentum, lr = group["momentum"], _plain_hparam(group["lr"])
+            if isinstance(lr, torch.Tensor):
+                lr = lr.item()
+            # (read once per group: the per-parameter cost is what many small layers pay)
+            options = (group["weight_decay"], momentum, lr, group["dampening"],
+                       group["nesterov"], group["maximize"])
             for p in group["params"]:
-                if p.grad is None:
+                grad = p.grad
+                if grad is None:
                     continue
-                state = self.state[p] if momentum != 0 else None
-                buf = state.get("momentum_buffer") if momentum != 0 else None
-                buf = _sgd_update(p, p.grad, buf, weight_decay=group["weight_decay"], momentum=momentum,
-                                  lr=_plain_hparam(group["lr"]), dampening=group["dampening"],
-                                  nesterov=group["nesterov"], maximize=group["maximize"])
                 if momentum != 0:
-                    state["momentum_buffer"] = buf
+                    state = self.state[p]
+                    state["momentum_buffer"] = _sgd_update(
+                        p, grad, state.get("momentum_buffer"), *options)
+                else:
+                    _sgd_update(p, grad, None, *options)
         return loss
 
 
-def _sgd_update(param, grad, buf, *, weight_decay, momentum, lr, dampening, nesterov, maximize):
+def _sgd_update(param, grad, buf, weight_decay, momentum, lr, dampening, nesterov, maximize):
     if isinstance(lr, torch.Tensor):
         lr = lr.item()
     if buf is not None and _plain_arrays(param, grad, buf):
@@ -99,5 +104,5 @@ def _sgd_arrays(param, grad, buf, weight_decay, momentum, lr, dampening, nestero
     else:
         g = b
     p += g * -lr
-    for t in (buf, buf, param):  # buf.mul_(...).add_(...), param.add_(...)
-        t._bump_version()
+    buf._bump_version(2)  # buf.mul_(...).add_(...)
+    param._bump_version()
