@@ -41,8 +41,9 @@ def _assert_same_bits(with_arrays, with_tensors):
 
 def test_the_primitives_with_array_formulas():
     # (the MLP's training step: a list to extend, each with the tests below)
-    assert WITH_ARRAYS == ["add", "addmm", "log_softmax", "mm", "mul", "neg", "nll_loss", "relu",
-                           "sub", "t"]
+    assert WITH_ARRAYS == ["add", "addmm", "exp", "log_softmax", "mean", "mm", "mul", "neg",
+                           "nll_loss", "permute", "relu", "sigmoid", "squeeze", "sub", "sum",
+                           "t", "tanh", "transpose", "unsafe_view", "unsqueeze", "view"]
 
 
 @pytest.mark.parametrize("prim", [p for p in INSTANCES if p.vjp_data is not None],

@@ -23,13 +23,24 @@ def _times(g, x):
     nothing to promote, an array of g's dtype or a Python float or int (NumPy keeps it
     weak, as PyTorch does a wrapped number); anything else is left to the Tensor formula."""
     tx = type(x)
-    if g.ndim == 0:  # (as mul's call: NumPy scalars compute ~10x faster than 0-d arrays)
-        g = g[()]
+    if g.ndim == 0 and g.dtype.kind == "f":  # (as mul's call: NumPy scalars compute
+        g = g[()]                                 # ~10x faster than 0-d arrays)
     if tx is np.ndarray:
         return g * x if x.dtype is g.dtype else NotImplemented
     if tx is float or tx is int and -(1 << 62) < x < 1 << 62:
         return g * x
     return NotImplemented
+
+
+def _same_dtype(prim, g, y):
+    """An array formula calling ``prim``'s kernel on (g, y), as its call does when both
+    have one dtype (0-d ones as NumPy scalars, which its elementwise call passes); other
+    dtypes take the Tensor formula, whose call promotes."""
+    if g.dtype is not y.dtype:
+        return NotImplemented
+    if g.ndim == 0 and g.dtype.kind == "f":
+        return prim.forward(np, g[()], y[()])
+    return prim.forward(np, g, y)
 
 
 # ----- arithmetic
@@ -166,7 +177,8 @@ pow_scalar_tensor = primitive(  # 2 ** x
 
 # ----- unary math (integer inputs compute in the default float dtype, as PyTorch's do)
 exp = primitive("exp", "ExpBackward0", forward=_quiet(lambda xp, a: xp.exp(a)),
-                vjp=(lambda g, a, out: g * out,), jvp=ELEMENTWISE, dtypes=FLOAT)
+                vjp=(lambda g, a, out: g * out,), jvp=ELEMENTWISE, dtypes=FLOAT,
+                vjp_data=(lambda g, a, out: _times(g, out),))
 log = primitive("log", "LogBackward0", forward=_quiet(lambda xp, a: xp.log(a)),
                 vjp=(lambda g, a, out: g / a,), jvp=ELEMENTWISE, dtypes=FLOAT)
 sin = primitive("sin", "SinBackward0", forward=_quiet(lambda xp, a: xp.sin(a)),
@@ -174,7 +186,8 @@ sin = primitive("sin", "SinBackward0", forward=_quiet(lambda xp, a: xp.sin(a)),
 cos = primitive("cos", "CosBackward0", forward=_quiet(lambda xp, a: xp.cos(a)),
                 vjp=(lambda g, a, out: g * -sin(a),), jvp=ELEMENTWISE, dtypes=FLOAT)
 tanh = primitive("tanh", "TanhBackward0", forward=lambda xp, a: xp.tanh(a),
-                 vjp=(lambda g, a, out: tanh_backward(g, out),), jvp=ELEMENTWISE, dtypes=FLOAT)
+                 vjp=(lambda g, a, out: tanh_backward(g, out),), jvp=ELEMENTWISE, dtypes=FLOAT,
+                 vjp_data=(lambda g, a, out: _same_dtype(tanh_backward, g, out),))
 
 
 def _tanh_backward_kernel(xp, g, y):
@@ -209,7 +222,7 @@ def _sigmoid_kernel(xp, a):
 
 sigmoid = primitive("sigmoid", "SigmoidBackward0", forward=_sigmoid_kernel,
                     vjp=(lambda g, a, out: sigmoid_backward(g, out),), jvp=ELEMENTWISE,
-                    dtypes=FLOAT)
+                    dtypes=FLOAT, vjp_data=(lambda g, a, out: _same_dtype(sigmoid_backward, g, out),))
 sigmoid_backward = primitive(
     "sigmoid_backward", "SigmoidBackwardBackward0",
     forward=lambda xp, g, y: g * (1 - y) * y,  # PyTorch's order of the products, its rounding

@@ -56,10 +56,32 @@ def _mean_kernel(xp, a, dims, keepdim, in_shape, dtype=None):
         return xp.mean(a, axis=dims, keepdims=keepdim).astype(a.dtype, copy=False)
 
 
+def _grad_to_input_data(g, dims, keepdim, in_shape):
+    """_grad_to_input on arrays (the engine's array formulas): the same reshape and
+    broadcast."""
+    if not keepdim and dims:
+        g = np.reshape(g, tuple(1 if i in dims else s for i, s in enumerate(in_shape)))
+    return np.broadcast_to(g, in_shape)
+
+
+def _mean_grad_data(g, dims, keepdim, in_shape):
+    """mean's formula on arrays: the spread gradient over the count (a count of 0, the
+    mean of nothing, is left to the Tensor formula, whose division is silent)."""
+    n = _count(dims, in_shape)
+    if not n:
+        return NotImplemented
+    spread = _grad_to_input_data(g, dims, keepdim, in_shape)
+    if spread.ndim == 0 and spread.dtype.kind == "f":  # (as div's call: a NumPy scalar)
+        spread = spread[()]
+    return np.true_divide(spread, n)
+
+
 sum_p = primitive("sum", "SumBackward0", forward=_sum_kernel,
                   vjp=(lambda g, a, out, dims, keepdim, in_shape, dtype=None:
                        _grad_to_input(g, dims, keepdim, in_shape),),
-                  jvp=LINEAR)
+                  jvp=LINEAR,
+                  vjp_data=(lambda g, a, out, dims, keepdim, in_shape, dtype=None:
+                            _grad_to_input_data(g, dims, keepdim, in_shape),))
 sum_dim_p = sum_p.variant("SumBackward1")
 
 
@@ -73,7 +95,9 @@ def _count(dims, in_shape):
 mean_p = primitive("mean", "MeanBackward0", forward=_mean_kernel,
                    vjp=(lambda g, a, out, dims, keepdim, in_shape, dtype=None:
                         _grad_to_input(g, dims, keepdim, in_shape) / _count(dims, in_shape),),
-                   jvp=LINEAR)
+                   jvp=LINEAR,
+                   vjp_data=(lambda g, a, out, dims, keepdim, in_shape, dtype=None:
+                             _mean_grad_data(g, dims, keepdim, in_shape),))
 mean_dim_p = mean_p.variant("MeanBackward1")
 
 

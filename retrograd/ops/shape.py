@@ -18,12 +18,15 @@ def _view_kernel(xp, a, shape, in_shape):
 
 view_p = primitive("view", "ViewBackward0", forward=_view_kernel,
                    vjp=(lambda g, a, out, shape, in_shape: g.reshape(in_shape),),
-                   jvp=LINEAR, view=True)
+                   jvp=LINEAR, view=True,
+                   # (reshape's view or, where none exists, its C-order copy)
+                   vjp_data=(lambda g, a, out, shape, in_shape: np.reshape(g, in_shape),))
 # reshape of a tensor that cannot be viewed: a copy (PyTorch's clone + _unsafe_view)
 unsafe_view_p = primitive("unsafe_view", "UnsafeViewBackward0",
                           forward=lambda xp, a, shape, in_shape: xp.reshape(a, shape),
                           vjp=(lambda g, a, out, shape, in_shape: g.reshape(in_shape),),
-                          jvp=LINEAR)
+                          jvp=LINEAR,
+                          vjp_data=(lambda g, a, out, shape, in_shape: np.reshape(g, in_shape),))
 # reshape that is a view of a non-contiguous tensor: PyTorch's _reshape_alias, named apart
 reshape_alias_p = view_p.variant("ReshapeAliasBackward0")
 alias_p = primitive("alias", "AliasBackward0", forward=lambda xp, a: a.view(),
@@ -32,21 +35,26 @@ transpose_p = primitive("transpose", "TransposeBackward0",
                         forward=lambda xp, a, d0, d1:
                         xp.swapaxes(a, d0, d1) if a.ndim else a.view(),  # 0-d: dims 0 and -1
                         vjp=(lambda g, a, out, d0, d1: g.transpose(d0, d1),),
-                        jvp=LINEAR, view=True)
+                        jvp=LINEAR, view=True,
+                        vjp_data=(lambda g, a, out, d0, d1:
+                                  np.swapaxes(g, d0, d1) if g.ndim else g,))
 t_p = primitive("t", "TBackward0", forward=lambda xp, a: a.T,
                 vjp=(lambda g, a, out: g.t(),), jvp=LINEAR, view=True,
                 vjp_data=(lambda g, a, out: g.T,))
 permute_p = primitive("permute", "PermuteBackward0",
                       forward=lambda xp, a, dims: xp.transpose(a, dims),
                       vjp=(lambda g, a, out, dims: g.permute(tuple(np.argsort(dims).tolist())),),
-                      jvp=LINEAR, view=True)
+                      jvp=LINEAR, view=True,
+                      vjp_data=(lambda g, a, out, dims: np.transpose(g, np.argsort(dims)),))
 unsqueeze_p = primitive("unsqueeze", "UnsqueezeBackward0",
                         forward=lambda xp, a, dim: xp.expand_dims(a, dim),
-                        vjp=(lambda g, a, out, dim: g.squeeze(dim),), jvp=LINEAR, view=True)
+                        vjp=(lambda g, a, out, dim: g.squeeze(dim),), jvp=LINEAR, view=True,
+                        vjp_data=(lambda g, a, out, dim: np.squeeze(g, dim),))
 squeeze_p = primitive("squeeze", "SqueezeBackward0",
                       forward=lambda xp, a, dims, in_shape: xp.squeeze(a, dims),
                       vjp=(lambda g, a, out, dims, in_shape: g.reshape(in_shape),),
-                      jvp=LINEAR, view=True)
+                      jvp=LINEAR, view=True,
+                      vjp_data=(lambda g, a, out, dims, in_shape: np.reshape(g, in_shape),))
 squeeze_dim_p = squeeze_p.variant("SqueezeBackward1")
 squeeze_dims_p = squeeze_p.variant("SqueezeBackward2")
 # what a 1-D @ 2-D matmul ends with: PyTorch squeezes its own mm result in place, so the
