@@ -7,8 +7,6 @@ from sys import getrefcount as _getrefcount
 
 import numpy as _np
 
-_ndarray = _np.ndarray
-
 from .grad_mode import STATE
 from .graph import AccumulateGrad, FREED
 from .general_path import _Task, _task_stack, _run_hooked
@@ -16,6 +14,8 @@ from .anomaly_mode import ANOMALY
 from .. import tensor as _tensor  # (Tensor itself: tensor.py imports this package)
 from .. import dtypes as _dtypes
 from . import anomaly_mode as _anomaly
+
+_ndarray = _np.ndarray
 
 # Whether plain backward runs use the primitives' array formulas (vjp_data); off, every
 # formula runs on Tensors (the tests compare the two bit for bit).
