@@ -278,8 +278,10 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None,
     # bare arrays in the buffers until a Tensor consumer (a formula, a hook, .grad,
     # autograd.grad's result) needs one, and get the same bits as the Tensor formulas.
     on_arrays = ARRAY_FORMULAS and not (
-        create_graph or anomaly or (_SUM_DIM or _sum_dim())[1]._hook is not None or
-        any(type(g) is not _tensor.Tensor for g in root_grads))
+        create_graph or anomaly or (_SUM_DIM or _sum_dim())[1]._hook is not None)
+    for root_grad in root_grads:  # (a loop: any() over a generator costs a frame)
+        if type(root_grad) is not _tensor.Tensor:
+            on_arrays = False
     check_nan = anomaly and ANOMALY.check_nan
     if anomaly:
         parent = _anomaly.CURRENT[0]  # (a backward run from inside a formula: restored)
