@@ -222,7 +222,8 @@ def _sigmoid_kernel(xp, a):
 
 sigmoid = primitive("sigmoid", "SigmoidBackward0", forward=_sigmoid_kernel,
                     vjp=(lambda g, a, out: sigmoid_backward(g, out),), jvp=ELEMENTWISE,
-                    dtypes=FLOAT, vjp_data=(lambda g, a, out: _same_dtype(sigmoid_backward, g, out),))
+                    dtypes=FLOAT,
+                    vjp_data=(lambda g, a, out: _same_dtype(sigmoid_backward, g, out),))
 sigmoid_backward = primitive(
     "sigmoid_backward", "SigmoidBackwardBackward0",
     forward=lambda xp, g, y: g * (1 - y) * y,  # PyTorch's order of the products, its rounding
