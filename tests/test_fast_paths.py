@@ -192,6 +192,20 @@ def test_inplace_on_forward_ad_dual_keeps_the_tangent_path():
         assert fwAD.unpack_dual(x).tangent.tolist() == [2.0, 4.0, 6.0]
 
 
+def test_sgd_update_on_dual_tensors_keeps_the_tangent_path():
+    # inside a dual level the update runs on Tensors, so the tangents follow it
+    import retrograd.autograd.forward_ad as fwAD
+    from retrograd.optim import sgd
+    with fwAD.dual_level(), retrograd.no_grad():
+        p = fwAD.make_dual(retrograd.ones(3), retrograd.tensor([1.0, 1.0, 1.0]))
+        g = fwAD.make_dual(retrograd.tensor([1.0, 2.0, 3.0]), retrograd.tensor([2.0, 4.0, 8.0]))
+        b = retrograd.zeros(3)
+        sgd._sgd_update(p, g, b, weight_decay=0, momentum=0.9, lr=0.5, dampening=0,
+                        nesterov=False, maximize=False)
+        np.testing.assert_allclose(fwAD.unpack_dual(p).primal.numpy(), [0.5, 0.0, -0.5])
+        np.testing.assert_allclose(fwAD.unpack_dual(p).tangent.numpy(), [0.0, -1.0, -3.0])
+
+
 # ----- the backward pass's own fast paths
 @pytest.mark.parametrize("make", [
     lambda lib: lib.randn(4, 3).t().detach(),        # transposed: grad keeps that layout

@@ -1,5 +1,6 @@
 """SGD: stochastic gradient descent with momentum, dampening, Nesterov, weight decay."""
 import retrograd as torch
+from ..ops import primitive as _primitive
 
 from .optimizer import (Optimizer, _check_lr, _plain_hparam, _without_grad, _closure_loss)
 
@@ -81,8 +82,12 @@ def _plain_arrays(*tensors):
     dtype = tensors[0]._data.dtype
     if dtype.kind != "f" or dtype.itemsize < 4:
         return False
+    # (a tangent matters only while a dual level is live, and then every call goes
+    # through the dispatcher: otherwise no getattr per tensor, ~0.15 us each)
+    dual = _primitive._hook is not None
     for t in tensors:
-        if t._is_batched or getattr(t, "_fw", None) is not None or t._data.dtype is not dtype:
+        if t._is_batched or t._data.dtype is not dtype or \
+                dual and getattr(t, "_fw", None) is not None:
             return False
     return tensors[0]._data.flags.writeable and tensors[2]._data.flags.writeable
 
