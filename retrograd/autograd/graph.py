@@ -67,6 +67,21 @@ class Node:
         return _metadata.setdefault(self, {})
 
 
+def _modified_input(value, version):
+    """The error for a saved input modified in place since it was saved (its version
+    counter rides along for anomaly mode's report)."""
+    err = RuntimeError(_modified_msg(value, value._version, version, value.grad_fn))
+    err._version_counter = value._vc
+    return err
+
+
+def _modified_output(node, array, counter, version, nr):
+    """The error for a saved output modified in place since."""
+    err = RuntimeError(_modified_msg_array(array, counter[0], version, node, nr))
+    err._version_counter = counter
+    return err
+
+
 # Node.metadata is rarely used; keep it out of every node's slots.
 _metadata = weakref.WeakKeyDictionary()
 
@@ -99,10 +114,7 @@ class PrimitiveNode(Node):
                 return _unpack_packed(saved, self)
             for value, version in zip(saved, versions):
                 if version is not None and value._version != version:
-                    err = RuntimeError(_modified_msg(value, value._version, version,
-                                                     value.grad_fn))
-                    err._version_counter = value._vc  # for anomaly mode's report
-                    raise err
+                    raise _modified_input(value, version)
         out = saved[-1]
         if out is not None:
             if self._prim.nout != 1:
@@ -125,26 +137,19 @@ class PrimitiveNode(Node):
         if versions is not None:
             for value, version in zip(saved, versions):
                 if version is not None and value._version != version:
-                    err = RuntimeError(_modified_msg(value, value._version, version,
-                                                     value.grad_fn))
-                    err._version_counter = value._vc
-                    raise err
+                    raise _modified_input(value, version)
         out = saved[-1]
         if out is not None:
             out, counter, version = out
             if counter[0] != version:
-                err = RuntimeError(_modified_msg_array(out, counter[0], version, self, 0))
-                err._version_counter = counter
-                raise err
+                raise _modified_output(self, out, counter, version, 0)
         # (a tensor's array; other saved values, Python numbers, as they are)
         return [v._data if isinstance(v, tensor) else v for v in saved[:-1]], out
 
     def _unpack_output(self, saved_output, nr):
         array, counter, version = saved_output
         if counter[0] != version:
-            err = RuntimeError(_modified_msg_array(array, counter[0], version, self, nr))
-            err._version_counter = counter  # for anomaly mode's report
-            raise err
+            raise _modified_output(self, array, counter, version, nr)
         floating = array.dtype.kind in "fc"
         t = _tensor_cls[0]._make(array, floating, self if floating else None)
         t._output_nr = nr
